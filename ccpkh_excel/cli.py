@@ -1,0 +1,212 @@
+"""The `ccpkh-excel` command: a thin front end over the library, messages in Vietnamese."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections import Counter
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from . import __version__
+from .errors import CcpkhError
+
+ROMAN_QUARTERS = ("I", "II", "III", "IV")
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def out() -> Console:
+    return Console(file=sys.stdout, soft_wrap=True, highlight=False)
+
+
+def err() -> Console:
+    return Console(file=sys.stderr, soft_wrap=True, highlight=False)
+
+
+class Cli(click.Group):
+    """Catch the project's errors once: a Vietnamese line, an exit code, no traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CcpkhError as exc:
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc()
+            err().print(f"[bold red]Lỗi:[/] {escape(str(exc))}")
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: say so plainly, details with --verbose
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc()
+            err().print(
+                f"[bold red]Lỗi ngoài dự kiến:[/] {escape(exc.__class__.__name__)}: {escape(str(exc))}. "
+                "Chạy lại với --verbose để xem chi tiết và báo cho người phụ trách."
+            )
+            ctx.exit(2)
+
+
+@click.group(cls=Cli, context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="ccpkh-excel")
+@click.option("-v", "--verbose", is_flag=True, help="Hiện chi tiết lỗi (traceback) khi có sự cố.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Theo dõi kế hoạch cải cách hành chính bằng Excel.
+
+    Quy trình: init (tạo sổ theo dõi) → import (nhập danh mục nhiệm vụ từ Word/Excel)
+    → check (kiểm tra trước khi gửi phiếu cho đơn vị).
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+
+
+master_arg = click.argument("master", type=click.Path(dir_okay=False, path_type=Path))
+
+
+@cli.command("init")
+@master_arg
+@click.option("--sample", is_flag=True, help="Điền sẵn Kế hoạch CCHC tỉnh Thái Nguyên năm 2026 làm mẫu.")
+@click.option("--force", is_flag=True, help="Ghi đè nếu tệp đã có.")
+def init_cmd(master: Path, sample: bool, force: bool) -> None:
+    """Tạo sổ theo dõi (master workbook) MASTER.xlsx."""
+    from .master import init_master
+
+    plan = init_master(master, sample=sample, force=force)
+    what = f"mẫu với {len(plan.tasks)} nhiệm vụ và {len(plan.units)} đơn vị" if sample else "trống"
+    out().print(f"Đã tạo sổ theo dõi {escape(str(master))} ({what}).")
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@master_arg
+def import_cmd(source: Path, master: Path) -> None:
+    """Nhập danh mục nhiệm vụ từ SOURCE (.docx hoặc .xlsx) vào MASTER.
+
+    Mã 0: nhập xong, không có gì phải sửa; 1: đã nhập nhưng có tên đơn vị hoặc thời hạn
+    cần sửa; 2: không nhập được (không ghi gì vào MASTER).
+    """
+    from .importers import import_plan
+
+    report = import_plan(source, master)
+    con = out()
+    t = report.table
+    con.print(
+        f"Đã nhập {len(t.tasks)} nhiệm vụ từ {escape(source.name)} ({', '.join(t.tables)}) "
+        f"vào {escape(master.name)}{' (tạo mới)' if report.created else ''}."
+    )
+    m = report.merge
+    con.print(
+        f"  Mới: {len(m.added)} · Cập nhật: {len(m.updated)} · Không đổi: {len(m.unchanged)}"
+        + (f" · Giữ nguyên (không có trong tệp nguồn): {len(m.kept)}" if m.kept else "")
+    )
+    if t.legacy:
+        con.print(f"  Đã chuyển chữ mã cũ {t.legacy} sang Unicode.")
+    for s in t.skipped:
+        con.print(f"  Bỏ qua {escape(s)}.")
+    _print_problems(con, report.problems)
+    if report.created and report.problems:
+        con.print("Gợi ý: khai báo các đơn vị ở sheet 'Đơn vị' (mã, tên, tên khác, nhóm) rồi chạy 'ccpkh-excel check'.")
+    sys.exit(report.exit_code)
+
+
+@cli.command("check")
+@master_arg
+def check_cmd(master: Path) -> None:
+    """Kiểm tra MASTER trước khi gửi phiếu: tên đơn vị, thời hạn, trùng lặp, chủ trì, email.
+
+    Mã 0: không có gì phải sửa; 1: có việc cần sửa.
+    """
+    from .master import check_master
+
+    report = check_master(master)
+    con = out()
+    for c in report.changes:
+        con.print(("Đã " if report.saved else "Cần ") + c[0].lower() + c[1:])
+    if not report.saved:
+        con.print(f"[yellow]Chưa lưu được thay đổi:[/] {escape(report.not_saved_reason)}")
+    plan = report.plan
+    con.print(f"Sổ {escape(master.name)}: {len(plan.tasks)} nhiệm vụ, {len(plan.units)} đơn vị.")
+    _print_problems(con, report.problems)
+    sys.exit(report.exit_code)
+
+
+def _print_problems(con: Console, problems: list) -> None:
+    if not problems:
+        con.print("[green]Không có gì cần sửa.[/]")
+        return
+    con.print(f"[bold yellow]Có {len(problems)} điểm cần sửa:[/]")
+    table = Table(show_header=True, header_style="bold", show_lines=False)
+    table.add_column("Loại")
+    table.add_column("Chi tiết")
+    for p in problems:
+        table.add_row(escape(p.kind), escape(p.message))
+    con.print(table)
+
+
+@cli.command("demo")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("ccpkh-demo"),
+    show_default=True,
+    help="Thư mục ghi kết quả chạy thử.",
+)
+def demo_cmd(out_dir: Path) -> None:
+    """Chạy thử trên kế hoạch mẫu: tạo sổ theo dõi, kiểm tra và tóm tắt."""
+    from .master import check_master, init_master
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    master = out_dir / "ke_hoach_cchc_2026.xlsx"
+    con = out()
+    plan = init_master(master, sample=True, force=True)
+    con.print(f"[bold]1. Tạo sổ theo dõi mẫu:[/] {escape(str(master))}")
+    con.print(
+        f"   {escape(str(plan.info['Tên loại']))} {escape(str(plan.info['Số ký hiệu']))}: "
+        f"{escape(str(plan.info['Trích yếu']))}"
+    )
+    report = check_master(master)
+    con.print(
+        f"[bold]2. Kiểm tra:[/] {'không có gì cần sửa' if not report.problems else f'{len(report.problems)} điểm cần sửa'}."
+    )
+    _print_problems(con, report.problems)
+    con.print("[bold]3. Tóm tắt:[/]")
+    _print_summary(con, report.plan)
+    con.print(f"Mở {escape(str(master))} bằng Excel để xem các sheet.")
+    sys.exit(report.exit_code)
+
+
+def _print_summary(con: Console, plan) -> None:
+    from .catalogue import build_assignments
+    from .deadlines import quarter_of
+    from .units import LEAD
+
+    quarters = Counter((t.due.year, quarter_of(t.due)) for t in plan.tasks if t.due)
+    no_date = sum(1 for t in plan.tasks if not t.due)
+    table = Table(title="Nhiệm vụ theo hạn hoàn thành", show_header=True, header_style="bold")
+    table.add_column("Hạn")
+    table.add_column("Số nhiệm vụ", justify="right")
+    for year, q in sorted(quarters):
+        table.add_row(f"Quý {ROMAN_QUARTERS[q - 1]}/{year}", str(quarters[(year, q)]))
+    if no_date:
+        table.add_row("Thường xuyên / chưa có hạn", str(no_date))
+    con.print(table)
+    leads = Counter(a.unit_name for a in build_assignments(plan) if a.role == LEAD)
+    table = Table(title="Đơn vị chủ trì nhiều nhiệm vụ nhất", show_header=True, header_style="bold")
+    table.add_column("Đơn vị")
+    table.add_column("Chủ trì", justify="right")
+    for name, n in leads.most_common(5):
+        table.add_row(escape(name), str(n))
+    con.print(table)
+
+
+def main() -> None:
+    cli(prog_name="ccpkh-excel")
+
+
+if __name__ == "__main__":
+    main()

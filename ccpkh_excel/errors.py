@@ -1,0 +1,34 @@
+"""One exception hierarchy; every message is a whole Vietnamese sentence for a clerk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CcpkhError(Exception):
+    """Base of every expected failure. `exit_code` is what the CLI exits with."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else None
+        self.reason = message
+        if self.path is not None:
+            message = f"Tệp {self.path.name}: {message}"
+        super().__init__(message)
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class SourceError(CcpkhError):
+    """A file to import or merge cannot be read as what it claims to be."""
+
+
+class MasterError(CcpkhError):
+    """The master workbook is missing, unreadable or not laid out as expected."""
+
+
+class MasterLockedError(MasterError):
+    """The master workbook is open in Excel/LibreOffice, or another run holds it."""

@@ -1,0 +1,602 @@
+"""Import a plan's task table (DANH MỤC / Phụ lục) from a .docx or a typed .xlsx.
+
+The table is found by its header labels wherever it sits (Số TT/STT; Nội dung công
+việc/Nội dung nhiệm vụ; Cơ quan chủ trì, or "Đơn vị thực hiện" over Chủ trì | Phối hợp;
+Thời gian hoàn thành/Thời hạn; Sản phẩm), across page-split tables; repeated header rows
+and column-number rows are skipped, merged cells are filled, roman-numeral group rows
+become the Lĩnh vực of the rows under them. Legacy TCVN3/VNI text is converted.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from .catalogue import MergeResult, Plan, Problem, Task, apply_deadline, check_plan, merge_tasks
+from .errors import SourceError
+from .master import ensure_not_open, read_plan, write_plan
+from .units import Directory, join_unit_lines
+from .vntext import clean, clean_lines, decode_legacy, detect_legacy, fold, font_encoding
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+# --- what kind of file is it? ----------------------------------------------------------
+def sniff(path: Path) -> str:
+    """Return "docx" or "xlsx", or raise SourceError saying why the file cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError("không tìm thấy tệp.", path)
+    if path.is_dir():
+        raise SourceError("đây là thư mục, không phải tệp.", path)
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise SourceError("tệp rỗng (0 byte).", path)
+    if head == OLE_MAGIC:
+        raise SourceError(_ole_reason(path), path)
+    if not head.startswith(b"PK"):
+        raise SourceError("không phải tệp Word (.docx) hay Excel (.xlsx); có thể tệp bị hỏng.", path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            bad = z.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise SourceError("tệp bị hỏng, không mở được (nội dung nén không đọc được).", path) from None
+    if bad is not None:
+        raise SourceError(f"tệp bị hỏng (phần '{bad}' không đọc được).", path)
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    raise SourceError("không phải tệp Word (.docx) hay Excel (.xlsx).", path)
+
+
+def _ole_reason(path: Path) -> str:
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            streams = {"/".join(s).lower() for s in ole.listdir()}
+    except (OSError, ValueError, IndexError):
+        return "tệp bị hỏng, không mở được."
+    if "encryptioninfo" in streams or "encryptedpackage" in streams:
+        return "tệp được đặt mật khẩu. Hãy mở bằng Word/Excel, gỡ mật khẩu, lưu lại rồi nhập lại."
+    if "worddocument" in streams:
+        return "tệp Word cũ (.doc) chưa hỗ trợ. Hãy mở bằng Word và lưu lại dưới dạng .docx."
+    if "workbook" in streams or "book" in streams:
+        return "tệp Excel cũ (.xls) chưa hỗ trợ. Hãy mở bằng Excel và lưu lại dưới dạng .xlsx."
+    return "định dạng Office cũ không hỗ trợ; hãy lưu lại dưới dạng .docx hoặc .xlsx."
+
+
+# --- grids ------------------------------------------------------------------------------
+@dataclass
+class Cell:
+    lines: list[str]
+    origin: bool = True  # False: a column covered by a horizontal merge
+
+
+@dataclass
+class Grid:
+    rows: list[list[Cell]]
+    where: str  # for messages: "bảng 2", "sheet 'Phụ lục'"
+
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+
+def _w(tag: str) -> str:
+    return "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}" + tag
+
+
+class _DocxFonts:
+    """Resolve the font of a run through rFonts, character/paragraph styles and defaults."""
+
+    def __init__(self, doc):
+        self.styles: dict[str, tuple[str | None, str | None]] = {}
+        self.default = None
+        try:
+            root = doc.styles.element
+        except Exception:  # noqa: BLE001 - no styles part
+            return
+        d = root.find(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}/{_w('rFonts')}")
+        self.default = self._font(d)
+        for st in root.findall(_w("style")):
+            sid = st.get(_w("styleId"))
+            based = st.find(_w("basedOn"))
+            self.styles[sid] = (
+                self._font(st.find(f"{_w('rPr')}/{_w('rFonts')}")),
+                based.get(_w("val")) if based is not None else None,
+            )
+
+    @staticmethod
+    def _font(el) -> str | None:
+        if el is None:
+            return None
+        return el.get(_w("ascii")) or el.get(_w("hAnsi")) or el.get(_w("cs"))
+
+    def style_font(self, sid: str | None) -> str | None:
+        seen = set()
+        while sid and sid not in seen:
+            seen.add(sid)
+            font, based = self.styles.get(sid, (None, None))
+            if font:
+                return font
+            sid = based
+        return None
+
+    def run_font(self, r, p_style: str | None) -> str | None:
+        rpr = r.find(_w("rPr"))
+        if rpr is not None:
+            f = self._font(rpr.find(_w("rFonts")))
+            if f:
+                return f
+            rs = rpr.find(_w("rStyle"))
+            if rs is not None and (f := self.style_font(rs.get(_w("val")))):
+                return f
+        return self.style_font(p_style) or self.default
+
+
+def _docx_cell_lines(tc, fonts: _DocxFonts, legacy: list[int]) -> list[str]:
+    lines: list[str] = []
+    for p in tc.iter(_w("p")):
+        ppr = p.find(_w("pPr"))
+        pst = ppr.find(_w("pStyle")) if ppr is not None else None
+        p_style = pst.get(_w("val")) if pst is not None else None
+        text = []
+        for r in p.iter(_w("r")):
+            parts = []
+            for child in r:
+                tag = child.tag.rsplit("}", 1)[-1]
+                if tag == "t":
+                    parts.append(child.text or "")
+                elif tag == "tab":
+                    parts.append(" ")
+                elif tag in ("br", "cr"):
+                    parts.append("\n")
+                elif tag == "noBreakHyphen":
+                    parts.append("-")
+            chunk = "".join(parts)
+            enc, upper = font_encoding(fonts.run_font(r, p_style))
+            if enc and chunk.strip():
+                legacy[0] += 1
+                chunk = decode_legacy(chunk, enc)
+                chunk = chunk.upper() if upper else chunk
+            text.append(chunk)
+        lines.extend(clean_lines("".join(text)) or [])
+    return lines
+
+
+def docx_grids(path: Path) -> tuple[list[Grid], list[str], bool]:
+    """Tables of a .docx as grids, its body paragraphs, and whether legacy fonts were decoded."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        doc = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise SourceError(f"không mở được tệp Word ({exc.__class__.__name__}); tệp có bị hỏng không?", path) from None
+    except Exception as exc:  # lxml syntax errors and the like: a damaged part
+        raise SourceError(f"nội dung tệp Word bị hỏng ({exc.__class__.__name__}).", path) from None
+    fonts = _DocxFonts(doc)
+    legacy = [0]
+    grids = []
+    body = doc.element.body
+    for n, tbl in enumerate(body.iter(_w("tbl")), start=1):
+        rows: list[list[Cell]] = []
+        for tr in tbl.findall(_w("tr")):
+            row: list[Cell] = []
+            trpr = tr.find(_w("trPr"))
+            gb = trpr.find(_w("gridBefore")) if trpr is not None else None
+            if gb is not None:
+                row.extend(Cell([]) for _ in range(int(gb.get(_w("val"), "0"))))
+            for tc in tr.findall(_w("tc")):
+                tcpr = tc.find(_w("tcPr"))
+                span, vcont = 1, False
+                if tcpr is not None:
+                    gs = tcpr.find(_w("gridSpan"))
+                    if gs is not None:
+                        span = int(gs.get(_w("val"), "1"))
+                    vm = tcpr.find(_w("vMerge"))
+                    if vm is not None and vm.get(_w("val"), "continue") == "continue":
+                        vcont = True
+                col = len(row)
+                if vcont and rows and col < len(rows[-1]):
+                    lines = list(rows[-1][col].lines)
+                else:
+                    lines = _docx_cell_lines(tc, fonts, legacy)
+                row.append(Cell(lines))
+                row.extend(Cell(lines, origin=False) for _ in range(span - 1))
+            rows.append(row)
+        grids.append(Grid(rows, f"bảng {n}"))
+    paragraphs = []
+    for p in body.iter(_w("p")):
+        if any(a.tag == _w("tbl") for a in p.iterancestors()):
+            continue
+        paragraphs.append(clean("".join(t.text or "" for t in p.iter(_w("t")))))
+    return grids, [p for p in paragraphs if p], legacy[0] > 0
+
+
+def _xlsx_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def xlsx_grids(path: Path) -> tuple[list[Grid], bool]:
+    """Every sheet of a typed .xlsx as a grid; merged cells filled the way they read."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(str(path), data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise SourceError(f"không mở được tệp Excel ({exc.__class__.__name__}); tệp có bị hỏng không?", path) from None
+    grids, legacy = [], False
+    for ws in wb.worksheets:
+        merged = {}
+        for rng in ws.merged_cells.ranges:
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    if (r, c) != (rng.min_row, rng.min_col):
+                        merged[(r, c)] = (rng.min_row, rng.min_col)
+        rows = []
+        for r, row in enumerate(ws.iter_rows(), start=1):
+            out = []
+            for c, cell in enumerate(row, start=1):
+                flag = [False]
+                if (r, c) in merged:
+                    tr, tc = merged[(r, c)]
+                    lines = clean_lines(_decode_cell(ws.cell(row=tr, column=tc), flag))
+                    out.append(Cell(lines, origin=(tc == c)))
+                else:
+                    out.append(Cell(clean_lines(_decode_cell(cell, flag))))
+                legacy = legacy or flag[0]
+            rows.append(out)
+        grids.append(Grid(rows, f"sheet '{ws.title}'"))
+    wb.close()
+    return grids, legacy
+
+
+def _decode_cell(cell, flag: list[bool]) -> str:
+    text = _xlsx_text(cell.value)
+    enc, upper = font_encoding(getattr(cell.font, "name", None))
+    if enc and text.strip():
+        flag[0] = True
+        text = decode_legacy(text, enc)
+        return text.upper() if upper else text
+    return text
+
+
+# --- the task table -----------------------------------------------------------------------
+STT, CONTENT, LEAD, COOP, DEADLINE, PRODUCT, FIELD, NOTE, IGNORE = (
+    "stt",
+    "content",
+    "lead",
+    "coop",
+    "deadline",
+    "product",
+    "field",
+    "note",
+    "ignore",
+)
+LABELS = {
+    STT: "Số TT",
+    CONTENT: "Nội dung công việc",
+    LEAD: "Cơ quan chủ trì",
+    COOP: "Cơ quan phối hợp",
+    DEADLINE: "Thời gian hoàn thành",
+}
+REQUIRED = (CONTENT, LEAD, DEADLINE)
+
+
+def classify(label: str) -> str | None:
+    """The role of a header label, or None when it is not a known column."""
+    k = fold(label)
+    if not k:
+        return None
+    if k in ("stt", "so tt", "tt", "so thu tu", "s tt"):
+        return STT
+    if k in ("ma nv", "ma nhiem vu", "ma"):
+        return IGNORE
+    if "chu tri" in k:
+        return LEAD
+    if "phoi hop" in k:
+        return COOP
+    if "han hoan thanh" in k and "thoi gian" not in k:
+        return IGNORE
+    if any(w in k for w in ("thoi gian", "thoi han", "tien do")):
+        return DEADLINE
+    if "noi dung" in k or "ten nhiem vu" in k or k in ("nhiem vu", "cong viec", "nhiem vu cu the"):
+        return CONTENT
+    if "san pham" in k or k.startswith("ket qua"):
+        return PRODUCT
+    if "linh vuc" in k:
+        return FIELD
+    if "ghi chu" in k:
+        return NOTE
+    if k in ("don vi thuc hien", "co quan thuc hien", "don vi chu tri thuc hien", "co quan don vi thuc hien"):
+        return LEAD
+    return None
+
+
+def _header_labels(rows: list[list[Cell]], start: int, depth: int, width: int) -> list[str]:
+    labels = []
+    for c in range(width):
+        parts = []
+        for r in range(start, start + depth):
+            row = rows[r]
+            if c < len(row):
+                t = " ".join(row[c].lines)
+                if t and (not parts or parts[-1] != t):
+                    parts.append(t)
+        labels.append(" ".join(parts))
+    return labels
+
+
+def _mapping(labels: list[str]) -> dict[str, int]:
+    """Column of each role; for stacked labels the lowest one decides ("… Chủ trì")."""
+    out: dict[str, int] = {}
+    for c, label in enumerate(labels):
+        role = classify(label)
+        if role and role != IGNORE and role not in out:
+            out[role] = c
+    return out
+
+
+@dataclass
+class _Header:
+    start: int
+    depth: int
+    columns: dict[str, int]
+    labels: list[str]
+
+
+def _looks_like_header(row: list[Cell], above: list[Cell]) -> bool:
+    """A row under a header row that continues it: every filled cell is a known label or
+    the same text as above (a vertical merge), and at least one is a new label."""
+    new = False
+    for c, cell in enumerate(row):
+        t = " ".join(cell.lines)
+        if not t:
+            continue
+        if c < len(above) and " ".join(above[c].lines) == t:
+            continue
+        if classify(t) is None:
+            return False
+        new = True
+    return new
+
+
+def _find_header(grid: Grid) -> _Header | None:
+    width = grid.width()
+    rows = grid.rows
+    for start in range(min(8, len(rows))):
+        labels = _header_labels(rows, start, 1, width)
+        cols = _mapping(labels)
+        if CONTENT not in cols or not ({STT, LEAD, DEADLINE} & cols.keys()):
+            continue
+        depth = 1
+        while (
+            depth < 3 and start + depth < len(rows) and _looks_like_header(rows[start + depth], rows[start + depth - 1])
+        ):
+            depth += 1
+            labels = _header_labels(rows, start, depth, width)
+            cols = _mapping(labels)
+        return _Header(start, depth, cols, labels)
+    return None
+
+
+_ROMAN = re.compile(r"^(?=[IVXLC]+$)M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})$")
+_ROMAN_TITLE = re.compile(r"^([IVXLC]+)\s*[.:)\-–]\s*(.+)$")
+
+
+def _is_roman(s: str) -> bool:
+    return bool(s) and bool(_ROMAN.match(s.rstrip(".")))
+
+
+@dataclass
+class ImportedTable:
+    """What was read from a source file."""
+
+    path: Path
+    tasks: list[Task]
+    tables: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    legacy: str = ""  # "TCVN3" / "VNI" when text was converted
+    info: dict[str, object] = field(default_factory=dict)
+
+
+def _join(lines: list[str]) -> str:
+    """Join a text cell's lines: bullet lines stay items ("; "), wrapped lines join."""
+    return join_unit_lines(lines, None)
+
+
+def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state: dict, out: ImportedTable) -> None:
+    cols = header.columns
+    head_keys = {fold(lbl) for lbl in header.labels if lbl}
+    if header.start >= 0:
+        for r in grid.rows[header.start : header.start + header.depth]:
+            head_keys.update(fold(" ".join(c.lines)) for c in r if c.lines)
+
+    def text(row: list[Cell], role: str, origin_only: bool = True) -> list[str]:
+        c = cols.get(role)
+        if c is None or c >= len(row):
+            return []
+        cell = row[c]
+        return cell.lines if (cell.origin or not origin_only) else []
+
+    first = header.start + header.depth
+    for i, row in enumerate(grid.rows[first:], start=first + 1):
+        values = [" ".join(c.lines) if c.origin else "" for c in row]
+        if not any(values):
+            continue
+        keys = {fold(v) for v in values if v}
+        if keys and keys <= head_keys | {""}:
+            out.skipped.append(f"{grid.where}, dòng {i}: dòng tiêu đề lặp lại")
+            continue
+        if all(re.fullmatch(r"\(?\d{1,2}\)?", v) for v in values if v):
+            continue  # the (1) (2) (3) column-number row
+        stt = clean(" ".join(text(row, STT))).rstrip(".").strip()
+        content_lines = text(row, CONTENT)
+        content = clean(" ".join(content_lines))
+        lead_lines, coop_lines = text(row, LEAD), text(row, COOP)
+        deadline = clean(" ".join(text(row, DEADLINE)))
+        if not content and (m := _ROMAN_TITLE.match(stt)):
+            stt, content = m.group(1), clean(m.group(2))
+        if not stt and (m := _ROMAN_TITLE.match(content)) and _is_roman(m.group(1)):
+            stt, content = m.group(1), clean(m.group(2))
+        if _is_roman(stt) or re.fullmatch(r"[A-Z]", stt):
+            state["field"] = content
+            if not lead_lines and not deadline:
+                continue
+        if not content:
+            if any(values):
+                out.skipped.append(f"{grid.where}, dòng {i}: không có nội dung công việc, bỏ qua")
+            continue
+        out.tasks.append(
+            Task(
+                stt=stt,
+                field=clean(" ".join(text(row, FIELD))) or state.get("field", ""),
+                content=content,
+                lead=join_unit_lines(lead_lines, directory),
+                coop=join_unit_lines(coop_lines, directory),
+                deadline=deadline,
+                product=_join(text(row, PRODUCT)),
+                note=_join(text(row, NOTE)),
+            )
+        )
+
+
+def read_source(path: Path, directory: Directory | None = None) -> ImportedTable:
+    """Read the task table of a .docx or .xlsx; raise SourceError when there is none."""
+    path = Path(path)
+    kind = sniff(path)
+    paragraphs: list[str] = []
+    if kind == "docx":
+        grids, paragraphs, legacy_fonts = docx_grids(path)
+    else:
+        grids, legacy_fonts = xlsx_grids(path)
+    out = ImportedTable(path, [])
+    if legacy_fonts:
+        out.legacy = "TCVN3/VNI (theo phông chữ)"
+    else:
+        sample = " ".join(" ".join(c.lines) for g in grids for r in g.rows for c in r if c.origin)
+        enc = detect_legacy(sample + " " + " ".join(paragraphs))
+        if enc:
+            out.legacy = {"tcvn3": "TCVN3", "vni": "VNI"}[enc]
+            for g in grids:
+                for r in g.rows:
+                    for c in r:
+                        c.lines = [clean(decode_legacy(x, enc)) for x in c.lines]
+            paragraphs = [clean(decode_legacy(p, enc)) for p in paragraphs]
+    state: dict = {}
+    previous: tuple[_Header, int] | None = None
+    wrong: list[tuple[Grid, _Header]] = []
+    for g in grids:
+        header = _find_header(g)
+        if header is not None:
+            missing = [r for r in REQUIRED if r not in header.columns]
+            if missing:
+                wrong.append((g, header))
+                previous = None
+                continue
+            out.tables.append(g.where)
+            _parse_grid(g, header, directory, state, out)
+            previous = (header, g.width())
+        elif previous is not None and g.width() == previous[1] and g.rows:
+            cont = _Header(-1, 1, previous[0].columns, previous[0].labels)
+            out.tables.append(g.where + " (phần tiếp)")
+            _parse_grid(g, cont, directory, state, out)
+        else:
+            previous = None
+    if not out.tables:
+        if wrong:
+            g, h = wrong[0]
+            missing = ", ".join(f"'{LABELS[r]}'" for r in REQUIRED if r not in h.columns)
+            raise SourceError(f"bảng nhiệm vụ ở {g.where} thiếu cột {missing}.", path)
+        what = "văn bản" if kind == "docx" else "bảng tính"
+        raise SourceError(
+            f"không tìm thấy bảng danh mục nhiệm vụ trong {what} (cần các cột như 'STT', "
+            "'Nội dung công việc', 'Cơ quan chủ trì', 'Thời gian hoàn thành').",
+            path,
+        )
+    if not out.tasks:
+        raise SourceError("bảng danh mục nhiệm vụ không có dòng nhiệm vụ nào.", path)
+    out.info = plan_info(paragraphs)
+    return out
+
+
+def plan_info(paragraphs: list[str]) -> dict[str, object]:
+    """Metadata a whole plan states on its first page (only what is found)."""
+    info: dict[str, object] = {}
+    for i, p in enumerate(paragraphs[:40]):
+        if m := re.match(r"^Số\s*:\s*(\d*)\s*/\s*([A-ZĐa-z]+-[A-ZĐ0-9&a-z\-]+)", p):
+            info.setdefault("Số ký hiệu", f"{m.group(1)}/{m.group(2)}" if m.group(1) else f"/{m.group(2)}")
+        if m := re.match(r"^([^,]{2,40}),\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", p):
+            info.setdefault("Địa danh", m.group(1).strip())
+            try:
+                info.setdefault("Ngày ban hành", date(int(m.group(4)), int(m.group(3)), int(m.group(2))))
+            except ValueError:
+                pass
+        elif m := re.match(r"^([^,]{2,40}),\s*ngày\s+.*năm\s+(\d{4})", p):
+            info.setdefault("Địa danh", m.group(1).strip())
+        if fold(p) in ("ke hoach", "bao cao") and "Tên loại" not in info and i + 1 < len(paragraphs):
+            info["Tên loại"] = p.capitalize() if p.isupper() else p
+            info["Trích yếu"] = paragraphs[i + 1]
+            if m := re.search(r"năm\s+(\d{4})\s*$", paragraphs[i + 1]):
+                info.setdefault("Năm", int(m.group(1)))
+    return info
+
+
+# --- the import command ----------------------------------------------------------------
+@dataclass
+class ImportReport:
+    source: Path
+    master: Path
+    created: bool
+    table: ImportedTable
+    merge: MergeResult
+    problems: list[Problem]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.problems else 0
+
+
+def _infer_year(tasks: list[Task]) -> int | None:
+    years = Counter(int(y) for t in tasks for y in re.findall(r"\b(20\d\d)\b", t.deadline))
+    return years.most_common(1)[0][0] if years else None
+
+
+def import_plan(source: Path, master: Path) -> ImportReport:
+    """Import the task table of `source` into `master` (created when missing).
+
+    Nothing is written when the source cannot be read. Existing tasks keep their Mã NV.
+    """
+    source, master = Path(source), Path(master)
+    ensure_not_open(master)
+    created = not master.exists()
+    plan = Plan() if created else read_plan(master)
+    table = read_source(source, plan.directory())
+    for key, value in table.info.items():
+        if key in plan.info and plan.info.get(key) in ("", None):
+            plan.info[key] = value
+    if plan.year is None and (year := _infer_year(table.tasks)):
+        plan.info["Năm"] = year
+    incoming = [apply_deadline(t, plan.year)[0] for t in table.tasks]
+    merged = merge_tasks(plan.tasks, incoming)
+    plan.tasks = merged.tasks
+    write_plan(plan, master)
+    touched = set(merged.added) | set(merged.updated) | set(merged.unchanged)
+    problems = [p for p in check_plan(plan) if p.task in touched]
+    return ImportReport(source, master, created, table, merged, problems)

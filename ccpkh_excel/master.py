@@ -1,0 +1,512 @@
+"""The master workbook: its sheets, reading them into a Plan and writing them back.
+
+Writing never leaves a half-written file: the workbook is saved to a temporary file
+beside the master and moved into place only when complete. A master open in Excel
+(its "~$" lock file) or LibreOffice (".~lock.…#") is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from .catalogue import INFO_FIELDS, Assignment, Plan, Task, build_assignments
+from .errors import MasterError, MasterLockedError
+from .units import Unit, split_list
+from .vntext import clean, fold
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    kind: str = "text"  # text | date | int
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    table: str
+    columns: tuple[Column, ...]
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+
+INFO = SheetSpec("Thông tin chung", "ThongTinChung", (Column("Mục", 24), Column("Giá trị", 90)))
+UNITS = SheetSpec(
+    "Đơn vị",
+    "DonVi",
+    (
+        Column("Mã đơn vị", 14),
+        Column("Tên đơn vị", 42),
+        Column("Tên khác", 36),
+        Column("Nhóm", 36),
+        Column("Email", 30),
+    ),
+)
+TASKS = SheetSpec(
+    "Danh mục nhiệm vụ",
+    "DanhMucNhiemVu",
+    (
+        Column("Mã NV", 9),
+        Column("STT", 6),
+        Column("Lĩnh vực", 22),
+        Column("Nội dung công việc", 60),
+        Column("Cơ quan chủ trì", 24),
+        Column("Cơ quan phối hợp", 28),
+        Column("Thời gian hoàn thành", 20),
+        Column("Hạn hoàn thành", 14, "date"),
+        Column("Sản phẩm", 26),
+        Column("Ghi chú", 26),
+    ),
+)
+ASSIGN = SheetSpec(
+    "Phân công",
+    "PhanCong",
+    (Column("Mã NV", 10), Column("Mã đơn vị", 14), Column("Tên đơn vị", 48), Column("Vai trò", 12)),
+)
+SHEETS = (INFO, UNITS, TASKS, ASSIGN)
+
+DATE_FORMAT = "dd/mm/yyyy"
+_THIN = Side(style="thin", color="A6A6A6")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FONT = Font(name="Times New Roman", bold=True, size=12, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_BODY_FONT = Font(name="Times New Roman", size=12)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_HEAD_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+
+# --- locks and atomic saves -------------------------------------------------------------
+def lock_files(path: Path) -> list[Path]:
+    """Lock files that say a person has `path` open (Excel's ~$, LibreOffice's .~lock)."""
+    names = {"~$" + path.name, ".~lock." + path.name + "#"}
+    if len(path.name) > 2:
+        names.add("~$" + path.name[2:])
+    return [path.parent / n for n in names if (path.parent / n).exists()]
+
+
+def ensure_not_open(path: Path) -> None:
+    if lock_files(path):
+        raise MasterLockedError("đang được mở trong Excel hoặc LibreOffice. Hãy lưu, đóng tệp rồi chạy lại.", path)
+
+
+def save_atomic(wb: Workbook, path: Path) -> None:
+    """Save `wb` to `path` through a temporary file; the old file stays until it is done."""
+    path = Path(path)
+    ensure_not_open(path)
+    fd, tmp = tempfile.mkstemp(prefix=".ccpkh-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- reading ---------------------------------------------------------------------------
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return clean(value)
+
+
+def _cell_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = clean(value)
+    if not text:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    return None
+
+
+def _rows(wb, spec: SheetSpec, path: Path) -> list[dict[str, object]]:
+    """Rows of a sheet as dicts keyed by our headers; headers matched leniently."""
+    if spec.name not in wb.sheetnames:
+        by_key = {fold(n): n for n in wb.sheetnames}
+        if fold(spec.name) not in by_key:
+            raise MasterError(f"thiếu sheet '{spec.name}'. Đây có phải sổ theo dõi của ccpkh-excel?", path)
+        ws = wb[by_key[fold(spec.name)]]
+    else:
+        ws = wb[spec.name]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    index = {fold(h): i for i, h in enumerate(header) if h is not None}
+    missing = [h for h in spec.headers if fold(h) not in index]
+    if missing:
+        cols = ", ".join(f"'{h}'" for h in missing)
+        raise MasterError(f"sheet '{spec.name}' thiếu cột {cols}.", path)
+    out = []
+    for row in rows:
+        record = {h: (row[index[fold(h)]] if index[fold(h)] < len(row) else None) for h in spec.headers}
+        if any(v not in (None, "") for v in record.values()):
+            out.append(record)
+    return out
+
+
+def open_workbook(path: Path, data_only: bool = False):
+    path = Path(path)
+    if not path.exists():
+        raise MasterError("không tìm thấy tệp. Hãy tạo bằng lệnh 'ccpkh-excel init'.", path)
+    try:
+        return load_workbook(path, data_only=data_only, keep_vba=path.suffix.lower() == ".xlsm")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise MasterError(
+            f"không đọc được sổ theo dõi ({exc.__class__.__name__}). Tệp có bị hỏng không?", path
+        ) from exc
+
+
+def read_plan(path: Path) -> Plan:
+    """Read the plan a master workbook holds."""
+    path = Path(path)
+    wb = open_workbook(path, data_only=True)
+    plan = Plan()
+    for r in _rows(wb, INFO, path):
+        label = _cell_text(r["Mục"])
+        match = next((f for f in INFO_FIELDS if fold(f) == fold(label)), label)
+        value = r["Giá trị"]
+        if match == "Ngày ban hành":
+            value = _cell_date(value) or _cell_text(value)
+        elif not isinstance(value, (int, float)) or isinstance(value, bool):
+            value = _cell_text(value)
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        plan.info[match] = value
+    for r in _rows(wb, UNITS, path):
+        plan.units.append(
+            Unit(
+                code=_cell_text(r["Mã đơn vị"]),
+                name=_cell_text(r["Tên đơn vị"]),
+                aliases=split_list(_cell_text(r["Tên khác"])),
+                groups=split_list(_cell_text(r["Nhóm"])),
+                email=_cell_text(r["Email"]),
+            )
+        )
+    for r in _rows(wb, TASKS, path):
+        plan.tasks.append(
+            Task(
+                code=_cell_text(r["Mã NV"]),
+                stt=_cell_text(r["STT"]),
+                field=_cell_text(r["Lĩnh vực"]),
+                content=_cell_text(r["Nội dung công việc"]),
+                lead=_cell_text(r["Cơ quan chủ trì"]),
+                coop=_cell_text(r["Cơ quan phối hợp"]),
+                deadline=_cell_text(r["Thời gian hoàn thành"]),
+                due=_cell_date(r["Hạn hoàn thành"]),
+                product=_cell_text(r["Sản phẩm"]),
+                note=_cell_text(r["Ghi chú"]),
+            )
+        )
+    wb.close()
+    return plan
+
+
+def read_assignments(path: Path) -> list[Assignment]:
+    """The "Phân công" rows as stored in the master."""
+    wb = open_workbook(Path(path), data_only=True)
+    rows = [
+        Assignment(
+            _cell_text(r["Mã NV"]), _cell_text(r["Mã đơn vị"]), _cell_text(r["Tên đơn vị"]), _cell_text(r["Vai trò"])
+        )
+        for r in _rows(wb, ASSIGN, Path(path))
+    ]
+    wb.close()
+    return rows
+
+
+# --- writing ---------------------------------------------------------------------------
+def _info_rows(plan: Plan) -> list[list[object]]:
+    keys = list(INFO_FIELDS) + [k for k in plan.info if k not in INFO_FIELDS]
+    return [[k, plan.info.get(k, "")] for k in keys]
+
+
+def _unit_rows(plan: Plan) -> list[list[object]]:
+    return [[u.code, u.name, "; ".join(u.aliases), "; ".join(u.groups), u.email] for u in plan.units]
+
+
+def _task_rows(plan: Plan) -> list[list[object]]:
+    return [
+        [t.code, t.stt, t.field, t.content, t.lead, t.coop, t.deadline, t.due, t.product, t.note] for t in plan.tasks
+    ]
+
+
+def _assign_rows(rows: list[Assignment]) -> list[list[object]]:
+    return [[a.task, a.unit, a.unit_name, a.role] for a in rows]
+
+
+def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[list[object]], index: int):
+    """(Re)create one sheet as a styled Excel table with its header in row 1."""
+    if spec.name in wb.sheetnames:
+        index = wb.sheetnames.index(spec.name)
+        del wb[spec.name]
+    ws = wb.create_sheet(spec.name, index)
+    ws.append(spec.headers)
+    for row in rows:
+        ws.append(row)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text that looks like a formula stays text
+    last = max(len(rows) + 1, 2)  # an Excel table needs at least one body row
+    ncol = len(spec.columns)
+    for i, col in enumerate(spec.columns, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = col.width
+        head = ws.cell(row=1, column=i)
+        head.font, head.fill, head.alignment, head.border = _HEADER_FONT, _HEADER_FILL, _HEAD_ALIGN, _BORDER
+        for r in range(2, last + 1):
+            cell = ws.cell(row=r, column=i)
+            cell.font, cell.alignment, cell.border = _BODY_FONT, _WRAP, _BORDER
+            if col.kind == "date":
+                cell.number_format = DATE_FORMAT
+    ref = f"A1:{get_column_letter(ncol)}{last}"
+    table = Table(displayName=spec.table, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    ws.add_table(table)
+    ws.freeze_panes = "A2"
+    ws.row_dimensions[1].height = 32
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.oddHeader.center.text = spec.name
+    return ws
+
+
+def _validate(ws, sqref: str, **kw) -> None:
+    options = {"allow_blank": True, "showErrorMessage": True, "showInputMessage": True, **kw}
+    dv = DataValidation(**options)
+    dv.add(sqref)
+    ws.add_data_validation(dv)
+
+
+def _decorate(wb: Workbook, plan: Plan) -> None:
+    """Dropdowns, input messages and protection that make the sheets behave."""
+    info = wb[INFO.name]
+    for r in range(2, info.max_row + 1):
+        label = info.cell(row=r, column=1).value
+        info.cell(row=r, column=1).font = Font(name="Times New Roman", size=12, bold=True)
+        target = f"B{r}"
+        if label == "Ngày ban hành":
+            info[target].number_format = DATE_FORMAT
+            _validate(
+                info,
+                target,
+                type="date",
+                operator="between",
+                formula1="DATE(2000,1,1)",
+                formula2="DATE(2100,12,31)",
+                errorTitle="Ngày không hợp lệ",
+                error="Hãy nhập ngày dạng dd/mm/yyyy.",
+                promptTitle="Ngày ban hành",
+                prompt="Nhập ngày ký ban hành, ví dụ 27/12/2025.",
+            )
+        elif label == "Năm":
+            _validate(
+                info,
+                target,
+                type="whole",
+                operator="between",
+                formula1="2000",
+                formula2="2100",
+                errorTitle="Năm không hợp lệ",
+                error="Hãy nhập năm bốn chữ số, ví dụ 2026.",
+            )
+        elif label == "Quyền hạn ký":
+            _validate(
+                info,
+                target,
+                type="list",
+                formula1='"TM.,KT.,Q.,TL.,TUQ."',
+                showErrorMessage=False,
+                promptTitle="Quyền hạn ký",
+                prompt="TM. / KT. / Q. / TL. / TUQ., có thể kèm chức danh, "
+                "ví dụ: KT. Chủ tịch. Để trống nếu người đứng đầu ký trực tiếp.",
+            )
+        elif label == "Nơi nhận":
+            _validate(
+                info,
+                target,
+                type="custom",
+                formula1="TRUE",
+                showErrorMessage=False,
+                promptTitle="Nơi nhận",
+                prompt="Mỗi nơi nhận cách nhau bằng dấu chấm phẩy (;).",
+            )
+    units = wb[UNITS.name]
+    last = max(units.max_row, 2)
+    _validate(
+        units,
+        f"C2:D{last + 500}",
+        type="custom",
+        formula1="TRUE",
+        showErrorMessage=False,
+        promptTitle="Danh sách",
+        prompt="Nhiều giá trị cách nhau bằng dấu chấm phẩy (;).",
+    )
+    _validate(
+        units,
+        f"E2:E{last + 500}",
+        type="custom",
+        formula1='ISNUMBER(SEARCH("@",E2))',
+        errorStyle="warning",
+        errorTitle="Email không hợp lệ",
+        error="Địa chỉ email phải có ký tự @.",
+    )
+    tasks = wb[TASKS.name]
+    last = max(tasks.max_row, 2)
+    _validate(
+        tasks,
+        f"H2:H{last + 500}",
+        type="date",
+        operator="between",
+        formula1="DATE(2000,1,1)",
+        formula2="DATE(2100,12,31)",
+        errorTitle="Ngày không hợp lệ",
+        error="Hạn hoàn thành phải là ngày (dd/mm/yyyy).",
+        promptTitle="Hạn hoàn thành",
+        prompt="Tự tính từ Thời gian hoàn thành; chỉ nhập tay khi công cụ không hiểu cách ghi.",
+    )
+    _validate(
+        tasks,
+        f"A2:A{last + 500}",
+        type="custom",
+        formula1="TRUE",
+        showErrorMessage=False,
+        promptTitle="Mã NV",
+        prompt="Mã do công cụ cấp, không sửa. Dòng mới để trống, lệnh check sẽ cấp mã.",
+    )
+    assign = wb[ASSIGN.name]
+    assign.protection.sheet = True
+    assign.protection.autoFilter = False
+    assign.protection.sort = False
+    assign.protection.formatColumns = False
+    assign["F1"] = "Sheet tự sinh từ Danh mục nhiệm vụ và Đơn vị; đừng sửa tay."
+    assign["F1"].font = Font(name="Times New Roman", italic=True, color="7F7F7F")
+
+
+def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = None) -> None:
+    """Write `plan` into the master at `path` (creating it), keeping its other sheets."""
+    path = Path(path)
+    ensure_not_open(path)
+    if path.exists():
+        wb = open_workbook(path)
+    else:
+        wb = Workbook()
+        wb.remove(wb.active)
+    if assignments is None:
+        assignments = build_assignments(plan)
+    for i, (spec, rows) in enumerate(
+        (
+            (INFO, _info_rows(plan)),
+            (UNITS, _unit_rows(plan)),
+            (TASKS, _task_rows(plan)),
+            (ASSIGN, _assign_rows(assignments)),
+        )
+    ):
+        _write_sheet(wb, spec, rows, i)
+    _decorate(wb, plan)
+    wb.active = wb.sheetnames.index(TASKS.name)
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == TASKS.name
+    wb.properties.creator = "ccpkh-excel"
+    wb.properties.title = clean(plan.info.get("Trích yếu", "")) or "Sổ theo dõi kế hoạch CCHC"
+    save_atomic(wb, path)
+
+
+# --- init and check ----------------------------------------------------------------------
+def init_master(path: Path, sample: bool = False, force: bool = False) -> Plan:
+    """Create a master workbook, empty or filled with the bundled sample plan."""
+    from .sample import sample_plan
+
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise MasterError("sổ theo dõi phải là tệp .xlsx.", path)
+    if path.exists() and not force:
+        raise MasterError("đã có. Dùng --force nếu muốn tạo lại (dữ liệu cũ sẽ mất).", path)
+    if not path.parent.exists():
+        raise MasterError(f"không có thư mục '{path.parent}'.", path)
+    plan = sample_plan() if sample else Plan()
+    if path.exists():
+        ensure_not_open(path)
+        path.unlink()
+    write_plan(plan, path)
+    return plan
+
+
+@dataclass
+class CheckReport:
+    plan: Plan
+    problems: list
+    changes: list[str]
+    saved: bool = True
+    not_saved_reason: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.problems else 0
+
+
+def check_master(path: Path) -> CheckReport:
+    """Check the master; fill what is derived (new Mã NV, Hạn hoàn thành, Phân công)."""
+    from .catalogue import apply_deadline, check_plan, number_tasks
+    from .deadlines import DATE, parse_deadline
+
+    path = Path(path)
+    plan = read_plan(path)
+    changes = []
+    numbered = number_tasks(plan.tasks)
+    new_codes = [t.code for t, old in zip(numbered, plan.tasks, strict=True) if not old.code]
+    if new_codes:
+        changes.append(f"Cấp mã cho {len(new_codes)} nhiệm vụ mới: {', '.join(new_codes)}.")
+    filled = []
+    for i, t in enumerate(numbered):
+        if t.due is None and parse_deadline(t.deadline, plan.year).kind == DATE:
+            numbered[i] = apply_deadline(t, plan.year)[0]
+            filled.append(t.code)
+    if filled:
+        changes.append(f"Tính Hạn hoàn thành cho {len(filled)} nhiệm vụ: {', '.join(filled)}.")
+    plan.tasks = numbered
+    assignments = build_assignments(plan)
+    if read_assignments(path) != assignments:
+        changes.append(f"Cập nhật sheet Phân công ({len(assignments)} dòng).")
+    report = CheckReport(plan, check_plan(plan), changes)
+    if changes:
+        try:
+            write_plan(plan, path, assignments)
+        except MasterLockedError as exc:
+            report.saved, report.not_saved_reason = False, str(exc)
+    return report

@@ -1,0 +1,335 @@
+"""Units (đơn vị) and how the names written in a plan resolve to them.
+
+A cell such as "Văn phòng UBND tỉnh, các sở, ban, ngành; UBND cấp xã" is split into
+pieces that are names — on ";", "," and "và", but only where every piece is a name, so
+"Sở Văn hóa, Thể thao và Du lịch" and "Văn phòng HĐND và UBND xã" stay one unit — and
+each piece is matched against the Đơn vị sheet: names, aliases (Tên khác), abbreviations
+made of syllable initials (Sở KH&CN, Phòng VH-XH) and group names (Nhóm). A piece that
+matches nothing is kept as written and reported with the closest unit as a suggestion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from rapidfuzz import fuzz, process
+
+from .vntext import clean, clean_lines, fold
+
+LEAD = "Chủ trì"
+COOP = "Phối hợp"
+
+# Words that open the name of a body; an unresolved run of pieces never swallows one.
+_HEADS = (
+    "so ",
+    "phong ",
+    "ban ",
+    "van phong ",
+    "uy ban ",
+    "ubnd",
+    "trung tam ",
+    "bao ",
+    "cong an ",
+    "thanh tra ",
+    "bo ",
+    "cuc ",
+    "chi cuc ",
+    "vien ",
+    "truong ",
+    "hoi ",
+    "tinh uy",
+    "dang uy",
+    "bch ",
+    "bo chi huy ",
+    "kho bac ",
+    "ngan hang ",
+    "hdnd",
+)
+# Phrases that name nobody in particular ("các cơ quan liên quan"): kept, not assigned.
+_VAGUE = {
+    fold(v)
+    for v in (
+        "đơn vị liên quan",
+        "các đơn vị liên quan",
+        "cơ quan liên quan",
+        "các cơ quan liên quan",
+        "các cơ quan có liên quan",
+        "các đơn vị có liên quan",
+        "cơ quan, đơn vị liên quan",
+        "các cơ quan, đơn vị liên quan",
+        "các cơ quan, đơn vị có liên quan",
+        "đơn vị",
+        "các đơn vị",
+        "các cơ quan",
+        "các ngành liên quan",
+        "các tổ chức liên quan",
+        "các cơ quan liên quan khác",
+        "đơn vị có liên quan",
+        "các cơ quan khác",
+    )
+}
+_QUALIFIERS = ("co lien quan", "lien quan", "tinh", "thuoc tinh", "chu tri", "phoi hop")
+_CONNECTORS = {"va", "&"}
+
+
+@dataclass
+class Unit:
+    code: str
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    email: str = ""
+
+
+@dataclass
+class Unresolved:
+    text: str
+    suggestion: str = ""
+
+
+@dataclass
+class Resolution:
+    """What one cell resolved to: unit codes in order, names not found, vague phrases."""
+
+    codes: list[str] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    vague: list[str] = field(default_factory=list)
+
+
+def split_list(text: str) -> list[str]:
+    """Split "a; b" style lists (Tên khác, Nhóm, Email cells) into clean items."""
+    return [c for c in (clean(p) for p in re.split(r"[;\n]", text or "")) if c]
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in re.split(r"[\s\-/&,.()]+", fold(text.replace("&", " & "))) if t]
+
+
+def _syllables(name: str) -> tuple[str, ...]:
+    return tuple(t for t in fold(name).split() if t not in _CONNECTORS)
+
+
+def _initial_tokens(text: str) -> list[str]:
+    """Tokens of a written name; abbreviations (KH&CN, VH-XH, UBND) keep their letters."""
+    out = []
+    for raw in re.split(r"[\s,;()]+", clean(text)):
+        for part in re.split(r"[&\-–—/.]+", raw):
+            key = fold(part)
+            if key and key not in _CONNECTORS:
+                out.append(key)
+    return out
+
+
+def _abbrev_match(tokens: list[str], syllables: tuple[str, ...]) -> bool:
+    """True when tokens spell the syllables, each token a whole syllable or initials."""
+
+    @cache
+    def go(i: int, j: int) -> bool:
+        if i == len(tokens):
+            return j == len(syllables)
+        tok = tokens[i]
+        if j < len(syllables) and syllables[j] == tok and go(i + 1, j + 1):
+            return True
+        n = len(tok)
+        if n >= 2 and j + n <= len(syllables):
+            if all(syllables[j + k][0] == tok[k] for k in range(n)) and go(i + 1, j + n):
+                return True
+        return False
+
+    return go(0, 0)
+
+
+class Directory:
+    """The Đơn vị sheet, indexed for resolution."""
+
+    def __init__(self, units: list[Unit]):
+        self.units = list(units)
+        self.by_code = {u.code: u for u in self.units}
+        self._names: dict[str, str] = {}  # fold(name or alias) -> code
+        self._groups: dict[str, list[str]] = {}  # fold(group) -> codes
+        self._group_labels: dict[str, str] = {}
+        self._syllables: list[tuple[tuple[str, ...], str]] = []
+        for u in self.units:
+            for name in [u.name, *u.aliases]:
+                key = fold(name)
+                if key:
+                    self._names.setdefault(key, u.code)
+                    self._names.setdefault(_strip_cac(key), u.code)
+                    self._syllables.append((_syllables(name), u.code))
+            for g in u.groups:
+                key = _strip_cac(fold(g))
+                if key:
+                    self._groups.setdefault(key, []).append(u.code)
+                    self._group_labels.setdefault(key, g)
+        self._choices = {
+            **{fold(n): n for u in self.units for n in [u.name, *u.aliases]},
+            **{k: v for k, v in self._group_labels.items()},
+        }
+        self._cache: dict[str, list[str] | None] = {}
+
+    def groups(self) -> dict[str, list[str]]:
+        """Group label → unit codes."""
+        return {self._group_labels[k]: v for k, v in self._groups.items()}
+
+    def name_of(self, code: str) -> str:
+        unit = self.by_code.get(code)
+        return unit.name if unit else code
+
+    # -- one piece ------------------------------------------------------------------
+    def lookup(self, piece: str) -> list[str] | None:
+        """Codes for one name (a group gives several); None when it names no unit."""
+        key = fold(piece)
+        if key not in self._cache:
+            self._cache[key] = self._lookup(piece, key)
+        return self._cache[key]
+
+    def _lookup(self, piece: str, key: str) -> list[str] | None:
+        if not key:
+            return None
+        candidates = [key]
+        stripped = key
+        changed = True
+        while changed:
+            changed = False
+            for q in _QUALIFIERS:
+                if stripped.endswith(" " + q):
+                    stripped = stripped[: -len(q) - 1].strip()
+                    candidates.append(stripped)
+                    changed = True
+        for k in candidates:
+            if k in self._names:
+                return [self._names[k]]
+            bare = _strip_cac(k)
+            if bare in self._groups:
+                return list(self._groups[bare])
+            if bare in self._names:
+                return [self._names[bare]]
+        tokens = _initial_tokens(piece)
+        if tokens and any(len(t) >= 2 for t in tokens):
+            hits = {code for syl, code in self._syllables if _abbrev_match(tokens, syl)}
+            if not hits and tokens[-1] in _QUALIFIERS:
+                hits = {code for syl, code in self._syllables if _abbrev_match(tokens[:-1], syl)}
+            if len(hits) == 1:
+                return [hits.pop()]
+        return None
+
+    def suggest(self, piece: str) -> str:
+        """The closest unit or group name, for a message; "" when nothing is close."""
+        if not self._choices:
+            return ""
+        hit = process.extractOne(fold(piece), list(self._choices), scorer=fuzz.ratio, score_cutoff=70)
+        return self._choices[hit[0]] if hit else ""
+
+    # -- a whole cell -----------------------------------------------------------------
+    def resolve(self, text: str) -> Resolution:
+        """Resolve a "Cơ quan chủ trì/phối hợp" cell into unit codes."""
+        result = Resolution()
+        for segment in _segments(text):
+            prefix = ""
+            if m := re.match(r"^\s*các\s+(sở|phòng|ban)\s*:\s*(.+)$", segment, re.IGNORECASE):
+                prefix, segment = m.group(1).capitalize() + " ", m.group(2)
+            for kind, piece, codes in self._split(segment, prefix):
+                if kind == "unit":
+                    for c in codes:
+                        if c not in result.codes:
+                            result.codes.append(c)
+                elif kind == "vague":
+                    result.vague.append(piece)
+                else:
+                    result.unresolved.append(Unresolved(piece, self.suggest(piece)))
+        return result
+
+    def _piece(self, piece: str, prefix: str) -> tuple[str, list[str]]:
+        if fold(piece) in _VAGUE:
+            return "vague", []
+        if prefix and not _is_head(piece):
+            codes = self.lookup(prefix + piece)
+            if codes:
+                return "unit", codes
+        codes = self.lookup(piece)
+        if codes:
+            return "unit", codes
+        return "none", []
+
+    def _split(self, segment: str, prefix: str) -> list[tuple[str, str, list[str]]]:
+        """Fewest pieces that are all names; unknown runs kept whole, never past a head word."""
+        parts = re.split(r"(\s*,\s*|\s+và\s+|\s+&\s+)", segment, flags=re.IGNORECASE)
+        words, seps = parts[0::2], parts[1::2]
+        n = len(words)
+        INF = float("inf")
+        best: list[float] = [0.0] + [INF] * n
+        back: list[tuple[int, str, list[str]]] = [(0, "", [])] * (n + 1)
+        for j in range(1, n + 1):
+            for i in range(j - 1, -1, -1):
+                text = clean("".join(words[k] + (seps[k] if k < j - 1 else "") for k in range(i, j)))
+                if not text:
+                    continue
+                kind, codes = self._piece(text, prefix)
+                cost = 1.0 if kind != "none" else 1000.0 + (j - i)
+                if kind == "none" and any(_is_head(words[k]) for k in range(i + 1, j)):
+                    continue
+                if best[i] + cost < best[j]:
+                    best[j] = best[i] + cost
+                    back[j] = (i, kind, codes)
+        out = []
+        j = n
+        while j > 0:
+            i, kind, codes = back[j]
+            text = clean("".join(words[k] + (seps[k] if k < j - 1 else "") for k in range(i, j)))
+            out.append((kind if kind != "none" else "unresolved", text, codes))
+            j = i
+        return out[::-1]
+
+
+def _strip_cac(key: str) -> str:
+    return key[4:] if key.startswith("cac ") else key
+
+
+def _is_head(text: str) -> bool:
+    s = clean(text)
+    if not s or not s[0].isupper():
+        return False
+    key = fold(s) + " "
+    return any(key.startswith(h) for h in _HEADS)
+
+
+def _segments(text: str) -> list[str]:
+    """Split a cell on ";" and bullet lines; strip bullets and trailing punctuation."""
+    out = []
+    for seg in re.split(r";|\n|(?:^|\s)[-+•–]\s+", text or ""):
+        seg = clean(seg).strip(" .,;:-–+•")
+        if seg:
+            out.append(seg)
+    return out
+
+
+def join_unit_lines(lines: list[str], directory: Directory | None) -> str:
+    """Join the lines of a unit cell: bullet items and whole-name lines become "; "-separated
+    items, lines broken in the middle of a name are joined with a space."""
+    lines = [c for c in (clean(x) for x in lines) if c]
+    if not lines:
+        return ""
+    bullet = re.compile(r"^[-+•–]\s*")
+    if any(bullet.match(x) for x in lines):
+        items: list[str] = []
+        for x in lines:
+            if bullet.match(x) or not items:
+                items.append(bullet.sub("", x))
+            else:
+                items[-1] += " " + x
+    elif (
+        len(lines) > 1
+        and directory is not None
+        and all(directory.resolve(x).codes and not directory.resolve(x).unresolved for x in lines)
+    ):
+        items = lines
+    else:
+        items = [" ".join(lines)]
+    return "; ".join(i.strip(" ;,") for i in items if i.strip(" ;,"))
+
+
+def tidy_unit_text(text: str) -> str:
+    """Clean a unit cell written on one line: drop bullets, normalise "; " separators."""
+    return join_unit_lines(clean_lines(text) if "\n" in (text or "") else [text or ""], None)
