@@ -183,10 +183,18 @@ class TaskUnits:
 
 
 def resolve_task(task: Task, directory: Directory) -> TaskUnits:
-    """Resolve a task's lead and cooperating units; a lead is never also a cooperator."""
+    """Resolve a task's lead and cooperating units; a unit never holds both roles.
+
+    A unit named in one column and reached only through a group in the other keeps the
+    role it was named for (lead "Các sở, ban, ngành", cooperator "Sở Tư pháp": Sở Tư pháp
+    cooperates); otherwise the lead role wins.
+    """
     lead = directory.resolve(task.lead)
     coop = directory.resolve(task.coop)
-    coop.codes = [c for c in coop.codes if c not in lead.codes]
+    both = set(lead.codes) & set(coop.codes)
+    to_coop = {c for c in both if c in coop.explicit and c not in lead.explicit}
+    lead.codes = [c for c in lead.codes if c not in to_coop]
+    coop.codes = [c for c in coop.codes if c not in both - to_coop]
     return TaskUnits(lead, coop)
 
 

@@ -141,37 +141,42 @@ class _DocxFonts:
         return self.style_font(p_style) or self.default
 
 
-def _docx_cell_lines(tc, fonts: _DocxFonts, legacy: list[int]) -> list[str]:
+def _paragraph_text(p, fonts: _DocxFonts, legacy: set[str]) -> str:
+    """Text of one w:p, legacy-font runs decoded, breaks kept as newlines."""
+    ppr = p.find(_w("pPr"))
+    pst = ppr.find(_w("pStyle")) if ppr is not None else None
+    p_style = pst.get(_w("val")) if pst is not None else None
+    text = []
+    for r in p.iter(_w("r")):
+        parts = []
+        for child in r:
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "t":
+                parts.append(child.text or "")
+            elif tag == "tab":
+                parts.append(" ")
+            elif tag in ("br", "cr"):
+                parts.append("\n")
+            elif tag == "noBreakHyphen":
+                parts.append("-")
+        chunk = "".join(parts)
+        enc, upper = font_encoding(fonts.run_font(r, p_style))
+        if enc and chunk.strip():
+            legacy.add(enc)
+            chunk = decode_legacy(chunk, enc)
+            chunk = chunk.upper() if upper else chunk
+        text.append(chunk)
+    return "".join(text)
+
+
+def _docx_cell_lines(tc, fonts: _DocxFonts, legacy: set[str]) -> list[str]:
     lines: list[str] = []
     for p in tc.iter(_w("p")):
-        ppr = p.find(_w("pPr"))
-        pst = ppr.find(_w("pStyle")) if ppr is not None else None
-        p_style = pst.get(_w("val")) if pst is not None else None
-        text = []
-        for r in p.iter(_w("r")):
-            parts = []
-            for child in r:
-                tag = child.tag.rsplit("}", 1)[-1]
-                if tag == "t":
-                    parts.append(child.text or "")
-                elif tag == "tab":
-                    parts.append(" ")
-                elif tag in ("br", "cr"):
-                    parts.append("\n")
-                elif tag == "noBreakHyphen":
-                    parts.append("-")
-            chunk = "".join(parts)
-            enc, upper = font_encoding(fonts.run_font(r, p_style))
-            if enc and chunk.strip():
-                legacy[0] += 1
-                chunk = decode_legacy(chunk, enc)
-                chunk = chunk.upper() if upper else chunk
-            text.append(chunk)
-        lines.extend(clean_lines("".join(text)) or [])
+        lines.extend(clean_lines(_paragraph_text(p, fonts, legacy)))
     return lines
 
 
-def docx_grids(path: Path) -> tuple[list[Grid], list[str], bool]:
+def docx_grids(path: Path) -> tuple[list[Grid], list[str], set[str]]:
     """Tables of a .docx as grids, its body paragraphs, and whether legacy fonts were decoded."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
@@ -183,7 +188,7 @@ def docx_grids(path: Path) -> tuple[list[Grid], list[str], bool]:
     except Exception as exc:  # lxml syntax errors and the like: a damaged part
         raise SourceError(f"nội dung tệp Word bị hỏng ({exc.__class__.__name__}).", path) from None
     fonts = _DocxFonts(doc)
-    legacy = [0]
+    legacy: set[str] = set()
     grids = []
     body = doc.element.body
     for n, tbl in enumerate(body.iter(_w("tbl")), start=1):
@@ -217,8 +222,8 @@ def docx_grids(path: Path) -> tuple[list[Grid], list[str], bool]:
     for p in body.iter(_w("p")):
         if any(a.tag == _w("tbl") for a in p.iterancestors()):
             continue
-        paragraphs.append(clean("".join(t.text or "" for t in p.iter(_w("t")))))
-    return grids, [p for p in paragraphs if p], legacy[0] > 0
+        paragraphs.extend(clean_lines(_paragraph_text(p, fonts, legacy)))
+    return grids, paragraphs, legacy
 
 
 def _xlsx_text(value: object) -> str:
@@ -233,7 +238,7 @@ def _xlsx_text(value: object) -> str:
     return str(value)
 
 
-def xlsx_grids(path: Path) -> tuple[list[Grid], bool]:
+def xlsx_grids(path: Path) -> tuple[list[Grid], set[str]]:
     """Every sheet of a typed .xlsx as a grid; merged cells filled the way they read."""
     from openpyxl import load_workbook
 
@@ -241,7 +246,8 @@ def xlsx_grids(path: Path) -> tuple[list[Grid], bool]:
         wb = load_workbook(str(path), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise SourceError(f"không mở được tệp Excel ({exc.__class__.__name__}); tệp có bị hỏng không?", path) from None
-    grids, legacy = [], False
+    grids: list[Grid] = []
+    legacy: set[str] = set()
     for ws in wb.worksheets:
         merged = {}
         for rng in ws.merged_cells.ranges:
@@ -253,25 +259,23 @@ def xlsx_grids(path: Path) -> tuple[list[Grid], bool]:
         for r, row in enumerate(ws.iter_rows(), start=1):
             out = []
             for c, cell in enumerate(row, start=1):
-                flag = [False]
                 if (r, c) in merged:
                     tr, tc = merged[(r, c)]
-                    lines = clean_lines(_decode_cell(ws.cell(row=tr, column=tc), flag))
+                    lines = clean_lines(_decode_cell(ws.cell(row=tr, column=tc), legacy))
                     out.append(Cell(lines, origin=(tc == c)))
                 else:
-                    out.append(Cell(clean_lines(_decode_cell(cell, flag))))
-                legacy = legacy or flag[0]
+                    out.append(Cell(clean_lines(_decode_cell(cell, legacy))))
             rows.append(out)
         grids.append(Grid(rows, f"sheet '{ws.title}'"))
     wb.close()
     return grids, legacy
 
 
-def _decode_cell(cell, flag: list[bool]) -> str:
+def _decode_cell(cell, legacy: set[str]) -> str:
     text = _xlsx_text(cell.value)
     enc, upper = font_encoding(getattr(cell.font, "name", None))
     if enc and text.strip():
-        flag[0] = True
+        legacy.add(enc)
         text = decode_legacy(text, enc)
         return text.upper() if upper else text
     return text
@@ -488,7 +492,7 @@ def read_source(path: Path, directory: Directory | None = None) -> ImportedTable
         grids, legacy_fonts = xlsx_grids(path)
     out = ImportedTable(path, [])
     if legacy_fonts:
-        out.legacy = "TCVN3/VNI (theo phông chữ)"
+        out.legacy = " và ".join(sorted({"tcvn3": "TCVN3", "vni": "VNI"}[e] for e in legacy_fonts))
     else:
         sample = " ".join(" ".join(c.lines) for g in grids for r in g.rows for c in r if c.origin)
         enc = detect_legacy(sample + " " + " ".join(paragraphs))

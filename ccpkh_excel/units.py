@@ -96,6 +96,11 @@ class Resolution:
     codes: list[str] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     vague: list[str] = field(default_factory=list)
+    via_group: set[str] = field(default_factory=set)  # codes reached only through a group name
+
+    @property
+    def explicit(self) -> set[str]:
+        return set(self.codes) - self.via_group
 
 
 def split_list(text: str) -> list[str]:
@@ -235,6 +240,10 @@ class Directory:
                     for c in codes:
                         if c not in result.codes:
                             result.codes.append(c)
+                            if len(codes) > 1:
+                                result.via_group.add(c)
+                        elif len(codes) == 1:
+                            result.via_group.discard(c)
                 elif kind == "vague":
                     result.vague.append(piece)
                 else:

@@ -1,0 +1,30 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from ccpkh_excel.catalogue import Plan  # noqa: E402
+from ccpkh_excel.master import write_plan  # noqa: E402
+from ccpkh_excel.sample import INFO, sample_units  # noqa: E402
+from ccpkh_excel.units import Unit  # noqa: E402
+
+
+@pytest.fixture
+def units_master(tmp_path: Path) -> Path:
+    """A master with the sample plan's information and units, and no task yet."""
+    path = tmp_path / "master.xlsx"
+    write_plan(Plan(info=dict(INFO), units=sample_units()), path)
+    return path
+
+
+@pytest.fixture
+def skhcn_master(tmp_path: Path) -> Path:
+    """Sở Khoa học và Công nghệ's master: its phòng plus the province's units."""
+    from seeds import UNITS_003
+
+    units = [Unit(c, n, [a for a in al.split("; ") if a], g.split("; "), f"{c.lower()}@skhcn.example") for c, n, al, g in UNITS_003]
+    path = tmp_path / "skhcn.xlsx"
+    write_plan(Plan(info={**INFO, "Cơ quan ban hành": "Sở Khoa học và Công nghệ"}, units=units + sample_units()), path)
+    return path
