@@ -224,7 +224,7 @@ class Directory:
         """The closest unit or group name, for a message; "" when nothing is close."""
         if not self._choices:
             return ""
-        hit = process.extractOne(fold(piece), list(self._choices), scorer=fuzz.ratio, score_cutoff=70)
+        hit = process.extractOne(fold(piece), list(self._choices), scorer=fuzz.token_set_ratio, score_cutoff=70)
         return self._choices[hit[0]] if hit else ""
 
     # -- a whole cell -----------------------------------------------------------------
@@ -307,8 +307,8 @@ def _is_head(text: str) -> bool:
 def _segments(text: str) -> list[str]:
     """Split a cell on ";" and bullet lines; strip bullets and trailing punctuation."""
     out = []
-    for seg in re.split(r";|\n|(?:^|\s)[-+•–]\s+", text or ""):
-        seg = clean(seg).strip(" .,;:-–+•")
+    for seg in re.split(r"[;\n]", text or ""):
+        seg = re.sub(r"^\s*[-+•–]\s*", "", clean(seg)).strip(" .,;:")
         if seg:
             out.append(seg)
     return out

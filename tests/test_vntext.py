@@ -1,0 +1,66 @@
+import unicodedata
+
+import pytest
+
+from ccpkh_excel.vntext import (
+    ascii_slug,
+    clean,
+    detect_legacy,
+    fold,
+    tcvn3_to_unicode,
+    unicode_to_tcvn3,
+    unicode_to_vni,
+    vni_to_unicode,
+)
+
+
+def test_clean_is_nfc_one_line_collapsed():
+    nfd = unicodedata.normalize("NFD", "Sở  Nội\nvụ\u00a0 tỉnh\u200b")
+    assert clean(nfd) == "Sở Nội vụ tỉnh"
+    assert unicodedata.is_normalized("NFC", clean(nfd))
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Phòng Văn hóa - Xã hội", "phòng văn hoá – xã hội"),
+        ("Phòng Văn hóa - Xã hội", "Phòng Văn hóa—Xã hội"),
+        ("Thủy lợi", "Thuỷ lợi"),
+        ("hòa bình", "HOÀ BÌNH"),
+        ("Sở Nội vụ", "so noi vu"),
+        ("Đào tạo", "dao tao"),
+    ],
+)
+def test_fold_ignores_case_marks_dashes_and_tone_placement(a, b):
+    assert fold(a) == fold(b)
+
+
+def test_tcvn3_examples_measured_on_this_machine():
+    assert tcvn3_to_unicode("X©y dùng KÕ ho¹ch") == "Xây dựng Kế hoạch"
+    assert tcvn3_to_unicode("Phßng V¨n hãa") == "Phòng Văn hóa"
+    assert tcvn3_to_unicode("kÕ ho¹ch", upper=True) == "KẾ HOẠCH"
+
+
+@pytest.mark.parametrize("text", ["Sở Văn hóa, Thể thao và Du lịch", "Ủy ban nhân dân tỉnh Thái Nguyên", "Trước ngày 25/4/2026"])
+def test_vni_round_trip(text):
+    assert vni_to_unicode(unicode_to_vni(text)) == text
+
+
+def test_tcvn3_round_trip_lowers_toned_capitals_only():
+    code, lowered = unicode_to_tcvn3("Ứng dụng")
+    assert lowered
+    assert tcvn3_to_unicode(code) == "ứng dụng"
+    code, lowered = unicode_to_tcvn3("Đào tạo")
+    assert not lowered and tcvn3_to_unicode(code) == "Đào tạo"
+
+
+def test_detect_legacy():
+    text = "Xây dựng kế hoạch nâng cao chất lượng kiểm soát TTHC trên địa bàn tỉnh"
+    assert detect_legacy(text) is None
+    assert detect_legacy(unicode_to_tcvn3(text)[0]) == "tcvn3"
+    assert detect_legacy(unicode_to_vni(text)) == "vni"
+    assert detect_legacy("Café crème à la carte") is None
+
+
+def test_ascii_slug():
+    assert ascii_slug("Sở Giáo dục và Đào tạo") == "So_Giao_duc_va_Dao_tao"
