@@ -135,16 +135,18 @@ def check_cmd(master: Path) -> None:
 
 
 def _print_problems(con: Console, problems: list) -> None:
+    """Problems as plain lines grouped by kind: readable, and copyable into a message."""
     if not problems:
         con.print("[green]Không có gì cần sửa.[/]")
         return
     con.print(f"[bold yellow]Có {len(problems)} điểm cần sửa:[/]")
-    table = Table(show_header=True, header_style="bold", show_lines=False)
-    table.add_column("Loại")
-    table.add_column("Chi tiết")
+    kinds: dict[str, list] = {}
     for p in problems:
-        table.add_row(escape(p.kind), escape(p.message))
-    con.print(table)
+        kinds.setdefault(p.kind, []).append(p)
+    for kind, items in kinds.items():
+        con.print(f"[bold]{escape(kind)}[/] ({len(items)}):")
+        for p in items:
+            con.print(f"  - {escape(p.message)}")
 
 
 @cli.command("demo")

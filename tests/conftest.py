@@ -24,7 +24,19 @@ def skhcn_master(tmp_path: Path) -> Path:
     """Sở Khoa học và Công nghệ's master: its phòng plus the province's units."""
     from seeds import UNITS_003
 
-    units = [Unit(c, n, [a for a in al.split("; ") if a], g.split("; "), f"{c.lower()}@skhcn.example") for c, n, al, g in UNITS_003]
+    units = [
+        Unit(c, n, [a for a in al.split("; ") if a], g.split("; "), f"{c.lower()}@skhcn.example")
+        for c, n, al, g in UNITS_003
+    ]
     path = tmp_path / "skhcn.xlsx"
     write_plan(Plan(info={**INFO, "Cơ quan ban hành": "Sở Khoa học và Công nghệ"}, units=units + sample_units()), path)
+    return path
+
+
+@pytest.fixture
+def sample_master_copy(tmp_path: Path) -> Path:
+    from ccpkh_excel.master import init_master
+
+    path = tmp_path / "mau.xlsx"
+    init_master(path, sample=True)
     return path

@@ -157,8 +157,11 @@ def seed_000_docx(path: Path, encoding: str = "nfc") -> Path:
     from seeds import HEADER_000, SEED_000
 
     doc = new_document(encoding)
-    for text in ("DANH MỤC", "Nhiệm vụ trọng tâm thực hiện cải cách hành chính tỉnh Thái Nguyên năm 2026",
-                 "(Kèm theo Kế hoạch số 188/KH-UBND ngày 27/12/2025 của Chủ tịch UBND tỉnh Thái Nguyên)"):
+    for text in (
+        "DANH MỤC",
+        "Nhiệm vụ trọng tâm thực hiện cải cách hành chính tỉnh Thái Nguyên năm 2026",
+        "(Kèm theo Kế hoạch số 188/KH-UBND ngày 27/12/2025 của Chủ tịch UBND tỉnh Thái Nguyên)",
+    ):
         _add_text(doc.add_paragraph(), text, encoding, True)
     rows = [row[:5] for row in SEED_000]
     add_table(doc, HEADER_000, rows, encoding, repeat_at=(7, 15))
@@ -182,9 +185,15 @@ def seed_003_docx(path: Path, encoding: str = "nfc") -> Path:
 def seed_004_docx(path: Path, encoding: str = "nfc") -> Path:
     from seeds import HEADER_004, TABLES_004
 
-    doc = new_document(encoding, title="Triển khai thực hiện Nghị quyết số 66/NQ-CP ngày 26/3/2025 của Chính phủ trên địa bàn tỉnh Thái Nguyên năm 2026")
-    for text in ("Phụ lục", "CÁC NHIỆM VỤ TRỌNG TÂM TRIỂN KHAI THỰC HIỆN",
-                 "(Kèm theo Kế hoạch số: 31 /KH-UBND ngày 30 tháng 01 năm 2026 của Chủ tịch UBND tỉnh Thái Nguyên)"):
+    doc = new_document(
+        encoding,
+        title="Triển khai thực hiện Nghị quyết số 66/NQ-CP ngày 26/3/2025 của Chính phủ trên địa bàn tỉnh Thái Nguyên năm 2026",
+    )
+    for text in (
+        "Phụ lục",
+        "CÁC NHIỆM VỤ TRỌNG TÂM TRIỂN KHAI THỰC HIỆN",
+        "(Kèm theo Kế hoạch số: 31 /KH-UBND ngày 30 tháng 01 năm 2026 của Chủ tịch UBND tỉnh Thái Nguyên)",
+    ):
         _add_text(doc.add_paragraph(), text, encoding, True)
     for n, rows in enumerate(TABLES_004):
         add_table(doc, HEADER_004, rows, encoding, merge_groups=(n == 0))

@@ -23,8 +23,16 @@ from ccpkh_excel.deadlines import DATE, MISSING, OPEN, RECURRING, UNKNOWN, parse
         ("Năm 2026", date(2026, 12, 31), ""),
         ("Trong năm 2026", date(2026, 12, 31), ""),
         ("6 tháng đầu năm 2026", date(2026, 6, 30), ""),
-        ("Sau khi có Kế hoạch của UBND tỉnh (dự kiến quý I/2026)", date(2026, 3, 31), "Sau khi có Kế hoạch của UBND tỉnh"),
-        ("Sau khi có Kế hoạch của UBND tỉnh (dự kiến tháng 01/2026)", date(2026, 1, 31), "Sau khi có Kế hoạch của UBND tỉnh"),
+        (
+            "Sau khi có Kế hoạch của UBND tỉnh (dự kiến quý I/2026)",
+            date(2026, 3, 31),
+            "Sau khi có Kế hoạch của UBND tỉnh",
+        ),
+        (
+            "Sau khi có Kế hoạch của UBND tỉnh (dự kiến tháng 01/2026)",
+            date(2026, 1, 31),
+            "Sau khi có Kế hoạch của UBND tỉnh",
+        ),
     ],
 )
 def test_dated_forms(text, due, condition):

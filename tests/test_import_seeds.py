@@ -106,5 +106,7 @@ def test_encodings_import_identically(tmp_path, units_master, builder):
         master.write_bytes(units_master.read_bytes())
         import_plan(builder(tmp_path / f"src_{enc}.docx", enc), master)
         plan = read_plan(master)
-        results.append([(t.stt, t.field, t.content, t.lead, t.coop, t.deadline, t.due, t.product, t.note) for t in plan.tasks])
+        results.append(
+            [(t.stt, t.field, t.content, t.lead, t.coop, t.deadline, t.due, t.product, t.note) for t in plan.tasks]
+        )
     assert all(r == results[0] for r in results[1:])

@@ -20,14 +20,32 @@ SHEETS = {
     "Thông tin chung": ["Mục", "Giá trị"],
     "Đơn vị": ["Mã đơn vị", "Tên đơn vị", "Tên khác", "Nhóm", "Email"],
     "Danh mục nhiệm vụ": [
-        "Mã NV", "STT", "Lĩnh vực", "Nội dung công việc", "Cơ quan chủ trì", "Cơ quan phối hợp",
-        "Thời gian hoàn thành", "Hạn hoàn thành", "Sản phẩm", "Ghi chú",
+        "Mã NV",
+        "STT",
+        "Lĩnh vực",
+        "Nội dung công việc",
+        "Cơ quan chủ trì",
+        "Cơ quan phối hợp",
+        "Thời gian hoàn thành",
+        "Hạn hoàn thành",
+        "Sản phẩm",
+        "Ghi chú",
     ],
     "Phân công": ["Mã NV", "Mã đơn vị", "Tên đơn vị", "Vai trò"],
 }
 INFO_ITEMS = [
-    "Cơ quan chủ quản", "Cơ quan ban hành", "Địa danh", "Số ký hiệu", "Ngày ban hành", "Tên loại",
-    "Trích yếu", "Năm", "Quyền hạn ký", "Chức vụ người ký", "Người ký", "Nơi nhận",
+    "Cơ quan chủ quản",
+    "Cơ quan ban hành",
+    "Địa danh",
+    "Số ký hiệu",
+    "Ngày ban hành",
+    "Tên loại",
+    "Trích yếu",
+    "Năm",
+    "Quyền hạn ký",
+    "Chức vụ người ký",
+    "Người ký",
+    "Nơi nhận",
 ]
 
 
@@ -176,7 +194,7 @@ def test_clerk_typed_due_date_settles_an_unknown_form(sample):
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     plan = sample_plan()
-    plan.tasks[0].content = "=HYPERLINK(\"http://x\")"
+    plan.tasks[0].content = '=HYPERLINK("http://x")'
     path = tmp_path / "m.xlsx"
     write_plan(plan, path)
     ws = load_workbook(path)["Danh mục nhiệm vụ"]

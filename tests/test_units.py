@@ -81,5 +81,9 @@ def test_never_lead_and_cooperator_and_named_role_wins():
 def test_join_unit_lines():
     assert join_unit_lines(["Văn phòng", "UBND tỉnh"], D) == "Văn phòng UBND tỉnh"
     assert join_unit_lines(["Sở Nội vụ", "Sở Tư pháp"], D) == "Sở Nội vụ; Sở Tư pháp"
-    assert join_unit_lines(["- Sở Giáo dục và", "Đào tạo;", "- UBND cấp xã"], D) == "Sở Giáo dục và Đào tạo; UBND cấp xã"
-    assert join_unit_lines(["Sở Khoa học và", "Công", "nghệ, Sở Tài chính"], D) == "Sở Khoa học và Công nghệ, Sở Tài chính"
+    assert (
+        join_unit_lines(["- Sở Giáo dục và", "Đào tạo;", "- UBND cấp xã"], D) == "Sở Giáo dục và Đào tạo; UBND cấp xã"
+    )
+    assert (
+        join_unit_lines(["Sở Khoa học và", "Công", "nghệ, Sở Tài chính"], D) == "Sở Khoa học và Công nghệ, Sở Tài chính"
+    )

@@ -41,7 +41,9 @@ def test_tcvn3_examples_measured_on_this_machine():
     assert tcvn3_to_unicode("kÕ ho¹ch", upper=True) == "KẾ HOẠCH"
 
 
-@pytest.mark.parametrize("text", ["Sở Văn hóa, Thể thao và Du lịch", "Ủy ban nhân dân tỉnh Thái Nguyên", "Trước ngày 25/4/2026"])
+@pytest.mark.parametrize(
+    "text", ["Sở Văn hóa, Thể thao và Du lịch", "Ủy ban nhân dân tỉnh Thái Nguyên", "Trước ngày 25/4/2026"]
+)
 def test_vni_round_trip(text):
     assert vni_to_unicode(unicode_to_vni(text)) == text
 
