@@ -1,30 +1,28 @@
-"""Files shipped with the package: sample workbooks and Word templates."""
+"""Files shipped with the package: sample workbooks and Word templates.
+
+Installed, they sit inside the package (ccpkh_excel/workbooks, ccpkh_excel/word_templates,
+mapped from the top-level folders by setup.cfg); in a source checkout, beside it.
+"""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
+_HERE = Path(__file__).resolve().parent
+SAMPLE_MASTER = "ke_hoach_cchc_thai_nguyen_2026.xlsx"
 
-def _folder(package: str, source_dir: str) -> Path:
-    try:
-        path = Path(str(resources.files(package)))
-        if path.is_dir():
-            return path
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / source_dir  # running from a checkout
+
+def _folder(name: str) -> Path:
+    installed = _HERE / name
+    return installed if installed.is_dir() else _HERE.parent / name
 
 
 def workbooks_dir() -> Path:
-    return _folder("ccpkh_excel.workbooks", "workbooks")
+    return _folder("workbooks")
 
 
 def templates_dir() -> Path:
-    return _folder("ccpkh_excel.word_templates", "word_templates")
-
-
-SAMPLE_MASTER = "ke_hoach_cchc_thai_nguyen_2026.xlsx"
+    return _folder("word_templates")
 
 
 def sample_master() -> Path:

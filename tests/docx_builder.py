@@ -97,7 +97,7 @@ def add_table(doc, header: list[list[str]], rows: list[tuple], encoding: str, re
 
     def put_header(mark: bool) -> None:
         start = len(table.rows)
-        for spec in header:
+        for _ in header:
             row = table.add_row()
             if mark:
                 _mark_header(row)

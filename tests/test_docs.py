@@ -1,0 +1,32 @@
+"""The newcomer's two commands stay true, and CI runs the README's test command."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = "pip install . && ccpkh-excel demo"
+TESTS = 'pip install ".[test]" && python -m pytest'
+
+
+def _commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    setup = readme.split("## Quy trình")[0]
+    return re.findall(r"```bash\n(.+?)\n```", setup, re.S)
+
+
+def test_readme_gives_exactly_the_two_setup_commands():
+    assert _commands() == [DEMO, TESTS]
+
+
+def test_ci_runs_the_readme_test_command():
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    lines = [line.strip() for line in script.splitlines() if line.strip() and not line.startswith("#")]
+    assert TESTS in lines
+
+
+def test_every_command_is_in_the_readme():
+    from ccpkh_excel.cli import cli
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in cli.commands:
+        assert f"`ccpkh-excel {name}" in readme, name
