@@ -26,7 +26,10 @@ INFO_FIELDS = (
     "Chức vụ người ký",
     "Người ký",
     "Nơi nhận",
+    "Đầu mối liên hệ",
+    "Mã kế hoạch",
 )
+PLAN_ID = "Mã kế hoạch"
 
 
 @dataclass

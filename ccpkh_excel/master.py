@@ -77,9 +77,71 @@ ASSIGN = SheetSpec(
     "PhanCong",
     (Column("Mã NV", 10), Column("Mã đơn vị", 14), Column("Tên đơn vị", 48), Column("Vai trò", 12)),
 )
+REPORT_COLUMNS = (
+    Column("Trạng thái", 16),
+    Column("Ngày hoàn thành", 14, "date"),
+    Column("Kết quả thực hiện", 48),
+    Column("Khó khăn, vướng mắc", 32),
+    Column("Đề xuất, kiến nghị", 32),
+)
+SUMMARY = SheetSpec(
+    "Tổng hợp",
+    "TongHop",
+    (
+        Column("Mã NV", 9),
+        Column("Mã đơn vị", 12),
+        Column("Tên đơn vị", 30),
+        Column("Vai trò", 10),
+        Column("Kỳ báo cáo", 14),
+        *REPORT_COLUMNS,
+        Column("Cập nhật lúc", 17, "datetime"),
+        Column("Nguồn", 34),
+    ),
+)
+RETURNS = SheetSpec(
+    "Theo dõi nộp",
+    "TheoDoiNop",
+    (
+        Column("Mã đơn vị", 12),
+        Column("Tên đơn vị", 34),
+        Column("Kỳ báo cáo", 14),
+        Column("Tệp", 40),
+        Column("Nhận lúc", 17, "datetime"),
+        Column("Kết quả", 22),
+        Column("Số dòng", 9, "int"),
+        Column("Lưu lúc", 17, "datetime"),
+        Column("Lý do", 60),
+    ),
+)
+EXTRA = SheetSpec(
+    "Nhiệm vụ phát sinh",
+    "NhiemVuPhatSinh",
+    (
+        Column("Mã đơn vị", 12),
+        Column("Tên đơn vị", 30),
+        Column("Kỳ báo cáo", 14),
+        Column("STT", 6),
+        Column("Nội dung công việc", 50),
+        *REPORT_COLUMNS,
+        Column("Nguồn", 34),
+    ),
+)
+LOG = SheetSpec(
+    "Nhật ký",
+    "NhatKy",
+    (
+        Column("Thời điểm", 17, "datetime"),
+        Column("Người chạy", 16),
+        Column("Việc", 14),
+        Column("Tệp", 50),
+        Column("Kết quả", 60),
+    ),
+)
 SHEETS = (INFO, UNITS, TASKS, ASSIGN)
+RECORD_SHEETS = (SUMMARY, RETURNS, EXTRA, LOG)  # written by generate/merge, kept by write_plan
 
 DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FONT = Font(name="Times New Roman", bold=True, size=12, color="FFFFFF")
@@ -148,59 +210,70 @@ def _cell_date(value: object) -> date | None:
     return None
 
 
-def _rows(wb, spec: SheetSpec, path: Path) -> list[dict[str, object]]:
-    """Rows of a sheet as dicts keyed by our headers; headers matched leniently."""
-    if spec.name not in wb.sheetnames:
-        by_key = {fold(n): n for n in wb.sheetnames}
-        if fold(spec.name) not in by_key:
-            raise MasterError(f"thiếu sheet '{spec.name}'. Đây có phải sổ theo dõi của ccpkh-excel?", path)
-        ws = wb[by_key[fold(spec.name)]]
-    else:
-        ws = wb[spec.name]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None) or ()
-    index = {fold(h): i for i, h in enumerate(header) if h is not None}
+def _calamine(path: Path):
+    from python_calamine import CalamineWorkbook
+
+    path = Path(path)
+    if not path.exists():
+        raise MasterError("không tìm thấy tệp. Hãy tạo bằng lệnh 'ccpkh-excel init'.", path)
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise MasterError(
+            f"không đọc được sổ theo dõi ({exc.__class__.__name__}). Tệp có bị hỏng không?", path
+        ) from None
+
+
+def sheet_records(wb, spec: SheetSpec, path: Path, required: bool = True) -> list[dict[str, object]]:
+    """Rows of one of our sheets as dicts keyed by its headers (matched leniently)."""
+    names = {fold(n): n for n in wb.sheet_names}
+    if fold(spec.name) not in names:
+        if not required:
+            return []
+        raise MasterError(f"thiếu sheet '{spec.name}'. Đây có phải sổ theo dõi của ccpkh-excel?", path)
+    rows = wb.get_sheet_by_name(names[fold(spec.name)]).to_python(skip_empty_area=False)
+    header = rows[0] if rows else []
+    index = {fold(h): i for i, h in enumerate(header) if h not in (None, "")}
     missing = [h for h in spec.headers if fold(h) not in index]
     if missing:
         cols = ", ".join(f"'{h}'" for h in missing)
         raise MasterError(f"sheet '{spec.name}' thiếu cột {cols}.", path)
+    cols = [index[fold(h)] for h in spec.headers]
     out = []
-    for row in rows:
-        record = {h: (row[index[fold(h)]] if index[fold(h)] < len(row) else None) for h in spec.headers}
+    for row in rows[1:]:
+        record = {h: (row[i] if i < len(row) else None) for h, i in zip(spec.headers, cols, strict=True)}
         if any(v not in (None, "") for v in record.values()):
             out.append(record)
     return out
 
 
-def open_workbook(path: Path, data_only: bool = False):
+def open_workbook(path: Path):
+    """The master in openpyxl, for the slow, styled writes (init, import, check)."""
     path = Path(path)
     if not path.exists():
         raise MasterError("không tìm thấy tệp. Hãy tạo bằng lệnh 'ccpkh-excel init'.", path)
     try:
-        return load_workbook(path, data_only=data_only, keep_vba=path.suffix.lower() == ".xlsm")
+        return load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise MasterError(
             f"không đọc được sổ theo dõi ({exc.__class__.__name__}). Tệp có bị hỏng không?", path
         ) from exc
 
 
-def read_plan(path: Path) -> Plan:
-    """Read the plan a master workbook holds."""
-    path = Path(path)
-    wb = open_workbook(path, data_only=True)
+def plan_from_workbook(wb, path: Path) -> Plan:
     plan = Plan()
-    for r in _rows(wb, INFO, path):
+    for r in sheet_records(wb, INFO, path):
         label = _cell_text(r["Mục"])
         match = next((f for f in INFO_FIELDS if fold(f) == fold(label)), label)
         value = r["Giá trị"]
         if match == "Ngày ban hành":
             value = _cell_date(value) or _cell_text(value)
-        elif not isinstance(value, (int, float)) or isinstance(value, bool):
-            value = _cell_text(value)
         elif isinstance(value, float) and value.is_integer():
             value = int(value)
+        elif not isinstance(value, (int, float)) or isinstance(value, bool):
+            value = _cell_text(value)
         plan.info[match] = value
-    for r in _rows(wb, UNITS, path):
+    for r in sheet_records(wb, UNITS, path):
         plan.units.append(
             Unit(
                 code=_cell_text(r["Mã đơn vị"]),
@@ -210,7 +283,7 @@ def read_plan(path: Path) -> Plan:
                 email=_cell_text(r["Email"]),
             )
         )
-    for r in _rows(wb, TASKS, path):
+    for r in sheet_records(wb, TASKS, path):
         plan.tasks.append(
             Task(
                 code=_cell_text(r["Mã NV"]),
@@ -225,21 +298,24 @@ def read_plan(path: Path) -> Plan:
                 note=_cell_text(r["Ghi chú"]),
             )
         )
-    wb.close()
     return plan
+
+
+def read_plan(path: Path) -> Plan:
+    """Read the plan a master workbook holds."""
+    path = Path(path)
+    return plan_from_workbook(_calamine(path), path)
 
 
 def read_assignments(path: Path) -> list[Assignment]:
     """The "Phân công" rows as stored in the master."""
-    wb = open_workbook(Path(path), data_only=True)
-    rows = [
+    path = Path(path)
+    return [
         Assignment(
             _cell_text(r["Mã NV"]), _cell_text(r["Mã đơn vị"]), _cell_text(r["Tên đơn vị"]), _cell_text(r["Vai trò"])
         )
-        for r in _rows(wb, ASSIGN, Path(path))
+        for r in sheet_records(_calamine(path), ASSIGN, path)
     ]
-    wb.close()
-    return rows
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -286,6 +362,8 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[list[object]], index:
             cell.font, cell.alignment, cell.border = _BODY_FONT, _WRAP, _BORDER
             if col.kind == "date":
                 cell.number_format = DATE_FORMAT
+            elif col.kind == "datetime":
+                cell.number_format = DATETIME_FORMAT
     ref = f"A1:{get_column_letter(ncol)}{last}"
     table = Table(displayName=spec.table, ref=ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
@@ -356,6 +434,26 @@ def _decorate(wb: Workbook, plan: Plan) -> None:
                 prompt="TM. / KT. / Q. / TL. / TUQ., có thể kèm chức danh, "
                 "ví dụ: KT. Chủ tịch. Để trống nếu người đứng đầu ký trực tiếp.",
             )
+        elif label == "Mã kế hoạch":
+            _validate(
+                info,
+                target,
+                type="custom",
+                formula1="TRUE",
+                showErrorMessage=False,
+                promptTitle="Mã kế hoạch",
+                prompt="Công cụ tự sinh để nhận ra phiếu của kế hoạch này. Đừng sửa.",
+            )
+        elif label == "Đầu mối liên hệ":
+            _validate(
+                info,
+                target,
+                type="custom",
+                formula1="TRUE",
+                showErrorMessage=False,
+                promptTitle="Đầu mối liên hệ",
+                prompt="Người/bộ phận đơn vị liên hệ khi điền phiếu: tên, điện thoại, email.",
+            )
         elif label == "Nơi nhận":
             _validate(
                 info,
@@ -420,8 +518,14 @@ def _decorate(wb: Workbook, plan: Plan) -> None:
 
 def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = None) -> None:
     """Write `plan` into the master at `path` (creating it), keeping its other sheets."""
+    from uuid import uuid4
+
+    from .catalogue import PLAN_ID
+
     path = Path(path)
     ensure_not_open(path)
+    if not plan.info.get(PLAN_ID):
+        plan.info[PLAN_ID] = "KH-" + uuid4().hex[:10].upper()
     if path.exists():
         wb = open_workbook(path)
     else:
@@ -438,6 +542,9 @@ def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = No
         )
     ):
         _write_sheet(wb, spec, rows, i)
+    for spec in RECORD_SHEETS:
+        if spec.name not in wb.sheetnames:
+            _write_sheet(wb, spec, [], len(wb.sheetnames))
     _decorate(wb, plan)
     wb.active = wb.sheetnames.index(TASKS.name)
     for ws in wb.worksheets:

@@ -40,6 +40,8 @@ INFO = {
             "Lưu: VT, TTPVHCC",
         ]
     ),
+    "Đầu mối liên hệ": "Phòng Cải cách hành chính, Sở Nội vụ; email: snv@thainguyen.example",
+    "Mã kế hoạch": "KH-TN2026-188",
 }
 
 SBN = "Các sở, ban, ngành"

@@ -46,6 +46,8 @@ INFO_ITEMS = [
     "Chức vụ người ký",
     "Người ký",
     "Nơi nhận",
+    "Đầu mối liên hệ",
+    "Mã kế hoạch",
 ]
 
 
@@ -58,12 +60,13 @@ def sample(tmp_path):
 
 def test_sheets_and_headers_exactly(sample):
     wb = load_workbook(sample)
-    assert wb.sheetnames == list(SHEETS)
+    assert wb.sheetnames[:4] == list(SHEETS)
+    assert wb.sheetnames[4:] == ["Tổng hợp", "Theo dõi nộp", "Nhiệm vụ phát sinh", "Nhật ký"]
     for name, headers in SHEETS.items():
         ws = wb[name]
         assert [c.value for c in ws[1]][: len(headers)] == headers
     info = wb["Thông tin chung"]
-    assert [info.cell(row=r, column=1).value for r in range(2, 14)] == INFO_ITEMS
+    assert [info.cell(row=r, column=1).value for r in range(2, 16)] == INFO_ITEMS
 
 
 def test_each_sheet_behaves_like_excel(sample):
@@ -91,7 +94,7 @@ def test_each_sheet_behaves_like_excel(sample):
 
 def test_a_second_reader_sees_the_same(sample):
     wb = CalamineWorkbook.from_path(str(sample))
-    assert wb.sheet_names == list(SHEETS)
+    assert wb.sheet_names[:4] == list(SHEETS)
     rows = wb.get_sheet_by_name("Danh mục nhiệm vụ").to_python()
     assert rows[0] == SHEETS["Danh mục nhiệm vụ"]
     assert len(rows) == 24 and rows[23][0] == "NV023"
@@ -243,3 +246,4 @@ def test_shipped_blank_workbook_is_a_valid_empty_master():
     plan = read_plan(workbooks_dir() / "so_theo_doi_trong.xlsx")
     assert plan.tasks == [] and plan.units == []
     assert list(plan.info) == INFO_ITEMS
+    assert plan.info["Mã kế hoạch"].startswith("KH-")

@@ -1,0 +1,148 @@
+"""Fast .xlsx writing for the hot paths: worksheet XML built as text, and a workbook
+re-zipped with some parts replaced. Used where openpyxl is too slow (a thousand report
+workbooks, a province's merge); openpyxl builds the styled skeletons these fill.
+
+Strings are always written inline (t="inlineStr"): never a formula, whatever they start with.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from defusedxml import ElementTree as SafeET
+
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+EPOCH = date(1899, 12, 30)
+NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+
+
+def col_letter(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def serial(d: date | datetime) -> float:
+    if isinstance(d, datetime):
+        delta = d - datetime(1899, 12, 30)
+        return round(delta.days + delta.seconds / 86400, 6)
+    return (d - EPOCH).days
+
+
+def text(s: str) -> str:
+    return escape(_ILLEGAL.sub("", s), {'"': "&quot;"})
+
+
+def cell(ref: str, value: object, style: int | None = None) -> str:
+    s = f' s="{style}"' if style else ""
+    if value is None or value == "":
+        return f'<c r="{ref}"{s}/>' if style else ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{s}><v>{value}</v></c>'
+    if isinstance(value, (date, datetime)):
+        return f'<c r="{ref}"{s}><v>{serial(value)}</v></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text(str(value))}</t></is></c>'
+
+
+def row(r: int, values: list[object], styles: list[int | None], start_col: int = 1, attrs: str = "") -> str:
+    cells = "".join(
+        cell(f"{col_letter(start_col + i)}{r}", v, styles[i] if i < len(styles) else None) for i, v in enumerate(values)
+    )
+    return f'<row r="{r}"{attrs}>{cells}</row>'
+
+
+def styles_of(sheet_xml: str) -> dict[str, int]:
+    """Style index of every cell in a worksheet XML: {"A1": 3, …}."""
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r'<c r="([A-Z]+\d+)"[^>]*? s="(\d+)"', sheet_xml)}
+
+
+def split_sheet(sheet_xml: str) -> tuple[str, str]:
+    """(everything before the rows, everything after) of a worksheet XML."""
+    m = re.search(r"<sheetData\s*/>|<sheetData>.*?</sheetData>", sheet_xml, re.S)
+    if not m:
+        raise ValueError("worksheet without sheetData")
+    return sheet_xml[: m.start()], sheet_xml[m.end() :]
+
+
+def sheet_paths(parts: dict[str, bytes] | zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part name ("xl/worksheets/sheet3.xml")."""
+    read = parts.read if isinstance(parts, zipfile.ZipFile) else parts.__getitem__
+    wb = SafeET.fromstring(read("xl/workbook.xml"))
+    rels = SafeET.fromstring(read("xl/_rels/workbook.xml.rels"))
+    target = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", NS)}
+    out = {}
+    for sh in wb.find("m:sheets", NS).findall("m:sheet", NS):
+        t = target[sh.get(f"{{{NS['r']}}}id")]
+        out[sh.get("name")] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    return out
+
+
+def read_parts(path: Path | bytes) -> dict[str, bytes]:
+    src = path if isinstance(path, (str, Path)) else __import__("io").BytesIO(path)
+    with zipfile.ZipFile(src) as z:
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def write_parts(parts: dict[str, bytes], path: Path, level: int = 1) -> None:
+    """Write parts (in their order) as a zip; [Content_Types].xml first as Office expects."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
+        names = sorted(parts, key=lambda n: n != "[Content_Types].xml")
+        for name in names:
+            data = parts[name]
+            z.writestr(name, data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+
+
+def custom_props_xml(props: dict[str, str]) -> bytes:
+    items = "".join(
+        f'<property fmtid="{CUSTOM_FMTID}" pid="{i}" name="{text(k)}"><vt:lpwstr>{text(v)}</vt:lpwstr></property>'
+        for i, (k, v) in enumerate(props.items(), start=2)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">' + items + "</Properties>"
+    ).encode("utf-8")
+
+
+def read_custom_props(z: zipfile.ZipFile) -> dict[str, str]:
+    try:
+        root = SafeET.fromstring(z.read("docProps/custom.xml"))
+    except KeyError:
+        return {}
+    out = {}
+    for p in root:
+        name = p.get("name")
+        value = "".join(p.itertext())
+        if name:
+            out[name] = value
+    return out
+
+
+def read_modified(z: zipfile.ZipFile) -> datetime | None:
+    """docProps/core.xml dcterms:modified: when the file was last saved."""
+    try:
+        root = SafeET.fromstring(z.read("docProps/core.xml"))
+    except KeyError:
+        return None
+    for el in root:
+        if el.tag.endswith("}modified") and el.text:
+            try:
+                return datetime.fromisoformat(el.text.strip().replace("Z", "+00:00")).replace(tzinfo=None)
+            except ValueError:
+                return None
+    return None
