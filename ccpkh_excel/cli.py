@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import click
@@ -20,7 +21,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def out() -> Console:
-    return Console(file=sys.stdout, soft_wrap=True, highlight=False)
+    wide = None if sys.stdout.isatty() else 150  # piped or captured: do not squeeze tables
+    return Console(file=sys.stdout, soft_wrap=True, highlight=False, width=wide)
 
 
 def err() -> Console:
@@ -147,6 +149,136 @@ def _print_problems(con: Console, problems: list) -> None:
         con.print(f"[bold]{escape(kind)}[/] ({len(items)}):")
         for p in items:
             con.print(f"  - {escape(p.message)}")
+
+
+def _parse_day(value: str | None, what: str) -> date | None:
+    if value is None:
+        return None
+    from .merge import read_date
+
+    d = read_date(value)
+    if not d:
+        raise click.BadParameter(f"'{value}' không phải ngày (dd/mm/yyyy).", param_hint=what)
+    return d
+
+
+@cli.command("generate")
+@master_arg
+@click.option(
+    "--period", required=True, help="Kỳ báo cáo: 'Quý I/2026' … 'Quý IV/2026', '6 tháng đầu năm 2026', 'Năm 2026'."
+)
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Thư mục ghi phiếu."
+)
+@click.option("--unit", "units", multiple=True, help="Chỉ tạo phiếu cho đơn vị mã này (lặp lại được).")
+@click.option("--due", help="Hạn gửi lại phiếu (dd/mm/yyyy); mặc định 5 ngày sau cuối kỳ.")
+def generate_cmd(master: Path, period: str, out_dir: Path, units: tuple[str, ...], due: str | None) -> None:
+    """Tạo phiếu báo cáo (.xlsx) cho từng đơn vị có nhiệm vụ, kèm danh sách gửi."""
+    from .sheets_out import generate
+
+    report = generate(master, period, out_dir, list(units) or None, _parse_day(due, "--due"))
+    con = out()
+    con.print(f"Đã tạo {len(report.files)} phiếu kỳ {escape(report.period.label)} trong {escape(str(out_dir))}.")
+    for f in report.files:
+        con.print(f"  - {escape(f.file.name)} ({f.tasks} nhiệm vụ; {escape(f.email or 'chưa có email')})")
+    for code in report.skipped:
+        con.print(f"  Đơn vị {escape(code)} không có nhiệm vụ nào: không tạo phiếu.")
+    if report.manifest:
+        con.print(f"Danh sách gửi: {escape(str(report.manifest))}")
+
+
+@cli.command("merge")
+@master_arg
+@click.argument("returned", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra và báo kết quả, không ghi vào sổ.")
+@click.option("--period", help="Chỉ nhận phiếu của kỳ này.")
+def merge_cmd(master: Path, returned: tuple[Path, ...], dry_run: bool, period: str | None) -> None:
+    """Tổng hợp phiếu các đơn vị gửi về (tệp và/hoặc thư mục) vào MASTER.
+
+    Mã 0: mọi phiếu đã tổng hợp; 1: có phiếu bị từ chối hoặc có dòng không được nhận;
+    2: không chạy được (sổ không đọc được, đang mở, không có phiếu nào).
+    """
+    from rich.progress import Progress
+
+    from .merge import merge_returns
+
+    con = out()
+    from .merge import collect_files
+
+    n = len(collect_files(returned))
+    if n > 20:
+        with Progress(console=Console(file=sys.stderr), transient=True) as bar:
+            task = bar.add_task("Đang đọc phiếu", total=n)
+            report = merge_returns(
+                master, returned, dry_run, period, progress=lambda i, _: bar.update(task, completed=i)
+            )
+    else:
+        report = merge_returns(master, returned, dry_run, period)
+    table = Table(title="Kết quả tổng hợp" + (" (chạy thử, chưa ghi)" if dry_run else ""), header_style="bold")
+    for h in ("Tệp", "Đơn vị", "Kỳ", "Kết quả", "Số dòng", "Ghi chú"):
+        table.add_column(h, overflow="fold")
+    for f in report.files:
+        notes = ([f.reason] if f.reason else []) + f.not_applied + f.warnings
+        table.add_row(
+            escape(f.path.name),
+            escape(f.unit),
+            escape(f.period),
+            escape(f.outcome),
+            str(len(f.rows)),
+            escape("; ".join(notes)),
+        )
+    con.print(table)
+    merged = sum(1 for f in report.files if f.outcome.startswith("Đã tổng hợp"))
+    con.print(f"Đã tổng hợp {merged}/{len(report.files)} tệp.")
+    if report.missing:
+        con.print(f"Chưa nộp ({len(report.missing)}): " + ", ".join(escape(f"{u} ({p})") for u, _, p in report.missing))
+    if report.backup:
+        con.print(f"Bản sao lưu sổ trước khi ghi: {escape(str(report.backup))}")
+    sys.exit(report.exit_code)
+
+
+@cli.command("status")
+@master_arg
+@click.option("--period", help="Kỳ báo cáo; mặc định kỳ mới nhất có số liệu.")
+@click.option("--as-of", "as_of", help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
+def status_cmd(master: Path, period: str | None, as_of: str | None) -> None:
+    """Tình hình thực hiện: theo lĩnh vực, theo đơn vị, đơn vị chưa nộp, nhiệm vụ quá hạn."""
+    from .status import read_status
+
+    st = read_status(master, period, _parse_day(as_of, "--as-of"))
+    con = out()
+    con.print(f"[bold]Kỳ {escape(st.period)}, tính đến ngày {st.as_of:%d/%m/%Y}[/]")
+    heads = ("Số NV", "Đúng hạn", "Quá hạn (xong)", "Đang làm", "Quá hạn", "Chưa làm", "% xong")
+    t = Table(title="Theo lĩnh vực", header_style="bold")
+    t.add_column("Lĩnh vực")
+    for h in heads:
+        t.add_column(h, justify="right")
+    for c in [*st.fields, st.total]:
+        t.add_row(
+            escape(c.label), *map(str, (c.tasks, c.on_time, c.late, c.in_progress, c.overdue, c.rest)), f"{c.pct:.1f}"
+        )
+    con.print(t)
+    t = Table(title="Theo đơn vị chủ trì", header_style="bold")
+    t.add_column("Đơn vị")
+    for h in ("Số NV", "Đúng hạn", "Quá hạn (xong)", "Đang làm", "Quá hạn", "Chưa báo cáo", "% xong"):
+        t.add_column(h, justify="right")
+    for _, c in st.units:
+        t.add_row(
+            escape(c.label), *map(str, (c.tasks, c.on_time, c.late, c.in_progress, c.overdue, c.rest)), f"{c.pct:.1f}"
+        )
+    con.print(t)
+    if st.missing:
+        con.print(f"[bold]Đơn vị chưa nộp phiếu ({len(st.missing)}):[/]")
+        for code, name in st.missing:
+            con.print(f"  - {escape(code)} – {escape(name)}")
+    else:
+        con.print("Mọi đơn vị đã nộp phiếu kỳ này.")
+    if st.overdue:
+        con.print(f"[bold]Nhiệm vụ quá hạn ({len(st.overdue)}):[/]")
+        for task in st.overdue:
+            con.print(f"  - {escape(task.code)} (hạn {task.due:%d/%m/%Y}): {escape(task.content)}")
+    else:
+        con.print("Không có nhiệm vụ quá hạn.")
 
 
 @cli.command("demo")

@@ -96,8 +96,11 @@ SUMMARY = SheetSpec(
         *REPORT_COLUMNS,
         Column("Cập nhật lúc", 17, "datetime"),
         Column("Nguồn", 34),
+        Column("Hạn hoàn thành", 14, "date"),  # derived: the task's due date
+        Column("Đánh giá", 22, "formula"),  # derived: a live formula, see status.py
     ),
 )
+SUMMARY_STORED = 12  # the columns merge stores; the rest are derived when written
 RETURNS = SheetSpec(
     "Theo dõi nộp",
     "TheoDoiNop",
@@ -338,8 +341,11 @@ def _assign_rows(rows: list[Assignment]) -> list[list[object]]:
     return [[a.task, a.unit, a.unit_name, a.role] for a in rows]
 
 
-def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[list[object]], index: int):
-    """(Re)create one sheet as a styled Excel table with its header in row 1."""
+def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[list[object]], index: int, table: bool = True):
+    """(Re)create one sheet as a styled Excel table with its header in row 1.
+
+    Record sheets (table=False) get a plain filter instead of an Excel table, so the fast
+    writer in `records` can rewrite their rows without touching table parts."""
     if spec.name in wb.sheetnames:
         index = wb.sheetnames.index(spec.name)
         del wb[spec.name]
@@ -365,9 +371,12 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[list[object]], index:
             elif col.kind == "datetime":
                 cell.number_format = DATETIME_FORMAT
     ref = f"A1:{get_column_letter(ncol)}{last}"
-    table = Table(displayName=spec.table, ref=ref)
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-    ws.add_table(table)
+    if table:
+        t = Table(displayName=spec.table, ref=ref)
+        t.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+        ws.add_table(t)
+    else:
+        ws.auto_filter.ref = ref
     ws.freeze_panes = "A2"
     ws.row_dimensions[1].height = 32
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -544,7 +553,11 @@ def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = No
         _write_sheet(wb, spec, rows, i)
     for spec in RECORD_SHEETS:
         if spec.name not in wb.sheetnames:
-            _write_sheet(wb, spec, [], len(wb.sheetnames))
+            _write_sheet(wb, spec, [], len(wb.sheetnames), table=False)
+    from .status import write_stats_sheet
+
+    write_stats_sheet(wb, plan)
+    wb.calculation.fullCalcOnLoad = True
     _decorate(wb, plan)
     wb.active = wb.sheetnames.index(TASKS.name)
     for ws in wb.worksheets:

@@ -13,6 +13,7 @@ import unicodedata
 __all__ = [
     "clean",
     "clean_lines",
+    "clean_text",
     "fold",
     "ascii_slug",
     "decode_legacy",
@@ -35,6 +36,14 @@ def clean(text: object) -> str:
         return ""
     s = unicodedata.normalize("NFC", str(text)).translate(_INVISIBLE)
     return _SPACES.sub(" ", s).strip()
+
+
+def clean_text(text: object) -> str:
+    """Free text as stored (results, difficulties): NFC, trimmed, its own line breaks kept."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFC", str(text)).translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in s.split("\n")).strip()
 
 
 def clean_lines(text: object) -> list[str]:

@@ -35,7 +35,7 @@ def col_letter(n: int) -> str:
 def serial(d: date | datetime) -> float:
     if isinstance(d, datetime):
         delta = d - datetime(1899, 12, 30)
-        return round(delta.days + delta.seconds / 86400, 6)
+        return delta.days + delta.seconds / 86400
     return (d - EPOCH).days
 
 
@@ -43,8 +43,14 @@ def text(s: str) -> str:
     return escape(_ILLEGAL.sub("", s), {'"': "&quot;"})
 
 
+class Formula(str):
+    """A cell formula (without the leading "=")."""
+
+
 def cell(ref: str, value: object, style: int | None = None) -> str:
     s = f' s="{style}"' if style else ""
+    if isinstance(value, Formula):
+        return f'<c r="{ref}"{s}><f>{text(value)}</f></c>'
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>' if style else ""
     if isinstance(value, bool):
@@ -146,3 +152,14 @@ def read_modified(z: zipfile.ZipFile) -> datetime | None:
             except ValueError:
                 return None
     return None
+
+
+def row_height(values: list[object], widths: list[float], line: float = 16.0, minimum: float = 18.0) -> float:
+    """Height (pt) that shows wrapped text whole: lines per cell from its column width."""
+    lines = 1
+    for v, w in zip(values, widths, strict=False):
+        if isinstance(v, str) and v and w:
+            per_line = max(int(w * 1.05), 4)
+            n = sum(max(1, -(-len(part) // per_line)) for part in v.split("\n"))
+            lines = max(lines, n)
+    return max(minimum, round(lines * line + 4, 1))

@@ -40,3 +40,30 @@ def sample_master_copy(tmp_path: Path) -> Path:
     path = tmp_path / "mau.xlsx"
     init_master(path, sample=True)
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that need LibreOffice are skipped without it — except where CI says it is
+    installed (CCPKH_REQUIRE_LIBREOFFICE=1): there a missing LibreOffice fails the run."""
+    import os
+    import shutil
+
+    if shutil.which("soffice") or shutil.which("libreoffice"):
+        return
+    if os.environ.get("CCPKH_REQUIRE_LIBREOFFICE") == "1":
+        return  # CI installed it: let those tests run, and fail
+    for item in items:
+        if "libreoffice" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="LibreOffice (soffice) is not installed"))
+
+
+@pytest.fixture
+def cycle(tmp_path: Path):
+    """A sample master and its Quý I/2026 report workbooks."""
+    from ccpkh_excel.master import init_master
+    from ccpkh_excel.sheets_out import generate
+
+    master = tmp_path / "so.xlsx"
+    init_master(master, sample=True)
+    report = generate(master, "Quý I/2026", tmp_path / "phieu")
+    return master, report

@@ -61,7 +61,7 @@ def sample(tmp_path):
 def test_sheets_and_headers_exactly(sample):
     wb = load_workbook(sample)
     assert wb.sheetnames[:4] == list(SHEETS)
-    assert wb.sheetnames[4:] == ["Tổng hợp", "Theo dõi nộp", "Nhiệm vụ phát sinh", "Nhật ký"]
+    assert wb.sheetnames[4:] == ["Tổng hợp", "Theo dõi nộp", "Nhiệm vụ phát sinh", "Nhật ký", "Thống kê"]
     for name, headers in SHEETS.items():
         ws = wb[name]
         assert [c.value for c in ws[1]][: len(headers)] == headers

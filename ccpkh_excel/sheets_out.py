@@ -1,0 +1,426 @@
+"""Sheets out: one report workbook (phiếu báo cáo) per unit for a period.
+
+The styled skeleton is built once with openpyxl; each unit's file is that skeleton with
+three parts written as text — its "Báo cáo" rows, its hidden metadata sheet and its custom
+properties — so a province's thousand files take seconds, not minutes.
+
+What travels in each file (never taken from its name): the plan id, unit code, period,
+format version and a fingerprint of the locked cells, in a very hidden sheet "_ccpkh" (with a
+hash per row) and again in the document's custom properties.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from . import xlsxfast
+from .catalogue import PLAN_ID, Plan, build_assignments
+from .errors import CcpkhError
+from .periods import Period, parse_period, period_key
+from .units import LEAD
+from .vntext import ascii_slug, clean
+
+FORMAT = "ccpkh-excel/phieu-bao-cao"
+VERSION = "1"
+REPORT_SHEET = "Báo cáo"
+GUIDE_SHEET = "Hướng dẫn"
+META_SHEET = "_ccpkh"
+REPORT_HEADERS = (
+    "Mã NV",
+    "STT",
+    "Nội dung công việc",
+    "Vai trò",
+    "Thời gian hoàn thành",
+    "Trạng thái",
+    "Ngày hoàn thành",
+    "Kết quả thực hiện",
+    "Khó khăn, vướng mắc",
+    "Đề xuất, kiến nghị",
+)
+LOCKED_COLS = 5  # Mã NV … Thời gian hoàn thành
+STATUSES = ("Chưa thực hiện", "Đang thực hiện", "Hoàn thành", "Tạm dừng")
+HEADER_ROW = 7
+FIRST_ROW = 8
+EXTRA_ROWS = 10
+EXTRA_TITLE = "NHIỆM VỤ PHÁT SINH NGOÀI KẾ HOẠCH (nếu có): ghi nội dung vào cột C và tình hình vào các cột F–J"
+WIDTHS = (9, 6, 55, 10, 18, 16, 13, 44, 30, 30, 12)
+
+GUIDE = [
+    "HƯỚNG DẪN ĐIỀN PHIẾU BÁO CÁO",
+    "",
+    "1. Phiếu liệt kê các nhiệm vụ đơn vị được giao chủ trì hoặc phối hợp trong kỳ báo cáo (sheet Báo cáo).",
+    "2. Chỉ nhập vào các ô nền vàng: Trạng thái, Ngày hoàn thành, Kết quả thực hiện, Khó khăn, vướng mắc, Đề xuất, kiến nghị.",
+    "   Các cột khác đã khóa; đừng gỡ khóa, xóa, chèn hay đổi thứ tự dòng, vì phiếu sẽ không được tổng hợp.",
+    "3. Trạng thái: chọn trong danh sách —",
+    "   • Chưa thực hiện: chưa triển khai;",
+    "   • Đang thực hiện: đã triển khai, chưa xong;",
+    "   • Hoàn thành: đã xong (ghi Ngày hoàn thành và sản phẩm, văn bản ở Kết quả thực hiện);",
+    "   • Tạm dừng: phải chờ điều kiện bên ngoài (ví dụ văn bản của cấp trên); ghi lý do ở Khó khăn, vướng mắc.",
+    "4. Ngày hoàn thành: nhập ngày dạng ngày/tháng/năm, ví dụ 15/03/2026.",
+    "5. Kết quả thực hiện: nêu việc đã làm, số và ngày văn bản, sản phẩm. Với nhiệm vụ phối hợp, ghi phần việc của đơn vị.",
+    "6. Kỳ trước đơn vị đã báo cáo gì thì phiếu đã điền sẵn: chỉ cần sửa phần thay đổi.",
+    "7. Dòng tô đỏ là nhiệm vụ đã quá hạn mà chưa hoàn thành.",
+    "8. Nhiệm vụ phát sinh ngoài kế hoạch: ghi vào các dòng dưới bảng (phần NHIỆM VỤ PHÁT SINH).",
+    "9. Lưu tệp (giữ nguyên định dạng .xlsx, có thể đổi tên) và gửi lại cho đầu mối ghi ở đầu sheet Báo cáo trước hạn gửi.",
+    "   Không lưu thành .xls hay .xlsm; không chép nội dung sang tệp khác.",
+]
+
+
+@dataclass
+class UnitReport:
+    code: str
+    name: str
+    email: str
+    file: Path
+    tasks: int
+
+
+@dataclass
+class GenerateReport:
+    period: Period
+    out_dir: Path
+    files: list[UnitReport] = field(default_factory=list)
+    manifest: Path | None = None
+    skipped: list[str] = field(default_factory=list)  # asked-for units without tasks
+
+
+def row_hash(values: list[str]) -> str:
+    return hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()[:16]
+
+
+def fingerprint(plan_id: str, unit: str, period: str, rows: list[list[str]]) -> str:
+    h = hashlib.sha256("\x1e".join([plan_id, unit, period, *("\x1f".join(r) for r in rows)]).encode("utf-8"))
+    return h.hexdigest()[:32]
+
+
+def report_file_name(code: str, name: str, period: Period) -> str:
+    return f"{ascii_slug(code)}_{ascii_slug(name)}_{period.slug}.xlsx"
+
+
+# --- the skeleton ----------------------------------------------------------------------------
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_FONT = Font(name="Times New Roman", size=12)
+_INPUT = PatternFill("solid", fgColor="FFF2CC")
+
+
+def _skeleton(year: int | None) -> bytes:
+    """The report workbook with one placeholder task row, styled, validated and protected."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = REPORT_SHEET
+    n_last_extra = FIRST_ROW + 1 + 1 + EXTRA_ROWS  # task row, blank, title, extra rows
+    title = Font(name="Times New Roman", size=14, bold=True)
+    for r in range(1, 7):
+        c = ws.cell(row=r, column=1, value=f"[{r}]")
+        c.font = title if r == 1 else Font(name="Times New Roman", size=12, italic=(r == 6), bold=(r == 3))
+        c.alignment = Alignment(horizontal="center" if r == 1 else "left", vertical="center", wrap_text=True)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(REPORT_HEADERS))
+    ws.row_dimensions[1].height = 24
+    for i, h in enumerate(REPORT_HEADERS, start=1):
+        c = ws.cell(row=HEADER_ROW, column=i, value=h)
+        c.font = Font(name="Times New Roman", size=12, bold=True)
+        c.fill = PatternFill("solid", fgColor="D9E1F2")
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        c.border = _BORDER
+    for i in range(1, len(REPORT_HEADERS) + 2):
+        c = ws.cell(row=FIRST_ROW, column=i, value="x")
+        c.font, c.border = _FONT, _BORDER
+        c.alignment = Alignment(vertical="top", wrap_text=True, horizontal="center" if i in (1, 2, 4, 7) else None)
+        if 6 <= i <= 10:
+            c.fill, c.protection = _INPUT, Protection(locked=False)
+        if i in (7, 11):
+            c.number_format = "dd/mm/yyyy"
+    t = ws.cell(row=FIRST_ROW + 2, column=1, value=EXTRA_TITLE)
+    t.font = Font(name="Times New Roman", size=12, bold=True, italic=True)
+    ws.merge_cells(start_row=FIRST_ROW + 2, start_column=1, end_row=FIRST_ROW + 2, end_column=len(REPORT_HEADERS))
+    for i in range(1, len(REPORT_HEADERS) + 1):
+        c = ws.cell(row=FIRST_ROW + 3, column=i, value="x")
+        c.font, c.border = _FONT, _BORDER
+        c.alignment = Alignment(vertical="top", wrap_text=True)
+        if i >= 2 and i != 4:
+            c.fill, c.protection = _INPUT, Protection(locked=False)
+        if i == 7:
+            c.number_format = "dd/mm/yyyy"
+    for i, w in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[xlsxfast.col_letter(i)].width = w
+    ws.column_dimensions["K"].hidden = True  # due dates, for the past-due highlight
+    y0, y1 = (year - 1, year + 2) if year else (2000, 2100)
+    status = DataValidation(
+        type="list",
+        formula1='"' + ",".join(STATUSES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Trạng thái không hợp lệ",
+        error="Hãy chọn một trạng thái trong danh sách.",
+        showInputMessage=True,
+        promptTitle="Trạng thái",
+        prompt="Chọn: " + "; ".join(STATUSES) + ".",
+    )
+    status.add(f"F{FIRST_ROW}:F{n_last_extra}")
+    when = DataValidation(
+        type="date",
+        operator="between",
+        formula1=f"DATE({y0},1,1)",
+        formula2=f"DATE({y1},12,31)",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Ngày không hợp lệ",
+        error=f"Hãy nhập ngày từ 01/01/{y0} đến 31/12/{y1}, dạng ngày/tháng/năm.",
+        showInputMessage=True,
+        promptTitle="Ngày hoàn thành",
+        prompt="Chỉ ghi khi đã hoàn thành, ví dụ 15/03/2026.",
+    )
+    when.add(f"G{FIRST_ROW}:G{n_last_extra}")
+    ws.add_data_validation(status)
+    ws.add_data_validation(when)
+    ws.conditional_formatting.add(
+        f"A{FIRST_ROW}:J{FIRST_ROW}",
+        FormulaRule(
+            formula=[f'AND($K{FIRST_ROW}<>"",$K{FIRST_ROW}<TODAY(),$F{FIRST_ROW}<>"{STATUSES[2]}")'],
+            fill=PatternFill("solid", fgColor="F8CBAD", bgColor="F8CBAD"),
+            font=Font(color="9C0006"),
+        ),
+    )
+    ws.freeze_panes = f"A{FIRST_ROW}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.protection.sheet = True
+    ws.protection.formatRows = False
+    ws.protection.formatColumns = False
+    ws.protection.formatCells = False
+    guide = wb.create_sheet(GUIDE_SHEET)
+    for r, line in enumerate(GUIDE, start=1):
+        c = guide.cell(row=r, column=1, value=line)
+        c.font = Font(name="Times New Roman", size=13 if r == 1 else 12, bold=(r == 1))
+    guide.column_dimensions["A"].width = 120
+    guide.protection.sheet = True
+    meta = wb.create_sheet(META_SHEET)
+    meta["A1"] = "x"
+    meta.sheet_state = "veryHidden"
+    for key in ("ccpkh_format", "ccpkh_version", "ccpkh_plan", "ccpkh_unit", "ccpkh_period", "ccpkh_fingerprint"):
+        wb.custom_doc_props.append(StringProperty(name=key, value="x"))
+    wb.active = 0
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+class _Template:
+    def __init__(self, year: int | None):
+        self.parts = xlsxfast.read_parts(_skeleton(year))
+        paths = xlsxfast.sheet_paths(self.parts)
+        self.report_part, self.meta_part = paths[REPORT_SHEET], paths[META_SHEET]
+        xml = self.parts[self.report_part].decode("utf-8")
+        self.styles = xlsxfast.styles_of(xml)
+        self.prefix, self.suffix = xlsxfast.split_sheet(xml)
+        self.header_row = re.search(rf'<row r="{HEADER_ROW}".*?</row>', xml, re.S).group(0)
+        self.meta_prefix, self.meta_suffix = xlsxfast.split_sheet(self.parts[self.meta_part].decode("utf-8"))
+        last = FIRST_ROW + 3 + EXTRA_ROWS - 1
+        for needle in (
+            f"F{FIRST_ROW}:F{last}",
+            f"G{FIRST_ROW}:G{last}",
+            f"A{FIRST_ROW}:J{FIRST_ROW}",
+            f"A{FIRST_ROW + 2}:J{FIRST_ROW + 2}",
+        ):
+            if self.suffix.count(needle) != 1:
+                raise RuntimeError(f"report skeleton: range {needle} not found once")
+        self.last_template_row = last
+
+    def style(self, ref: str) -> int | None:
+        return self.styles.get(ref)
+
+    def render(self, title: list[str], rows: list[list[object]], dues: list[date | None]) -> str:
+        n = len(rows)
+        task_styles = [self.style(f"{xlsxfast.col_letter(i)}{FIRST_ROW}") for i in range(1, 12)]
+        extra_styles = [self.style(f"{xlsxfast.col_letter(i)}{FIRST_ROW + 3}") for i in range(1, 11)]
+        out = ["<sheetData>"]
+        for r, line in enumerate(title, start=1):
+            ht = 24 if r == 1 else xlsxfast.row_height([line], [sum(WIDTHS[:10])])
+            out.append(xlsxfast.row(r, [line], [self.style(f"A{r}")], attrs=f' ht="{ht}" customHeight="1"'))
+        out.append(
+            self.header_row.replace(f'<row r="{HEADER_ROW}"', f'<row r="{HEADER_ROW}" ht="36" customHeight="1"', 1)
+        )
+        for i, (values, due) in enumerate(zip(rows, dues, strict=True)):
+            ht = xlsxfast.row_height(values, list(WIDTHS))
+            out.append(xlsxfast.row(FIRST_ROW + i, [*values, due], task_styles, attrs=f' ht="{ht}" customHeight="1"'))
+        title_row = FIRST_ROW + n + 1
+        out.append(xlsxfast.row(title_row, [EXTRA_TITLE], [self.style(f"A{FIRST_ROW + 2}")]))
+        for r in range(title_row + 1, title_row + 1 + EXTRA_ROWS):
+            out.append(xlsxfast.row(r, [""] * 10, extra_styles, attrs=' ht="32" customHeight="1"'))
+        out.append("</sheetData>")
+        last = title_row + EXTRA_ROWS
+        suffix = (
+            self.suffix.replace(f"F{FIRST_ROW}:F{self.last_template_row}", f"F{FIRST_ROW}:F{last}")
+            .replace(f"G{FIRST_ROW}:G{self.last_template_row}", f"G{FIRST_ROW}:G{last}")
+            .replace(f"A{FIRST_ROW}:J{FIRST_ROW}", f"A{FIRST_ROW}:J{FIRST_ROW + max(n, 1) - 1}")
+            .replace(f"A{FIRST_ROW + 2}:J{FIRST_ROW + 2}", f"A{title_row}:J{title_row}")
+        )
+        prefix = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:K{last}"/>', self.prefix)
+        return prefix + "".join(out) + suffix
+
+    def meta(self, items: list[tuple[str, str]]) -> str:
+        rows = [xlsxfast.row(r, [k, v], [None, None]) for r, (k, v) in enumerate(items, start=1)]
+        return self.meta_prefix + "<sheetData>" + "".join(rows) + "</sheetData>" + self.meta_suffix
+
+
+# --- generate ----------------------------------------------------------------------------------
+def previous_reports(summary: list[list[object]], period: Period) -> dict[tuple[str, str], list[object]]:
+    """(task, unit) → the five report values of the latest period before `period`."""
+    best: dict[tuple[str, str], tuple[tuple, list[object]]] = {}
+    current = (period.end, period.end - period.start)
+    for row in summary:
+        key = period_key(str(row[4]))
+        if key >= current:
+            continue
+        k = (str(row[0]), str(row[1]))
+        if k not in best or key > best[k][0]:
+            best[k] = (key, list(row[5:10]))
+    return {k: v for k, (_, v) in best.items()}
+
+
+def plan_title(plan: Plan) -> str:
+    info = plan.info
+    parts = [str(info.get("Tên loại") or "Kế hoạch")]
+    if info.get("Số ký hiệu"):
+        parts.append(f"số {info['Số ký hiệu']}")
+    d = info.get("Ngày ban hành")
+    if isinstance(d, date):
+        parts.append(f"ngày {d:%d/%m/%Y}")
+    title = " ".join(parts)
+    if info.get("Trích yếu"):
+        title += f" – {info['Trích yếu']}"
+    return title
+
+
+def generate(
+    master: Path,
+    period: str,
+    out_dir: Path,
+    units: list[str] | None = None,
+    due: date | None = None,
+    now: datetime | None = None,
+) -> GenerateReport:
+    """Write one report workbook per unit with tasks, a manifest, and record them as sent."""
+    from .master import _calamine, plan_from_workbook
+    from .records import log_row, master_lock, read_records, write_records
+
+    master, out_dir = Path(master), Path(out_dir)
+    p = parse_period(period)
+    now = (now or datetime.now()).replace(microsecond=0)
+    wb = _calamine(master)
+    plan = plan_from_workbook(wb, master)
+    plan_id = str(plan.info.get(PLAN_ID) or "")
+    if not plan_id:
+        raise CcpkhError("Sổ theo dõi chưa có 'Mã kế hoạch'. Chạy 'ccpkh-excel check' một lần để sinh mã.", master)
+    records = read_records(master, wb)
+    assignments = build_assignments(plan)
+    by_unit: dict[str, list] = {}
+    for a in assignments:
+        by_unit.setdefault(a.unit, []).append(a)
+    wanted = list(dict.fromkeys(units)) if units else [u.code for u in plan.units if u.code in by_unit]
+    unknown = [c for c in wanted if c not in {u.code for u in plan.units}]
+    if unknown:
+        raise CcpkhError(f"Không có đơn vị mã {', '.join(unknown)} trong sheet Đơn vị.", master)
+    report = GenerateReport(p, out_dir)
+    report.skipped = [c for c in wanted if c not in by_unit]
+    due = due or (p.end + timedelta(days=5))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tasks = {t.code: t for t in plan.tasks}
+    prefill = previous_reports(records.summary, p)
+    template = _Template(plan.year)
+    contact = clean(plan.info.get("Đầu mối liên hệ") or plan.info.get("Cơ quan ban hành") or "")
+    units_by_code = {u.code: u for u in plan.units}
+    with master_lock(master):
+        for code in wanted:
+            if code not in by_unit:
+                continue
+            unit = units_by_code[code]
+            order = {t.code: i for i, t in enumerate(plan.tasks)}
+            mine = sorted(by_unit[code], key=lambda a: (order[a.task], a.role != LEAD))
+            locked, rows, dues = [], [], []
+            for a in mine:
+                t = tasks[a.task]
+                lk = [t.code, t.stt, t.content, a.role, t.deadline]
+                locked.append(lk)
+                rows.append(lk + list(prefill.get((t.code, code), ["", "", "", "", ""])))
+                dues.append(t.due)
+            fp = fingerprint(plan_id, code, p.label, locked)
+            title = [
+                "PHIẾU BÁO CÁO TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH",
+                f"Kế hoạch: {plan_title(plan)}",
+                f"Đơn vị báo cáo: {unit.name} (mã {unit.code})",
+                f"Kỳ báo cáo: {p.label}   —   Hạn gửi lại: {due:%d/%m/%Y}",
+                f"Gửi về / liên hệ: {contact}",
+                "Chỉ nhập vào các ô nền vàng (Trạng thái → Đề xuất, kiến nghị). Xem sheet Hướng dẫn.",
+            ]
+            meta = [
+                ("format", FORMAT),
+                ("version", VERSION),
+                ("plan", plan_id),
+                ("unit", code),
+                ("period", p.label),
+                ("fingerprint", fp),
+                ("generated", f"{now:%Y-%m-%dT%H:%M:%S}"),
+                ("rows", str(len(locked))),
+            ] + [(lk[0], row_hash(lk)) for lk in locked]
+            props = {
+                "ccpkh_format": FORMAT,
+                "ccpkh_version": VERSION,
+                "ccpkh_plan": plan_id,
+                "ccpkh_unit": code,
+                "ccpkh_period": p.label,
+                "ccpkh_fingerprint": fp,
+            }
+            parts = dict(template.parts)
+            parts[template.report_part] = template.render(title, rows, dues).encode("utf-8")
+            parts[template.meta_part] = template.meta(meta).encode("utf-8")
+            parts["docProps/custom.xml"] = xlsxfast.custom_props_xml(props)
+            path = out_dir / report_file_name(code, unit.name, p)
+            xlsxfast.write_parts(parts, path)
+            report.files.append(UnitReport(code, unit.name, unit.email, path, len(rows)))
+        report.manifest = out_dir / f"danh_sach_gui_{p.slug}.csv"
+        with open(report.manifest, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["Mã đơn vị", "Tên đơn vị", "Email", "Tệp", "Số nhiệm vụ", "Kỳ báo cáo", "Hạn gửi lại"])
+            for f in report.files:
+                w.writerow([f.code, f.name, f.email, f.file.name, f.tasks, p.label, f"{due:%d/%m/%Y}"])
+        sent = {(f.code, p.label): f for f in report.files}
+        kept = []
+        for r in records.returns:
+            f = sent.get((str(r[0]), str(r[2])))
+            if f is not None and r[5] == SENT:
+                continue  # re-sent: replaced below
+            kept.append(r)
+        already = {(str(r[0]), str(r[2])) for r in kept if r[5] != SENT and r[0]}
+        for f in report.files:
+            if (f.code, p.label) not in already:
+                kept.append(
+                    [f.code, f.name, p.label, f.file.name, "", SENT, f.tasks, "", f"Hạn gửi lại {due:%d/%m/%Y}"]
+                )
+        records.returns = kept
+        records.log.append(
+            log_row("Tạo phiếu", [f.file.name for f in report.files], f"{len(report.files)} phiếu kỳ {p.label}", now)
+        )
+        write_records(master, records, {t.code: t.due for t in plan.tasks})
+    return report
+
+
+SENT = "Chưa nộp (đã gửi phiếu)"

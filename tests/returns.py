@@ -1,0 +1,92 @@
+"""Fill report workbooks the way a person does: only cells the sheet leaves unlocked."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+FIRST = 8
+
+
+def fill(path: Path, answers: dict[str, tuple], saved: datetime | None = None, extra: list[tuple] = ()) -> Path:
+    """answers: Mã NV → (Trạng thái, Ngày hoàn thành, Kết quả, Khó khăn, Đề xuất)."""
+    wb = load_workbook(path)
+    ws = wb["Báo cáo"]
+    r = FIRST
+    while ws.cell(row=r, column=1).value:
+        code = ws.cell(row=r, column=1).value
+        if code in answers:
+            for i, v in enumerate(answers[code]):
+                cell = ws.cell(row=r, column=6 + i)
+                assert cell.protection.locked is False, f"{cell.coordinate} is locked"
+                cell.value = v
+                if isinstance(v, str) and v[:1] in "=+-@":
+                    cell.data_type = "s"  # typed as text, as Excel does for '=…
+        r += 1
+    r += 2  # blank row, then the title of the extra section
+    for values in extra:
+        r += 1
+        for col, v in values:
+            cell = ws.cell(row=r, column=col)
+            assert cell.protection.locked is False, f"{cell.coordinate} is locked"
+            cell.value = v
+    wb.save(path)
+    if saved:
+        set_saved(path, saved)
+    return path
+
+
+def set_saved(path: Path, when: datetime) -> None:
+    """Set the "last saved" time in docProps/core.xml, as the saving program would."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    core = parts["docProps/core.xml"].decode()
+    core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{when:%Y-%m-%dT%H:%M:%SZ}\g<2>", core)
+    parts["docProps/core.xml"] = core.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def tamper(path: Path, edit) -> Path:
+    """Change locked cells (as someone who removed the protection would)."""
+    wb = load_workbook(path)
+    edit(wb["Báo cáo"])
+    wb.save(path)
+    return path
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def libreoffice_resave(path: Path, out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profile = out_dir / ".lo-profile"
+    subprocess.run(
+        [
+            soffice(),
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out_dir),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return out_dir / path.name
+
+
+def today() -> date:
+    return date.today()

@@ -1,0 +1,407 @@
+"""Merge: a person-like round trip, each rule of the merge with a hostile return of its
+own, idempotence, failure half way, the locks."""
+
+import shutil
+import zipfile
+from datetime import date, datetime
+
+import pytest
+from cfb import write_cfb
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+from returns import fill, libreoffice_resave, tamper
+
+from ccpkh_excel import xlsxfast
+from ccpkh_excel.cli import cli
+from ccpkh_excel.errors import CcpkhError, MasterLockedError
+from ccpkh_excel.master import init_master, read_plan
+from ccpkh_excel.merge import MERGED, MERGED_WARN, REJECTED, SUPERSEDED, merge_returns, normalize_status, read_date
+from ccpkh_excel.records import master_lock, read_records
+from ccpkh_excel.sheets_out import SENT, generate
+
+
+def _file(report, code):
+    return next(f for f in report.files if f.code == code).file
+
+
+def _rows(master, unit=None):
+    rows = read_records(master).summary
+    return [r for r in rows if unit is None or r[1] == unit]
+
+
+# --- the happy path -------------------------------------------------------------------------
+def test_round_trip_filled_like_a_person(cycle):
+    master, report = cycle
+    snv = fill(
+        _file(report, "SNV"),
+        {
+            "NV001": ("Hoàn thành", date(2026, 3, 20), "Đã ban hành Kế hoạch số 12/KH-SNV", "", ""),
+            "NV002": (
+                "Đang thực hiện",
+                None,
+                "Đã xây dựng dự thảo\nđang lấy ý kiến",
+                "Thiếu nhân lực",
+                "Bổ sung biên chế",
+            ),
+        },
+    )
+    stp = fill(_file(report, "STP"), {"NV005": ("Hoàn thành", date(2026, 5, 10), "Đã rà soát 12 văn bản", "", "")})
+    rep = merge_returns(master, [snv, stp], now=datetime(2026, 4, 2, 8, 0))
+    assert [f.outcome for f in rep.files] == [MERGED, MERGED]
+    assert rep.exit_code == 0
+    rows = {(r[0], r[1]): r for r in _rows(master)}
+    assert len(rows) == 22 + 19
+    nv1 = rows[("NV001", "SNV")]
+    assert nv1[2:10] == [
+        "Sở Nội vụ",
+        "Chủ trì",
+        "Quý I/2026",
+        "Hoàn thành",
+        date(2026, 3, 20),
+        "Đã ban hành Kế hoạch số 12/KH-SNV",
+        "",
+        "",
+    ]
+    assert nv1[11] == snv.name
+    assert rows[("NV002", "SNV")][7] == "Đã xây dựng dự thảo\nđang lấy ý kiến"
+    assert rows[("NV005", "STP")][3] == "Phối hợp"
+    ret = {r[0]: r for r in read_records(master).returns}
+    assert ret["SNV"][5] == MERGED and ret["SNV"][6] == 22 and ret["SNV"][4] == datetime(2026, 4, 2, 8, 0)
+    assert ret["SGDDT"][5] == SENT  # not returned yet
+    assert ("SGDDT", "Sở Giáo dục và Đào tạo", "Quý I/2026") in rep.missing
+    assert rep.backup.exists() and rep.backup.parent.name == "sao_luu"
+    log = read_records(master).log[-1]
+    assert log[2] == "Tổng hợp" and snv.name in log[3]
+
+
+@pytest.mark.libreoffice
+def test_round_trip_through_libreoffice(cycle, tmp_path):
+    master, report = cycle
+    f = fill(_file(report, "SKHCN"), {"NV016": ("Hoàn thành", date(2026, 3, 30), "Đã nâng cấp phần mềm", "", "")})
+    saved = libreoffice_resave(f, tmp_path / "lo")
+    wb = load_workbook(saved)
+    assert "_ccpkh" in wb.sheetnames  # LibreOffice keeps it (hidden, not very hidden)
+    rep = merge_returns(master, [saved])
+    assert rep.files[0].outcome == MERGED, rep.files[0].reason
+    row = next(r for r in _rows(master, "SKHCN") if r[0] == "NV016")
+    assert row[5:8] == ["Hoàn thành", date(2026, 3, 30), "Đã nâng cấp phần mềm"]
+
+
+def test_custom_properties_alone_identify_a_file(cycle, tmp_path):
+    master, report = cycle
+    f = fill(_file(report, "SYT"), {"NV010": ("Đang thực hiện", None, "Đang khảo sát", "", "")})
+    wb = load_workbook(f)
+    del wb["_ccpkh"]  # the sheet is gone; the document properties remain
+    wb.save(f)
+    rep = merge_returns(master, [f])
+    assert rep.files[0].outcome == MERGED
+    assert next(r for r in _rows(master, "SYT") if r[0] == "NV010")[7] == "Đang khảo sát"
+
+
+# --- rejected files: the batch goes on ------------------------------------------------------
+def _foreign(tmp_path):
+    p = tmp_path / "la.xlsx"
+    wb = Workbook()
+    wb.active.append(["Mã NV", "Trạng thái"])
+    wb.save(p)
+    return p
+
+
+def _other_plan(tmp_path):
+    other = tmp_path / "khac" / "so.xlsx"
+    other.parent.mkdir()
+    init_master(other, sample=False)
+    from ccpkh_excel.catalogue import Plan
+    from ccpkh_excel.master import write_plan
+    from ccpkh_excel.sample import sample_plan
+
+    plan = sample_plan()
+    plan.info["Mã kế hoạch"] = "KH-KHAC"
+    write_plan(plan, other)
+    return generate(other, "Quý I/2026", tmp_path / "khac" / "phieu", units=["SNV"]).files[0].file, Plan
+
+
+def test_rejections(cycle, tmp_path):
+    master, report = cycle
+    good = fill(_file(report, "SYT"), {"NV010": ("Đang thực hiện", None, "x", "", "")})
+    foreign = _foreign(tmp_path)
+    other_plan, _ = _other_plan(tmp_path)
+    q2 = generate(master, "Quý II/2026", tmp_path / "q2", units=["STC"]).files[0].file
+    broken = tmp_path / "hong.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + b"\0" * 300)
+    empty = tmp_path / "rong.xlsx"
+    empty.write_bytes(b"")
+    xlsm = tmp_path / "SGDDT.xlsm"
+    shutil.copy(_file(report, "SGDDT"), xlsm)
+    xls = tmp_path / "cu.xls"
+    write_cfb(xls, "Workbook")
+    rep = merge_returns(master, [good, foreign, other_plan, broken, empty, xlsm, xls, q2], period="Quý I/2026")
+    out = {f.path.name: f for f in rep.files}
+    assert out[good.name].outcome == MERGED
+    reasons = {name: f.reason for name, f in out.items() if f.outcome == REJECTED}
+    assert "không phải phiếu báo cáo do ccpkh-excel tạo" in reasons["la.xlsx"]
+    assert "kế hoạch khác (mã KH-KHAC" in reasons[other_plan.name]
+    assert "bị hỏng" in reasons["hong.xlsx"] or "không đọc được" in reasons["hong.xlsx"]
+    assert "tệp rỗng" in reasons["rong.xlsx"]
+    assert ".xlsm" in reasons["SGDDT.xlsm"] and ".xls" in reasons["cu.xls"]
+    assert "phiếu kỳ Quý II/2026, đang tổng hợp kỳ Quý I/2026" in reasons[q2.name]
+    assert rep.exit_code == 1
+    stored = read_records(master).returns
+    assert sum(1 for r in stored if r[5] == REJECTED) == 7
+
+
+def test_period_never_sent_is_rejected(cycle, tmp_path):
+    master, report = cycle
+    other = tmp_path / "copy.xlsx"
+    shutil.copy(master, other)
+    q3 = generate(other, "Quý III/2026", tmp_path / "q3", units=["SNV"]).files[0].file
+    rep = merge_returns(master, [q3])
+    assert rep.files[0].outcome == REJECTED
+    assert "chưa phát hành phiếu kỳ Quý III/2026 cho đơn vị SNV" in rep.files[0].reason
+
+
+# --- changed locked content --------------------------------------------------------------------
+def test_locked_text_edited(cycle):
+    master, report = cycle
+    f = fill(
+        _file(report, "SNV"),
+        {
+            "NV001": ("Hoàn thành", date(2026, 3, 1), "a", "", ""),
+            "NV002": ("Hoàn thành", date(2026, 3, 2), "b", "", ""),
+        },
+    )
+    tamper(f, lambda ws: ws.__setitem__("C9", "Nội dung bị sửa"))
+    rep = merge_returns(master, [f])
+    o = rep.files[0]
+    assert o.outcome == MERGED_WARN and rep.exit_code == 1
+    assert o.not_applied == ["dòng 9: NV002 bị sửa nội dung đã khóa"]
+    codes = {r[0] for r in _rows(master, "SNV")}
+    assert "NV001" in codes and "NV002" not in codes and len(codes) == 21
+
+
+def test_rows_deleted(cycle):
+    master, report = cycle
+    f = fill(_file(report, "SNV"), {"NV003": ("Đang thực hiện", None, "c", "", "")})
+    tamper(f, lambda ws: ws.delete_rows(9, 1))
+    o = merge_returns(master, [f]).files[0]
+    assert o.not_applied == ["NV002: dòng bị xóa khỏi phiếu"]
+    assert next(r for r in _rows(master, "SNV") if r[0] == "NV003")[7] == "c"
+
+
+def test_rows_reordered(cycle):
+    master, report = cycle
+
+    def swap(ws):
+        a = [c.value for c in ws[8]]
+        b = [c.value for c in ws[9]]
+        for i, v in enumerate(b, start=1):
+            ws.cell(row=8, column=i, value=v)
+        for i, v in enumerate(a, start=1):
+            ws.cell(row=9, column=i, value=v)
+
+    f = tamper(_file(report, "SNV"), swap)
+    o = merge_returns(master, [f]).files[0]
+    assert len(o.not_applied) == 1 and "bị đổi thứ tự" in o.not_applied[0]
+    assert len(_rows(master, "SNV")) == 21
+
+
+def test_rows_pasted_over(cycle):
+    master, report = cycle
+
+    def paste(ws):
+        for col in range(1, 11):
+            ws.cell(row=10, column=col, value=ws.cell(row=8, column=col).value)
+
+    o = merge_returns(master, [tamper(_file(report, "SNV"), paste)]).files[0]
+    assert "dòng 10: NV001 lặp lại (dòng bị chép đè)" in o.not_applied
+    assert "NV003: dòng bị xóa khỏi phiếu" in o.not_applied
+
+
+# --- values ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "typed, status",
+    [
+        ("hoàn thành", "Hoàn thành"),
+        ("Đã hoàn thành", "Hoàn thành"),
+        ("HT", "Hoàn thành"),
+        ("hoan thanh", "Hoàn thành"),
+        ("đang triển khai", "Đang thực hiện"),
+        ("chua thuc hien", "Chưa thực hiện"),
+        ("Tạm dừng", "Tạm dừng"),
+        ("", ""),
+        ("xyz", None),
+    ],
+)
+def test_status_normalization(typed, status):
+    assert normalize_status(typed) == status
+
+
+def test_free_typed_values(cycle):
+    master, report = cycle
+    f = fill(
+        _file(report, "SNV"),
+        {
+            "NV001": ("Đã hoàn thành", "15/3/2026", "=1+2", "+84 912", "@tat ca"),
+            "NV002": ("HT", "31/02/2026", "-", "", ""),
+            "NV003": ("làm rồi", None, "", "", ""),
+        },
+    )
+    o = merge_returns(master, [f]).files[0]
+    assert o.outcome == MERGED_WARN and not o.not_applied
+    assert "dòng 9: ngày hoàn thành '31/02/2026' không đọc được, để trống" in o.warnings
+    assert "dòng 10: trạng thái 'làm rồi' không hiểu được, để trống" in o.warnings
+    rows = {r[0]: r for r in _rows(master, "SNV")}
+    assert rows["NV001"][5:10] == ["Hoàn thành", date(2026, 3, 15), "=1+2", "+84 912", "@tat ca"]
+    assert rows["NV002"][5:7] == ["Hoàn thành", ""]
+    # stored as text, never as a formula
+    ws = load_workbook(master)["Tổng hợp"]
+    cell = next(r[7] for r in ws.iter_rows(min_row=2) if r[0].value == "NV001" and r[1].value == "SNV")
+    assert cell.value == "=1+2" and cell.data_type == "s"
+
+
+def test_read_date():
+    assert read_date("15/3/2026") == date(2026, 3, 15)
+    assert read_date("2026-03-15") == date(2026, 3, 15)
+    assert read_date(46096.0) == date(2026, 3, 15)
+    assert read_date("hôm qua") is False and read_date("") is None
+
+
+def test_rows_added_under_the_table_are_kept(cycle):
+    master, report = cycle
+    f = fill(
+        _file(report, "SNV"), {}, extra=[((3, "Tổ chức hội nghị tập huấn CCHC"), (6, "Hoàn thành"), (7, "10/3/2026"))]
+    )
+    o = merge_returns(master, [f]).files[0]
+    assert o.outcome == MERGED
+    (row,) = read_records(master).extra
+    assert row[:8] == [
+        "SNV",
+        "Sở Nội vụ",
+        "Quý I/2026",
+        "",
+        "Tổ chức hội nghị tập huấn CCHC",
+        "Hoàn thành",
+        date(2026, 3, 10),
+        "",
+    ]
+
+
+# --- duplicates -------------------------------------------------------------------------------
+def test_the_later_save_wins_and_the_replacement_is_logged(cycle, tmp_path):
+    master, report = cycle
+    src = _file(report, "SYT")
+    early = tmp_path / "syt_lan1.xlsx"
+    late = tmp_path / "syt_lan2.xlsx"
+    shutil.copy(src, early)
+    shutil.copy(src, late)
+    fill(early, {"NV010": ("Đang thực hiện", None, "lần 1", "", "")}, saved=datetime(2026, 4, 1, 9))
+    fill(late, {"NV010": ("Hoàn thành", date(2026, 4, 2), "lần 2", "", "")}, saved=datetime(2026, 4, 3, 9))
+    rep = merge_returns(master, [late, early])
+    out = {f.path.name: f for f in rep.files}
+    assert out["syt_lan2.xlsx"].outcome == MERGED
+    assert out["syt_lan1.xlsx"].outcome == SUPERSEDED and "syt_lan2.xlsx" in out["syt_lan1.xlsx"].reason
+    assert next(r for r in _rows(master, "SYT") if r[0] == "NV010")[7] == "lần 2"
+    # an older copy arriving later does not overwrite the newer one in the master
+    rep = merge_returns(master, [early])
+    assert rep.files[0].outcome == SUPERSEDED and "sổ đã có bản lưu sau" in rep.files[0].reason
+    assert next(r for r in _rows(master, "SYT") if r[0] == "NV010")[7] == "lần 2"
+    assert any(r[5] == SUPERSEDED for r in read_records(master).returns)
+
+
+# --- safety ---------------------------------------------------------------------------------
+def test_merging_twice_gives_the_same_master(cycle):
+    master, report = cycle
+    files = [fill(_file(report, c), {"NV001": ("Hoàn thành", date(2026, 3, 5), c, "", "")}) for c in ("SNV", "STP")]
+    merge_returns(master, files, now=datetime(2026, 4, 1, 8))
+    first = read_records(master)
+    merge_returns(master, files, now=datetime(2026, 4, 2, 8))
+    second = read_records(master)
+    assert first.summary == second.summary
+    assert first.returns == second.returns
+    assert first.extra == second.extra
+    assert len(second.log) == len(first.log) + 1  # the log records each run
+    assert read_plan(master).tasks == read_plan(master).tasks
+
+
+def test_dry_run_writes_nothing(cycle):
+    master, report = cycle
+    before = master.read_bytes()
+    backups = sorted((master.parent / "sao_luu").iterdir())
+    rep = merge_returns(master, [fill(_file(report, "SNV"), {"NV001": ("Hoàn thành", None, "", "", "")})], dry_run=True)
+    assert rep.files[0].outcome == MERGED_WARN and rep.backup is None
+    assert master.read_bytes() == before
+    assert sorted((master.parent / "sao_luu").iterdir()) == backups
+
+
+def test_failure_half_way_leaves_the_master_intact(cycle, monkeypatch):
+    master, report = cycle
+    before = master.read_bytes()
+    real = xlsxfast.write_parts
+
+    def broken(parts, path, level=1):
+        real({k: v for k, v in list(parts.items())[:3]}, path, level)
+        raise OSError("mất điện giữa chừng")
+
+    monkeypatch.setattr(xlsxfast, "write_parts", broken)
+    with pytest.raises(OSError):
+        merge_returns(master, [fill(_file(report, "SNV"), {"NV001": ("Hoàn thành", date(2026, 3, 1), "", "", "")})])
+    assert master.read_bytes() == before
+    assert not [p for p in master.parent.iterdir() if p.name.startswith(".ccpkh-")]
+    assert not (master.parent / f".{master.name}.ccpkh-lock").exists()
+    with zipfile.ZipFile(master) as z:
+        assert z.testzip() is None
+
+
+def test_refused_while_open_in_excel(cycle):
+    master, report = cycle
+    (master.parent / f"~${master.name}").write_text("")
+    before = master.read_bytes()
+    with pytest.raises(MasterLockedError, match="đang được mở trong Excel"):
+        merge_returns(master, [_file(report, "SNV")])
+    assert master.read_bytes() == before
+
+
+def test_refused_while_another_merge_holds_the_lock(cycle):
+    master, report = cycle
+    with master_lock(master):
+        with pytest.raises(MasterLockedError, match="đang được một lần chạy khác giữ"):
+            merge_returns(master, [_file(report, "SNV")])
+    merge_returns(master, [_file(report, "SNV")])  # released afterwards
+
+
+def test_a_lock_left_by_a_dead_run_is_cleared(cycle):
+    import socket
+
+    master, report = cycle
+    (master.parent / f".{master.name}.ccpkh-lock").write_text(f"{socket.gethostname()}\n999999\nai đó\n")
+    assert merge_returns(master, [_file(report, "SNV")]).files[0].outcome == MERGED
+
+
+# --- the command ------------------------------------------------------------------------------
+def test_cli_exit_codes(cycle, tmp_path):
+    master, report = cycle
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["merge", str(master), str(_file(report, "SNV"))])
+    assert ok.exit_code == 0, ok.output
+    assert "Đã tổng hợp 1/1 tệp." in ok.output and "Chưa nộp (15)" in ok.output
+    bad = runner.invoke(cli, ["merge", str(master), str(_file(report, "STP")), str(_foreign(tmp_path))])
+    assert bad.exit_code == 1 and "Bị từ chối" in bad.output and "Đã tổng hợp 1/2 tệp." in bad.output
+    folder = runner.invoke(cli, ["merge", str(master), str(report.files[0].file.parent), "--dry-run"])
+    assert folder.exit_code == 0 and "chạy thử" in folder.output and "Đã tổng hợp 16/16 tệp." in folder.output
+    nothing = runner.invoke(cli, ["merge", str(master), str(tmp_path / "khong_co_gi")])
+    assert nothing.exit_code == 1 and "không tìm thấy tệp" in nothing.output
+    empty = tmp_path / "rong"
+    empty.mkdir()
+    none = runner.invoke(cli, ["merge", str(master), str(empty)])
+    assert none.exit_code == 2 and "Không có tệp phiếu nào" in none.stderr
+    missing = runner.invoke(cli, ["merge", str(tmp_path / "khong.xlsx"), str(_file(report, "SNV"))])
+    assert missing.exit_code == 2
+    (master.parent / f"~${master.name}").write_text("")
+    locked = runner.invoke(cli, ["merge", str(master), str(_file(report, "SNV"))])
+    assert locked.exit_code == 2 and "đang được mở" in locked.stderr
+
+
+def test_no_files_at_all_raises(cycle, tmp_path):
+    master, _ = cycle
+    with pytest.raises(CcpkhError):
+        merge_returns(master, [])
