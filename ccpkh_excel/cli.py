@@ -291,27 +291,10 @@ def status_cmd(master: Path, period: str | None, as_of: str | None) -> None:
     help="Thư mục ghi kết quả chạy thử.",
 )
 def demo_cmd(out_dir: Path) -> None:
-    """Chạy thử trên kế hoạch mẫu: tạo sổ theo dõi, kiểm tra và tóm tắt."""
-    from .master import check_master, init_master
+    """Chạy thử cả chu trình trên kế hoạch mẫu: tạo sổ, kiểm tra, tạo phiếu, tổng hợp, thống kê."""
+    from .demo import run_demo
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    master = out_dir / "ke_hoach_cchc_2026.xlsx"
-    con = out()
-    plan = init_master(master, sample=True, force=True)
-    con.print(f"[bold]1. Tạo sổ theo dõi mẫu:[/] {escape(str(master))}")
-    con.print(
-        f"   {escape(str(plan.info['Tên loại']))} {escape(str(plan.info['Số ký hiệu']))}: "
-        f"{escape(str(plan.info['Trích yếu']))}"
-    )
-    report = check_master(master)
-    con.print(
-        f"[bold]2. Kiểm tra:[/] {'không có gì cần sửa' if not report.problems else f'{len(report.problems)} điểm cần sửa'}."
-    )
-    _print_problems(con, report.problems)
-    con.print("[bold]3. Tóm tắt:[/]")
-    _print_summary(con, report.plan)
-    con.print(f"Mở {escape(str(master))} bằng Excel để xem các sheet.")
-    sys.exit(report.exit_code)
+    run_demo(out_dir, out())
 
 
 def _print_summary(con: Console, plan) -> None:

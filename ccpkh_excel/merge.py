@@ -223,7 +223,7 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     meta: dict[str, str] = {}
     hashes: list[tuple[str, str]] = []
     if META_SHEET in wb.sheet_names:
-        head_keys = ("format", "version", "plan", "unit", "period", "fingerprint", "generated", "rows")
+        head_keys = ("format", "version", "plan", "unit", "period", "fingerprint", "generated", "rows", "due")
         for r in wb.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False):
             if len(r) >= 2 and r[0] not in (None, ""):
                 k, v = str(r[0]), str(r[1])
@@ -254,14 +254,23 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     if REPORT_SHEET not in wb.sheet_names:
         return out.reject(f"thiếu sheet '{REPORT_SHEET}'.")
     rows = wb.get_sheet_by_name(REPORT_SHEET).to_python(skip_empty_area=False)
+    exact = list(REPORT_HEADERS)
+    header = next((i for i, r in enumerate(rows[:30]) if list(r[:10]) == exact), None)
     want = [fold(h) for h in REPORT_HEADERS]
-    header = next((i for i, r in enumerate(rows[:30]) if [fold(_cell(r, c)) for c in range(10)] == want), None)
+    if header is None:  # retyped headers: compare leniently
+        header = next((i for i, r in enumerate(rows[:30]) if [fold(_cell(r, c)) for c in range(10)] == want), None)
     if header is None:
         seen = {fold(_cell(r, c)) for r in rows[:30] for c in range(12)}
         missing = [h for h, k in zip(REPORT_HEADERS, want, strict=True) if k not in seen]
         what = f"thiếu cột {', '.join(repr(m) for m in missing)}" if missing else "dòng tiêu đề bảng bị sửa"
         return out.reject(f"sheet '{REPORT_SHEET}': {what}.".replace("'", "'"))
     _rows(rows[header + 1 :], header + 2, meta, hashes, ctx, out)
+    try:
+        due = date.fromisoformat(meta.get("due", ""))
+    except ValueError:
+        due = None
+    if due and out.saved and out.saved.date() > due:
+        out.warnings.append(f"nộp muộn: lưu ngày {out.saved:%d/%m/%Y}, hạn gửi lại {due:%d/%m/%Y}")
     if out.not_applied or out.warnings:
         out.outcome = MERGED_WARN
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from .errors import CcpkhError
 from .vntext import ascii_slug, fold
@@ -49,6 +50,7 @@ def parse_period(text: object) -> Period:
     )
 
 
+@lru_cache(maxsize=256)
 def period_key(label: str) -> tuple:
     """Sort key for a stored period label; unknown labels sort first."""
     try:

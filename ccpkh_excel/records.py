@@ -158,28 +158,32 @@ def _column_styles(sheet_xml: str, ncol: int) -> tuple[list[int | None], list[in
     return head, body
 
 
-def render_sheet(sheet_xml: str, spec: SheetSpec, rows: list[list[object]]) -> str:
-    """The sheet's XML with its rows replaced by `rows` (header kept, styles reused)."""
+def render_chunks(sheet_xml: str, spec: SheetSpec, rows, count: int):
+    """The sheet's XML in pieces, its rows replaced by `rows` (an iterable of `count` rows);
+    header and column styles are kept from the sheet's first two rows."""
     ncol = len(spec.columns)
     head, body = _column_styles(sheet_xml, ncol)
     prefix, suffix = xlsxfast.split_sheet(sheet_xml)
-    parts = ["<sheetData>", xlsxfast.row(1, spec.headers, head)]
-    data = rows or [[""] * ncol]  # a styled blank row keeps the styles for next time
-    for r, values in enumerate(data, start=2):
-        parts.append(xlsxfast.row(r, values, body))
-    parts.append("</sheetData>")
-    last = len(data) + 1
-    ref = f"A1:{xlsxfast.col_letter(ncol)}{last}"
+    if not count:
+        rows, count = [[""] * ncol], 1  # a styled blank row keeps the styles for next time
+    ref = f"A1:{xlsxfast.col_letter(ncol)}{count + 1}"
     prefix = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', prefix)
-    suffix = re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="{ref}"', suffix)
-    return prefix + "".join(parts) + suffix
+    yield prefix + "<sheetData>" + xlsxfast.row(1, spec.headers, head)
+    batch = []
+    for r, values in enumerate(rows, start=2):
+        batch.append(xlsxfast.row(r, values, body))
+        if len(batch) == 1000:
+            yield "".join(batch)
+            batch = []
+    yield "".join(batch) + "</sheetData>" + re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="{ref}"', suffix)
 
 
-def summary_rows(rows: list[list[object]], dues: dict[str, date | None]) -> list[list[object]]:
+def summary_rows(rows: list[list[object]], dues: dict[str, date | None]):
     """Tổng hợp rows as written: the stored columns, the task's due date, the live evaluation."""
     from .status import row_formula
 
-    return [[*r[:SUMMARY_STORED], dues.get(str(r[0])) or "", row_formula(n)] for n, r in enumerate(rows, start=2)]
+    for n, r in enumerate(rows, start=2):
+        yield [*r[:SUMMARY_STORED], dues.get(str(r[0])) or "", row_formula(n)]
 
 
 def write_records(
@@ -190,46 +194,66 @@ def write_records(
 ) -> Path:
     """Write the record sheets into the master: backup, temporary file, move into place.
 
-    `dues` gives each task's due date for Tổng hợp; `stats` (period, as-of date) is put in
-    Thống kê's selection cells. Returns the backup's path. The caller holds `master_lock`.
+    The master is re-zipped part by part (never whole in memory): record sheets are
+    rendered anew, workbook.xml asks for a recalculation on open, `stats` (period, as-of date)
+    goes into Thống kê's selection cells, every other part is copied as it is.
+    `dues` gives each task's due date for Tổng hợp. Returns the backup's path. The caller
+    holds `master_lock`.
     """
+    import zipfile
+
     path = Path(path)
     ensure_not_open(path)
-    parts = xlsxfast.read_parts(path)
-    sheets = xlsxfast.sheet_paths(parts)
-    data = records.by_spec()
-    data[SUMMARY.name] = summary_rows(records.summary, dues)
-    for spec, rows in zip(RECORD_SHEETS, data.values(), strict=True):
-        if spec.name not in sheets:
-            raise MasterError(
-                f"thiếu sheet '{spec.name}'. Chạy 'ccpkh-excel check' một lần để bổ sung các sheet còn thiếu.", path
-            )
-        part = sheets[spec.name]
-        parts[part] = render_sheet(parts[part].decode("utf-8"), spec, rows).encode("utf-8")
-    wbxml = parts["xl/workbook.xml"].decode("utf-8")
-    if "fullCalcOnLoad" not in wbxml:  # the statistics are formulas: recalculate on open
-        wbxml = re.sub(r"<calcPr([^/]*)/>", r'<calcPr\1 fullCalcOnLoad="1"/>', wbxml, count=1)
-        if "<calcPr" not in wbxml:
-            wbxml = wbxml.replace("</workbook>", '<calcPr fullCalcOnLoad="1"/></workbook>')
-        parts["xl/workbook.xml"] = wbxml.encode("utf-8")
-    if stats is not None and STATS_SHEET in sheets:
-        from .status import set_selection
+    with zipfile.ZipFile(path) as zin:
+        sheets = xlsxfast.sheet_paths(zin)
+        targets = {}
+        data = records.by_spec()
+        for spec in RECORD_SHEETS:
+            if spec.name not in sheets:
+                raise MasterError(
+                    f"thiếu sheet '{spec.name}'. Chạy 'ccpkh-excel check' một lần để bổ sung các sheet còn thiếu.", path
+                )
+            rows = data[spec.name]
+            source = summary_rows(rows, dues) if spec is SUMMARY else rows
+            targets[sheets[spec.name]] = (spec, source, len(rows))
+        stats_part = sheets.get(STATS_SHEET) if stats is not None else None
+        saved = backup(path)
+        fd, tmp = tempfile.mkstemp(prefix=".ccpkh-", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+        try:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+                for info in zin.infolist():
+                    name = info.filename
+                    if name in targets:
+                        spec, source, count = targets[name]
+                        with zout.open(name, "w") as fh:
+                            for chunk in render_chunks(zin.read(name).decode("utf-8"), spec, source, count):
+                                fh.write(chunk.encode("utf-8"))
+                    elif name == "xl/workbook.xml":
+                        zout.writestr(name, _recalc_on_load(zin.read(name).decode("utf-8")))
+                    elif name == stats_part:
+                        from .status import set_selection
 
-        part = sheets[STATS_SHEET]
-        parts[part] = set_selection(parts[part].decode("utf-8"), *stats).encode("utf-8")
-    saved = backup(path)
-    fd, tmp = tempfile.mkstemp(prefix=".ccpkh-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        xlsxfast.write_parts(parts, Path(tmp))
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        ensure_not_open(path)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+                        zout.writestr(name, set_selection(zin.read(name).decode("utf-8"), *stats))
+                    else:
+                        zout.writestr(name, zin.read(name))
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            ensure_not_open(path)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return saved
+
+
+def _recalc_on_load(wbxml: str) -> str:
+    """The statistics are formulas: ask Excel to recalculate them when the file opens."""
+    if "fullCalcOnLoad" in wbxml:
+        return wbxml
+    if "<calcPr" in wbxml:
+        return re.sub(r"<calcPr([^/]*)/>", r'<calcPr\1 fullCalcOnLoad="1"/>', wbxml, count=1)
+    return wbxml.replace("</workbook>", '<calcPr fullCalcOnLoad="1"/></workbook>')
 
 
 def log_row(action: str, files: list[str], outcome: str, when: datetime | None = None) -> list[object]:

@@ -278,7 +278,8 @@ class _Template:
 
     def meta(self, items: list[tuple[str, str]]) -> str:
         rows = [xlsxfast.row(r, [k, v], [None, None]) for r, (k, v) in enumerate(items, start=1)]
-        return self.meta_prefix + "<sheetData>" + "".join(rows) + "</sheetData>" + self.meta_suffix
+        prefix = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:B{len(items)}"/>', self.meta_prefix)
+        return prefix + "<sheetData>" + "".join(rows) + "</sheetData>" + self.meta_suffix
 
 
 # --- generate ----------------------------------------------------------------------------------
@@ -348,6 +349,12 @@ def generate(
     template = _Template(plan.year)
     contact = clean(plan.info.get("Đầu mối liên hệ") or plan.info.get("Cơ quan ban hành") or "")
     units_by_code = {u.code: u for u in plan.units}
+    stamp = f"{now:%Y-%m-%dT%H:%M:%SZ}"
+    core = re.sub(
+        rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)",
+        rb"\g<1>" + stamp.encode() + rb"\g<2>",
+        template.parts["docProps/core.xml"],
+    )
     with master_lock(master):
         for code in wanted:
             if code not in by_unit:
@@ -380,6 +387,7 @@ def generate(
                 ("fingerprint", fp),
                 ("generated", f"{now:%Y-%m-%dT%H:%M:%S}"),
                 ("rows", str(len(locked))),
+                ("due", f"{due:%Y-%m-%d}"),
             ] + [(lk[0], row_hash(lk)) for lk in locked]
             props = {
                 "ccpkh_format": FORMAT,
@@ -393,6 +401,7 @@ def generate(
             parts[template.report_part] = template.render(title, rows, dues).encode("utf-8")
             parts[template.meta_part] = template.meta(meta).encode("utf-8")
             parts["docProps/custom.xml"] = xlsxfast.custom_props_xml(props)
+            parts["docProps/core.xml"] = core
             path = out_dir / report_file_name(code, unit.name, p)
             xlsxfast.write_parts(parts, path)
             report.files.append(UnitReport(code, unit.name, unit.email, path, len(rows)))

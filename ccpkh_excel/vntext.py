@@ -27,6 +27,7 @@ __all__ = [
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
+_NEEDS_WORK = re.compile("[\r\t\u00a0\u200b\u200c\u200d\u2060\ufeff]|  | \n|\n ")
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
 
 
@@ -42,7 +43,10 @@ def clean_text(text: object) -> str:
     """Free text as stored (results, difficulties): NFC, trimmed, its own line breaks kept."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFC", str(text)).translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
+    s = str(text)
+    if not _NEEDS_WORK.search(s) and s == s.strip() and unicodedata.is_normalized("NFC", s):
+        return s  # the common case: nothing to change
+    s = unicodedata.normalize("NFC", s).translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in s.split("\n")).strip()
 
 

@@ -39,7 +39,12 @@ def serial(d: date | datetime) -> float:
     return (d - EPOCH).days
 
 
+_SPECIAL = re.compile('[&<>"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
+
+
 def text(s: str) -> str:
+    if not _SPECIAL.search(s):
+        return s
     return escape(_ILLEGAL.sub("", s), {'"': "&quot;"})
 
 
@@ -62,11 +67,13 @@ def cell(ref: str, value: object, style: int | None = None) -> str:
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text(str(value))}</t></is></c>'
 
 
+_LETTERS = [col_letter(i) for i in range(1, 200)]
+
+
 def row(r: int, values: list[object], styles: list[int | None], start_col: int = 1, attrs: str = "") -> str:
-    cells = "".join(
-        cell(f"{col_letter(start_col + i)}{r}", v, styles[i] if i < len(styles) else None) for i, v in enumerate(values)
-    )
-    return f'<row r="{r}"{attrs}>{cells}</row>'
+    n = len(styles)
+    cells = [cell(f"{_LETTERS[start_col + i - 1]}{r}", v, styles[i] if i < n else None) for i, v in enumerate(values)]
+    return f'<row r="{r}"{attrs}>{"".join(cells)}</row>'
 
 
 def styles_of(sheet_xml: str) -> dict[str, int]:

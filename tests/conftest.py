@@ -65,5 +65,8 @@ def cycle(tmp_path: Path):
 
     master = tmp_path / "so.xlsx"
     init_master(master, sample=True)
-    report = generate(master, "Quý I/2026", tmp_path / "phieu")
+    from datetime import date, timedelta
+
+    # the forms go out with a deadline still ahead, so returns filled today are on time
+    report = generate(master, "Quý I/2026", tmp_path / "phieu", due=date.today() + timedelta(days=30))
     return master, report

@@ -122,13 +122,26 @@ def test_import_refused_while_master_open(tmp_path, sample_master_copy):
     assert "Lỗi: Tệp mau.xlsx: đang được mở trong Excel hoặc LibreOffice." in result.stderr
 
 
-def test_demo(tmp_path):
+def test_demo_runs_the_whole_cycle(tmp_path):
     out = tmp_path / "demo"
     result = run("demo", "--out", out)
     assert result.exit_code == 0, result.output
-    assert (out / "ke_hoach_cchc_2026.xlsx").exists()
+    master = out / "ke_hoach_cchc_2026.xlsx"
+    assert master.exists()
     assert "Kế hoạch 188/KH-UBND: Cải cách hành chính tỉnh Thái Nguyên năm 2026" in result.output
     assert "Kiểm tra: không có gì cần sửa." in result.output
-    assert "Sở Nội vụ" in result.output and "Quý I/2026" in result.output
+    assert "3. Tạo phiếu kỳ Quý I/2026: 16 phiếu" in result.output
+    assert len(list((out / "phieu_gui").glob("*.xlsx"))) == 16
+    assert "STC_So_Tai_chinh_Quy_I_2026.xlsx: Đã tổng hợp, có cảnh báo — nộp muộn" in result.output
+    assert (
+        "SXD_So_Xay_dung_Quy_I_2026.xlsx: Đã tổng hợp, có cảnh báo — dòng 8: NV001 bị sửa nội dung đã khóa"
+        in result.output
+    )
+    assert "bang_tinh_khac.xlsx: Bị từ chối" in result.output
+    assert "6. Tình hình kỳ Quý I/2026 (tính đến 10/04/2026): 23 nhiệm vụ" in result.output
+    from ccpkh_excel.records import read_records
+
+    records = read_records(master)
+    assert {r[1] for r in records.summary} >= {"SNV", "STC", "SXD"}
     # runs again over its own output
     assert run("demo", "--out", out).exit_code == 0

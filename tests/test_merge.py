@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 from returns import fill, libreoffice_resave, tamper
 
-from ccpkh_excel import xlsxfast
 from ccpkh_excel.cli import cli
 from ccpkh_excel.errors import CcpkhError, MasterLockedError
 from ccpkh_excel.master import init_master, read_plan
@@ -336,13 +335,16 @@ def test_dry_run_writes_nothing(cycle):
 def test_failure_half_way_leaves_the_master_intact(cycle, monkeypatch):
     master, report = cycle
     before = master.read_bytes()
-    real = xlsxfast.write_parts
+    from ccpkh_excel import records
 
-    def broken(parts, path, level=1):
-        real({k: v for k, v in list(parts.items())[:3]}, path, level)
-        raise OSError("mất điện giữa chừng")
+    real = records.render_chunks
 
-    monkeypatch.setattr(xlsxfast, "write_parts", broken)
+    def broken(*args):
+        chunks = real(*args)
+        yield next(chunks)  # part of a sheet is written …
+        raise OSError("mất điện giữa chừng")  # … then the power goes
+
+    monkeypatch.setattr(records, "render_chunks", broken)
     with pytest.raises(OSError):
         merge_returns(master, [fill(_file(report, "SNV"), {"NV001": ("Hoàn thành", date(2026, 3, 1), "", "", "")})])
     assert master.read_bytes() == before
@@ -405,3 +407,16 @@ def test_no_files_at_all_raises(cycle, tmp_path):
     master, _ = cycle
     with pytest.raises(CcpkhError):
         merge_returns(master, [])
+
+
+def test_a_late_return_merges_with_a_warning(cycle):
+    master, report = cycle
+    from datetime import timedelta
+
+    late = datetime.combine(date.today() + timedelta(days=40), datetime.min.time())
+    f = fill(_file(report, "SNV"), {"NV001": ("Hoàn thành", date(2026, 3, 1), "", "", "")}, saved=late)
+    o = merge_returns(master, [f]).files[0]
+    assert o.outcome == MERGED_WARN and not o.not_applied
+    assert o.warnings == [
+        f"nộp muộn: lưu ngày {late:%d/%m/%Y}, hạn gửi lại {date.today() + timedelta(days=30):%d/%m/%Y}"
+    ]

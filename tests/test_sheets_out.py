@@ -57,7 +57,7 @@ def test_report_sheet(cycle):
     assert list(REPORT_HEADERS) == HEADERS
     assert [c.value for c in ws[7]][:10] == HEADERS
     assert ws["A3"].value == "Đơn vị báo cáo: Sở Nội vụ (mã SNV)"
-    assert ws["A4"].value.startswith("Kỳ báo cáo: Quý I/2026") and "05/04/2026" in ws["A4"].value
+    assert re.fullmatch(r"Kỳ báo cáo: Quý I/2026 +— +Hạn gửi lại: \d\d/\d\d/\d{4}", ws["A4"].value)
     rows = [[c.value for c in r][:5] for r in ws.iter_rows(min_row=8, max_row=8 + 21)]
     assert rows[0] == ["NV001", "1", rows[0][2], "Chủ trì", "Quý I/2026"]
     assert {r[3] for r in rows} == {"Chủ trì", "Phối hợp"}
@@ -92,6 +92,12 @@ def test_metadata_travels_in_the_file(cycle):
     for key, value in (("ccpkh_unit", "SKHCN"), ("ccpkh_period", "Quý I/2026"), ("ccpkh_plan", "KH-TN2026-188")):
         assert re.search(rf'name="{key}"><vt:lpwstr>{re.escape(value)}</vt:lpwstr>', custom)
     meta = dict((r[0], r[1]) for r in CalamineWorkbook.from_path(str(f)).get_sheet_by_name("_ccpkh").to_python())
+    # readers that trust the sheet's dimension (openpyxl read-only) see both columns
+    ro = load_workbook(f, read_only=True)
+    assert dict(ro["_ccpkh"].iter_rows(values_only=True, max_row=4)) == {
+        k: meta[k] for k in ("format", "version", "plan", "unit")
+    }
+    assert ro["Báo cáo"].max_column == 11
     assert meta["unit"] == "SKHCN" and meta["period"] == "Quý I/2026" and meta["version"] == "1"
     assert len(meta["fingerprint"]) == 32
 
@@ -113,6 +119,8 @@ def test_unit_filter_and_unknown_unit(tmp_path):
     init_master(master, sample=True)
     report = generate(master, "Quý II/2026", tmp_path / "out", units=["SNV", "TTTT"])
     assert [f.code for f in report.files] == ["SNV"] and report.skipped == ["TTTT"]
+    title = load_workbook(report.files[0].file)["Báo cáo"]["A4"].value
+    assert title.endswith("Hạn gửi lại: 05/07/2026")  # by default 5 days after the period
     with pytest.raises(CcpkhError, match="Không có đơn vị mã XYZ"):
         generate(master, "Quý II/2026", tmp_path / "out", units=["XYZ"])
     with pytest.raises(CcpkhError, match="Kỳ báo cáo 'Quý 5/2026' không hợp lệ"):
