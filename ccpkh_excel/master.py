@@ -341,6 +341,18 @@ def _assign_rows(rows: list[Assignment]) -> list[list[object]]:
     return [[a.task, a.unit, a.unit_name, a.role] for a in rows]
 
 
+def _named_styles(wb: Workbook) -> None:
+    """Register the sheets' styles once; cells then name one instead of setting four parts."""
+    from openpyxl.styles import NamedStyle
+
+    if "ccpkh_body" in wb.named_styles:
+        return
+    head = NamedStyle("ccpkh_header", font=_HEADER_FONT, fill=_HEADER_FILL, alignment=_HEAD_ALIGN, border=_BORDER)
+    wb.add_named_style(head)
+    for name, fmt in (("ccpkh_body", "General"), ("ccpkh_date", DATE_FORMAT), ("ccpkh_datetime", DATETIME_FORMAT)):
+        wb.add_named_style(NamedStyle(name, font=_BODY_FONT, alignment=_WRAP, border=_BORDER, number_format=fmt))
+
+
 def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[list[object]], index: int, table: bool = True):
     """(Re)create one sheet as a styled Excel table with its header in row 1.
 
@@ -350,26 +362,22 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[list[object]], index:
         index = wb.sheetnames.index(spec.name)
         del wb[spec.name]
     ws = wb.create_sheet(spec.name, index)
+    _named_styles(wb)
     ws.append(spec.headers)
-    for row in rows:
+    for r, row in enumerate(rows, start=2):
         ws.append(row)
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text that looks like a formula stays text
+        for c, value in enumerate(row, start=1):
+            if isinstance(value, str) and value.startswith("="):
+                ws.cell(row=r, column=c).data_type = "s"  # text that looks like a formula stays text
     last = max(len(rows) + 1, 2)  # an Excel table needs at least one body row
     ncol = len(spec.columns)
     for i, col in enumerate(spec.columns, start=1):
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = col.width
-        head = ws.cell(row=1, column=i)
-        head.font, head.fill, head.alignment, head.border = _HEADER_FONT, _HEADER_FILL, _HEAD_ALIGN, _BORDER
+        ws.cell(row=1, column=i).style = "ccpkh_header"
+        style = {"date": "ccpkh_date", "datetime": "ccpkh_datetime"}.get(col.kind, "ccpkh_body")
         for r in range(2, last + 1):
-            cell = ws.cell(row=r, column=i)
-            cell.font, cell.alignment, cell.border = _BODY_FONT, _WRAP, _BORDER
-            if col.kind == "date":
-                cell.number_format = DATE_FORMAT
-            elif col.kind == "datetime":
-                cell.number_format = DATETIME_FORMAT
+            ws.cell(row=r, column=i).style = style
     ref = f"A1:{get_column_letter(ncol)}{last}"
     if table:
         t = Table(displayName=spec.table, ref=ref)

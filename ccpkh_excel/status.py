@@ -18,6 +18,7 @@ clerk fixes a cell by hand. A test recalculates the formulas in LibreOffice and 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -159,8 +160,9 @@ def compute_status(plan: Plan, summary: list[list[object]], period: str, as_of: 
         by_field.setdefault(f, Counts(f)).add(st)
         report.total.add(st)
     report.fields = list(by_field.values())
+    lead_count = Counter(a.unit for a in assignments if a.role == LEAD)
     for u in plan.units:
-        n = sum(1 for a in assignments if a.unit == u.code and a.role == LEAD)
+        n = lead_count[u.code]
         if not n:
             continue
         c = Counts(u.name, tasks=n)
@@ -277,7 +279,8 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
     choices = _period_choices(plan)
     fields = list(dict.fromkeys(t.field or NO_FIELD for t in plan.tasks))
     assignments = build_assignments(plan)
-    lead_units = [u for u in plan.units if any(a.unit == u.code and a.role == LEAD for a in assignments)]
+    leading = {a.unit for a in assignments if a.role == LEAD}
+    lead_units = [u for u in plan.units if u.code in leading]
     lay = layout(len(fields), len(lead_units), len(plan.tasks))
     ws["A1"] = "THỐNG KÊ TÌNH HÌNH THỰC HIỆN KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH"
     ws["A1"].font = Font(name="Times New Roman", bold=True, size=14)
