@@ -106,10 +106,11 @@ def fill_return(path: Path, answers: dict[str, tuple], saved: datetime | None = 
         r += 1
     wb.save(path)
     if saved:
-        _set_saved(path, saved)
+        set_saved(path, saved)
 
 
-def _set_saved(path: Path, when: datetime) -> None:
+def set_saved(path: Path, when: datetime) -> None:
+    """Set the "last saved" time in docProps/core.xml, as the saving program would."""
     with zipfile.ZipFile(path) as z:
         parts = {i.filename: z.read(i) for i in z.infolist()}
     core = parts["docProps/core.xml"].decode("utf-8")

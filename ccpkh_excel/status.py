@@ -80,18 +80,16 @@ class Counts:
     def pct(self) -> float:
         return round(100 * (self.on_time + self.late) / self.tasks, 1) if self.tasks else 0.0
 
+    _FIELDS = {ON_TIME: "on_time", LATE: "late", IN_PROGRESS: "in_progress", OVERDUE: "overdue"}
+
+    def tally(self, status: str) -> None:
+        """Count one status (not the task itself); anything else goes to `rest`."""
+        name = self._FIELDS.get(status, "rest")
+        setattr(self, name, getattr(self, name) + 1)
+
     def add(self, status: str) -> None:
         self.tasks += 1
-        if status == ON_TIME:
-            self.on_time += 1
-        elif status == LATE:
-            self.late += 1
-        elif status == IN_PROGRESS:
-            self.in_progress += 1
-        elif status == OVERDUE:
-            self.overdue += 1
-        else:
-            self.rest += 1
+        self.tally(status)
 
 
 @dataclass
@@ -168,16 +166,8 @@ def compute_status(plan: Plan, summary: list[list[object]], period: str, as_of: 
         c = Counts(u.name, tasks=n)
         reported = unit_rows.get(u.code, [])
         for r in reported:
-            st = row_status(str(r[5]), r[6], r[10], dues.get(str(r[0])), as_of)
-            if st == ON_TIME:
-                c.on_time += 1
-            elif st == LATE:
-                c.late += 1
-            elif st == IN_PROGRESS:
-                c.in_progress += 1
-            elif st == OVERDUE:
-                c.overdue += 1
-        c.rest = n - len(reported)
+            c.tally(row_status(str(r[5]), r[6], r[10], dues.get(str(r[0])), as_of))
+        c.rest = n - len(reported)  # a unit's rest is what it has not reported
         report.units.append((u.code, c))
     from .sheets_out import SENT
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from ccpkh_excel.demo import set_saved
+
 FIRST = 8
 
 
@@ -38,21 +40,6 @@ def fill(path: Path, answers: dict[str, tuple], saved: datetime | None = None, e
     if saved:
         set_saved(path, saved)
     return path
-
-
-def set_saved(path: Path, when: datetime) -> None:
-    """Set the "last saved" time in docProps/core.xml, as the saving program would."""
-    import re
-    import zipfile
-
-    with zipfile.ZipFile(path) as z:
-        parts = {i.filename: z.read(i) for i in z.infolist()}
-    core = parts["docProps/core.xml"].decode()
-    core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{when:%Y-%m-%dT%H:%M:%SZ}\g<2>", core)
-    parts["docProps/core.xml"] = core.encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
 
 
 def tamper(path: Path, edit) -> Path:

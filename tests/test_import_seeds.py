@@ -17,6 +17,18 @@ def _resolved(plan):
     return [(set(r.lead.codes), set(r.coop.codes)) for r in (resolve_task(t, d) for t in plan.tasks)]
 
 
+def _assert_rows(plan, seed):
+    """Every imported task equals its seed row: STT, text, deadline, units, due date, note."""
+    for task, (lead, coop), row in zip(plan.tasks, _resolved(plan), seed, strict=True):
+        stt, content, _, _, deadline, exp_lead, exp_coop, due, note = row
+        assert task.stt == stt.rstrip(".")
+        assert task.content == content
+        assert task.deadline == clean(deadline)
+        assert (lead, coop) == (exp_lead, exp_coop), task.code
+        assert task.due == due
+        assert task.note == note
+
+
 @pytest.mark.parametrize("encoding", ENCODINGS)
 def test_seed_000(tmp_path, units_master, encoding):
     src = seed_000_docx(tmp_path / f"ke_hoach_{encoding}.docx", encoding)
@@ -25,14 +37,7 @@ def test_seed_000(tmp_path, units_master, encoding):
     plan = read_plan(units_master)
     assert len(plan.tasks) == 23
     assert [t.code for t in plan.tasks] == [f"NV{i:03d}" for i in range(1, 24)]
-    for task, (lead, coop), row in zip(plan.tasks, _resolved(plan), SEED_000, strict=True):
-        stt, content, _, _, deadline, exp_lead, exp_coop, due, note = row
-        assert task.stt == stt
-        assert task.content == content
-        assert task.deadline == clean(deadline)
-        assert (lead, coop) == (exp_lead, exp_coop), task.code
-        assert task.due == due
-        assert task.note == note
+    _assert_rows(plan, SEED_000)
     # two repeated header rows were skipped, not imported
     assert sum("tiêu đề lặp lại" in s for s in report.table.skipped) == 2
 
@@ -69,14 +74,7 @@ def test_seed_003(tmp_path, skhcn_master, encoding):
     assert len(report.table.tables) == 2
     plan = read_plan(skhcn_master)
     assert len(plan.tasks) == 13
-    for task, (lead, coop), row in zip(plan.tasks, _resolved(plan), SEED_003, strict=True):
-        stt, content, _, _, deadline, exp_lead, exp_coop, due, note = row
-        assert task.stt == stt.rstrip(".")
-        assert task.content == content
-        assert task.deadline == deadline
-        assert (lead, coop) == (exp_lead, exp_coop), task.code
-        assert task.due == due
-        assert task.note == note
+    _assert_rows(plan, SEED_003)
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
