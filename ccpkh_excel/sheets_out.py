@@ -50,6 +50,7 @@ REPORT_HEADERS = (
     "Đề xuất, kiến nghị",
 )
 LOCKED_COLS = 5  # Mã NV … Thời gian hoàn thành
+INPUT_COLUMNS = "FGHIJ"  # Trạng thái … Đề xuất, kiến nghị: the cells a unit types in
 STATUSES = ("Chưa thực hiện", "Đang thực hiện", "Hoàn thành", "Tạm dừng")
 HEADER_ROW = 7
 FIRST_ROW = 8
@@ -186,6 +187,22 @@ def _skeleton(year: int | None) -> bytes:
     when.add(f"G{FIRST_ROW}:G{n_last_extra}")
     ws.add_data_validation(status)
     ws.add_data_validation(when)
+    for col, title, prompt in (
+        ("H", "Kết quả thực hiện", "Nêu việc đã làm, số và ngày văn bản, sản phẩm."),
+        ("I", "Khó khăn, vướng mắc", "Ghi nếu có; nêu rõ nguyên nhân."),
+        ("J", "Đề xuất, kiến nghị", "Ghi nếu có; nêu cơ quan được đề nghị."),
+    ):
+        hint = DataValidation(
+            type="custom",
+            formula1="TRUE",
+            allow_blank=True,
+            showErrorMessage=False,
+            showInputMessage=True,
+            promptTitle=title,
+            prompt=prompt,
+        )
+        hint.add(f"{col}{FIRST_ROW}:{col}{n_last_extra}")
+        ws.add_data_validation(hint)
     ws.conditional_formatting.add(
         f"A{FIRST_ROW}:J{FIRST_ROW}",
         FormulaRule(
@@ -234,12 +251,8 @@ class _Template:
         self.header_row = re.search(rf'<row r="{HEADER_ROW}".*?</row>', xml, re.S).group(0)
         self.meta_prefix, self.meta_suffix = xlsxfast.split_sheet(self.parts[self.meta_part].decode("utf-8"))
         last = FIRST_ROW + 3 + EXTRA_ROWS - 1
-        for needle in (
-            f"F{FIRST_ROW}:F{last}",
-            f"G{FIRST_ROW}:G{last}",
-            f"A{FIRST_ROW}:J{FIRST_ROW}",
-            f"A{FIRST_ROW + 2}:J{FIRST_ROW + 2}",
-        ):
+        input_ranges = [f"{c}{FIRST_ROW}:{c}{last}" for c in INPUT_COLUMNS]
+        for needle in (*input_ranges, f"A{FIRST_ROW}:J{FIRST_ROW}", f"A{FIRST_ROW + 2}:J{FIRST_ROW + 2}"):
             if self.suffix.count(needle) != 1:
                 raise RuntimeError(f"report skeleton: range {needle} not found once")
         self.last_template_row = last
@@ -267,12 +280,11 @@ class _Template:
             out.append(xlsxfast.row(r, [""] * 10, extra_styles, attrs=' ht="32" customHeight="1"'))
         out.append("</sheetData>")
         last = title_row + EXTRA_ROWS
-        suffix = (
-            self.suffix.replace(f"F{FIRST_ROW}:F{self.last_template_row}", f"F{FIRST_ROW}:F{last}")
-            .replace(f"G{FIRST_ROW}:G{self.last_template_row}", f"G{FIRST_ROW}:G{last}")
-            .replace(f"A{FIRST_ROW}:J{FIRST_ROW}", f"A{FIRST_ROW}:J{FIRST_ROW + max(n, 1) - 1}")
-            .replace(f"A{FIRST_ROW + 2}:J{FIRST_ROW + 2}", f"A{title_row}:J{title_row}")
-        )
+        suffix = self.suffix
+        for c in INPUT_COLUMNS:
+            suffix = suffix.replace(f"{c}{FIRST_ROW}:{c}{self.last_template_row}", f"{c}{FIRST_ROW}:{c}{last}")
+        suffix = suffix.replace(f"A{FIRST_ROW}:J{FIRST_ROW}", f"A{FIRST_ROW}:J{FIRST_ROW + max(n, 1) - 1}")
+        suffix = suffix.replace(f"A{FIRST_ROW + 2}:J{FIRST_ROW + 2}", f"A{title_row}:J{title_row}")
         prefix = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:K{last}"/>', self.prefix)
         return prefix + "".join(out) + suffix
 

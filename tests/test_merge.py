@@ -420,3 +420,17 @@ def test_a_late_return_merges_with_a_warning(cycle):
     assert o.warnings == [
         f"nộp muộn: lưu ngày {late:%d/%m/%Y}, hạn gửi lại {date.today() + timedelta(days=30):%d/%m/%Y}"
     ]
+
+
+def test_earlier_periods_are_kept(cycle, tmp_path):
+    from datetime import timedelta
+
+    master, report = cycle
+    merge_returns(master, [fill(_file(report, "SNV"), {"NV001": ("Hoàn thành", date(2026, 3, 1), "quý I", "", "")})])
+    q2 = generate(master, "Quý II/2026", tmp_path / "q2", units=["SNV"], due=date.today() + timedelta(days=30))
+    merge_returns(master, [fill(q2.files[0].file, {"NV002": ("Đang thực hiện", None, "quý II", "", "")})])
+    rows = {(r[0], r[4]): r for r in _rows(master, "SNV")}
+    assert rows[("NV001", "Quý I/2026")][7] == "quý I"
+    assert rows[("NV001", "Quý II/2026")][7] == "quý I"  # prefilled, returned unchanged
+    assert rows[("NV002", "Quý II/2026")][7] == "quý II"
+    assert len(rows) == 44

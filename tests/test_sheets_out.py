@@ -71,6 +71,9 @@ def test_report_sheet(cycle):
     status = next(dv for k, dv in dvs.items() if k.startswith("F8:"))
     assert status.type == "list" and status.formula1 == '"' + ",".join(STATUSES) + '"'
     assert status.prompt and "Chọn" in status.prompt
+    for col in "HIJ":
+        hint = next(dv for k, dv in dvs.items() if k.startswith(f"{col}8:"))
+        assert hint.showInputMessage and hint.prompt and str(hint.sqref) == f"{col}8:{col}41"
     when = next(dv for k, dv in dvs.items() if k.startswith("G8:"))
     assert when.type == "date" and when.formula1 == "DATE(2025,1,1)" and when.formula2 == "DATE(2028,12,31)"
     (cf,) = list(ws.conditional_formatting)
