@@ -28,6 +28,8 @@ INFO_FIELDS = (
     "Nơi nhận",
     "Đầu mối liên hệ",
     "Mã kế hoạch",
+    "Lời dẫn",
+    "Đoạn kết",
 )
 PLAN_ID = "Mã kế hoạch"
 
@@ -55,6 +57,11 @@ class Plan:
     info: dict[str, object] = field(default_factory=lambda: {k: "" for k in INFO_FIELDS})
     units: list[Unit] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
+    # the text of the KẾ HOẠCH itself (sheets Căn cứ, Mục đích, yêu cầu, Nội dung, Tổ chức thực hiện)
+    basis: list[str] = field(default_factory=list)
+    purposes: list[tuple[str, str]] = field(default_factory=list)  # (Mục đích | Yêu cầu, text)
+    content: list[tuple[str, str]] = field(default_factory=list)  # (Lĩnh vực, bullet)
+    organization: list[tuple[str, str]] = field(default_factory=list)  # (Mã đơn vị or heading, duty)
 
     @property
     def year(self) -> int | None:

@@ -281,6 +281,25 @@ def status_cmd(master: Path, period: str | None, as_of: str | None) -> None:
         con.print("Không có nhiệm vụ quá hạn.")
 
 
+@cli.command("derive")
+@master_arg
+@click.option("--unit", "unit", required=True, help="Mã đơn vị lập kế hoạch riêng.")
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Sổ theo dõi của đơn vị."
+)
+@click.option("--force", is_flag=True, help="Ghi đè nếu tệp đã có.")
+def derive_cmd(master: Path, unit: str, out_path: Path, force: bool) -> None:
+    """Lập sổ theo dõi kế hoạch của một đơn vị từ kế hoạch cấp trên (phân cấp xuống)."""
+    from .cascade import derive
+
+    plan = derive(master, unit, out_path, force)
+    lead = sum(1 for t in plan.tasks if " chủ trì theo " in t.note)
+    out().print(
+        f"Đã tạo {escape(str(out_path))}: {len(plan.tasks)} nhiệm vụ ({lead} chủ trì, {len(plan.tasks) - lead} phối hợp), "
+        f"{len(plan.basis)} căn cứ. Thêm các phòng của đơn vị vào sheet Đơn vị rồi giao nhiệm vụ."
+    )
+
+
 @cli.command("demo")
 @click.option(
     "--out",

@@ -140,7 +140,14 @@ LOG = SheetSpec(
         Column("Kết quả", 60),
     ),
 )
+BASIS = SheetSpec("Căn cứ", "CanCu", (Column("Căn cứ", 120),))
+PURPOSE = SheetSpec("Mục đích, yêu cầu", "MucDichYeuCau", (Column("Mục", 14), Column("Nội dung", 110)))
+CONTENT = SheetSpec("Nội dung", "NoiDung", (Column("Lĩnh vực", 34), Column("Nội dung", 100)))
+ORGANIZATION = SheetSpec(
+    "Tổ chức thực hiện", "ToChucThucHien", (Column("Mã đơn vị hoặc tiêu đề", 34), Column("Nhiệm vụ", 100))
+)
 SHEETS = (INFO, UNITS, TASKS, ASSIGN)
+TEXT_SHEETS = (BASIS, PURPOSE, CONTENT, ORGANIZATION)
 RECORD_SHEETS = (SUMMARY, RETURNS, EXTRA, LOG)  # written by generate/merge, kept by write_plan
 
 DATE_FORMAT = "dd/mm/yyyy"
@@ -301,6 +308,11 @@ def plan_from_workbook(wb, path: Path) -> Plan:
                 note=_cell_text(r["Ghi chú"]),
             )
         )
+    for spec, target in ((PURPOSE, plan.purposes), (CONTENT, plan.content), (ORGANIZATION, plan.organization)):
+        for r in sheet_records(wb, spec, path, required=False):
+            a, b = (_cell_text(r[h]) for h in spec.headers)
+            target.append((a, b))
+    plan.basis = [_cell_text(r["Căn cứ"]) for r in sheet_records(wb, BASIS, path, required=False)]
     return plan
 
 
@@ -556,6 +568,10 @@ def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = No
             (UNITS, _unit_rows(plan)),
             (TASKS, _task_rows(plan)),
             (ASSIGN, _assign_rows(assignments)),
+            (BASIS, [[b] for b in plan.basis]),
+            (PURPOSE, [list(x) for x in plan.purposes]),
+            (CONTENT, [list(x) for x in plan.content]),
+            (ORGANIZATION, [list(x) for x in plan.organization]),
         )
     ):
         _write_sheet(wb, spec, rows, i)

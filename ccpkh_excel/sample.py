@@ -239,11 +239,37 @@ def sample_units() -> list[Unit]:
     ]
 
 
+def plan_text() -> dict:
+    """Sections I–III of the sample plan (from seed 000), as shipped in data/."""
+    import json
+    from pathlib import Path
+
+    return json.loads((Path(__file__).parent / "data" / "ke_hoach_thai_nguyen_2026.json").read_text(encoding="utf-8"))
+
+
+# Headings of section III that name exactly one unit are stored as its code.
+_ORG_CODES = {
+    "Sở Nội vụ": "SNV",
+    "Sở Tư pháp": "STP",
+    "Văn phòng Ủy ban nhân dân tỉnh": "VPUBND",
+    "Sở Tài chính": "STC",
+    "Sở Khoa học và Công nghệ": "SKHCN",
+    "Sở Văn hóa, Thể thao và Du lịch": "SVHTTDL",
+}
+
+
 def sample_plan() -> Plan:
     """The sample plan, deadlines computed, tasks numbered NV001…NV023."""
     from .catalogue import apply_deadline
 
+    text = plan_text()
     plan = Plan(info=dict(INFO), units=sample_units())
+    plan.info["Lời dẫn"] = text["loi_dan"]
+    plan.info["Đoạn kết"] = text["ket_thuc"]
+    plan.basis = list(text["can_cu"])
+    plan.purposes = [tuple(x) for x in text["muc_dich_yeu_cau"]]
+    plan.content = [tuple(x) for x in text["noi_dung"]]
+    plan.organization = [(_ORG_CODES.get(h, h), duty) for h, duty in text["to_chuc_thuc_hien"]]
     tasks = [
         Task(stt=str(i), field=f, content=c, lead=lead, coop=coop, deadline=d)
         for i, (f, c, lead, coop, d) in enumerate(TASKS, start=1)

@@ -48,6 +48,8 @@ INFO_ITEMS = [
     "Nơi nhận",
     "Đầu mối liên hệ",
     "Mã kế hoạch",
+    "Lời dẫn",
+    "Đoạn kết",
 ]
 
 
@@ -61,12 +63,22 @@ def sample(tmp_path):
 def test_sheets_and_headers_exactly(sample):
     wb = load_workbook(sample)
     assert wb.sheetnames[:4] == list(SHEETS)
-    assert wb.sheetnames[4:] == ["Tổng hợp", "Theo dõi nộp", "Nhiệm vụ phát sinh", "Nhật ký", "Thống kê"]
+    assert wb.sheetnames[4:] == [
+        "Căn cứ",
+        "Mục đích, yêu cầu",
+        "Nội dung",
+        "Tổ chức thực hiện",
+        "Tổng hợp",
+        "Theo dõi nộp",
+        "Nhiệm vụ phát sinh",
+        "Nhật ký",
+        "Thống kê",
+    ]
     for name, headers in SHEETS.items():
         ws = wb[name]
         assert [c.value for c in ws[1]][: len(headers)] == headers
     info = wb["Thông tin chung"]
-    assert [info.cell(row=r, column=1).value for r in range(2, 16)] == INFO_ITEMS
+    assert [info.cell(row=r, column=1).value for r in range(2, 18)] == INFO_ITEMS
 
 
 def test_each_sheet_behaves_like_excel(sample):
@@ -104,6 +116,12 @@ def test_sample_plan_round_trips_and_is_clean(sample):
     plan = read_plan(sample)
     ref = sample_plan()
     assert plan.tasks == ref.tasks and plan.units == ref.units and plan.info == ref.info
+    assert (plan.basis, plan.purposes, plan.content, plan.organization) == (
+        ref.basis,
+        ref.purposes,
+        ref.content,
+        ref.organization,
+    )
     assert len(plan.tasks) == 23
     assert check_plan(plan) == []
     roles = {(a.task, a.unit, a.role) for a in read_assignments(sample)}
