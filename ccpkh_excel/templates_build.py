@@ -1,0 +1,370 @@
+"""Build the Word templates in word_templates/ from the format rules in `nd30`.
+
+Run `python -m ccpkh_excel.templates_build` after changing a rule; a test checks the shipped
+templates are what this builds. Office staff may then edit the .docx files in Word: every tag
+is one run, and HUONG_DAN_MAU.md lists them all.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+
+from . import nd30
+from .nd30 import Element
+
+CENTER, JUSTIFY, LEFT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT
+TEXT_WIDTH_MM = nd30.PAGE_MM[0] - nd30.MARGINS_USE_MM["left"] - nd30.MARGINS_USE_MM["right"]  # 165
+LANDSCAPE_WIDTH_MM = nd30.PAGE_MM[1] - nd30.MARGINS_USE_MM["left"] - nd30.MARGINS_USE_MM["right"]  # 252
+HEAD_LEFT_MM, HEAD_RIGHT_MM = 62, TEXT_WIDTH_MM - 62
+SIGN_LEFT_MM, SIGN_RIGHT_MM = 75, TEXT_WIDTH_MM - 75
+
+
+# --- small builders ---------------------------------------------------------------------------
+def _fonts(rpr) -> None:
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        rfonts.set(qn(attr), nd30.FONT)
+
+
+def new_document() -> Document:
+    doc = Document()
+    for name in ("Normal", "Table Grid", "Header"):
+        st = doc.styles[name]
+        st.font.name = nd30.FONT
+        st.font.size = Pt(nd30.NOI_DUNG.use)
+        _fonts(st.element.get_or_add_rPr())
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:
+        rpr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+        if rpr is not None:
+            _fonts(rpr)
+    pf = doc.styles["Normal"].paragraph_format
+    pf.space_before, pf.space_after, pf.line_spacing = Pt(0), Pt(0), 1.0
+    sec = doc.sections[0]
+    _page(sec, landscape=False)
+    return doc
+
+
+def _page(sec, landscape: bool) -> None:
+    w, h = Mm(nd30.PAGE_MM[0]), Mm(nd30.PAGE_MM[1])
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = (h, w) if landscape else (w, h)
+    m = nd30.MARGINS_USE_MM
+    sec.top_margin, sec.bottom_margin = Mm(m["top"]), Mm(m["bottom"])
+    sec.left_margin, sec.right_margin = Mm(m["left"]), Mm(m["right"])
+    sec.header_distance = sec.footer_distance = Mm(nd30.HEADER_DISTANCE_MM)
+
+
+def para(container, text: str = "", el: Element | None = None, *, size: int | None = None, bold=None, italic=None,
+         align=None, first_line: bool = False, before: float = 0, after: float = 0, line: float = 1.0,
+         keep_next: bool = False):
+    """A paragraph with one run (tags must stay in one run), formatted by an ND30 element."""
+    p = container.add_paragraph()
+    pf = p.paragraph_format
+    pf.space_before, pf.space_after, pf.line_spacing = Pt(before), Pt(after), line
+    if first_line:
+        pf.first_line_indent = Cm(nd30.FIRST_LINE_USE_CM)
+    if align is not None:
+        p.alignment = align
+    if keep_next:
+        pf.keep_with_next = True
+    if text:
+        run(p, text, el, size=size, bold=bold, italic=italic)
+    return p
+
+
+def run(p, text: str, el: Element | None = None, *, size=None, bold=None, italic=None):
+    r = p.add_run(text)
+    r.font.name = nd30.FONT
+    _fonts(r._r.get_or_add_rPr())
+    r.font.size = Pt(size or (el.use if el else nd30.NOI_DUNG.use))
+    b = bold if bold is not None else (el.bold if el else None)
+    i = italic if italic is not None else (el.italic if el else None)
+    r.font.bold = bool(b)
+    r.font.italic = bool(i)
+    return r
+
+
+def body(container, text: str, el: Element = nd30.NOI_DUNG, **kw):
+    """A body paragraph: justified, first-line indent, ≥ 6 pt before, line spacing within range."""
+    kw.setdefault("before", nd30.SPACING_USE_PT)
+    return para(container, text, el, align=JUSTIFY, first_line=True, line=nd30.LINE_SPACING_USE, **kw)
+
+
+def tag(container, text: str):
+    """A paragraph holding only a {%p … %} tag (docxtpl removes it)."""
+    return para(container, text)
+
+
+def rule(container, width_mm: float, box_mm: float):
+    """A solid line under the previous text, `width_mm` long, centred in a box `box_mm` wide."""
+    p = container.add_paragraph()
+    pf = p.paragraph_format
+    side = max((box_mm - width_mm) / 2, 0)
+    pf.left_indent, pf.right_indent = Mm(side), Mm(side)
+    pf.space_before = pf.space_after = Pt(0)
+    pf.line_spacing = Pt(2)
+    ppr = p._p.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(k), v)
+    bdr.append(bottom)
+    ppr.append(bdr)
+    return p
+
+
+def _no_borders(table) -> None:
+    tblpr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        e = OxmlElement(f"w:{edge}")
+        e.set(qn("w:val"), "nil")
+        borders.append(e)
+    tblpr.append(borders)
+
+
+def _widths(table, widths_mm: list[float]) -> None:
+    """Column widths in both places readers look: the grid (LibreOffice) and each cell (Word)."""
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm, strict=False):
+        col.set(qn("w:w"), str(int(Mm(w).twips)))
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    table._tbl.tblPr.append(layout)
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths_mm, strict=False):
+            cell.width = Mm(w)
+
+
+def _first(cell):
+    """The cell's first paragraph, emptied, to write into (cells start with one)."""
+    return cell.paragraphs[0]
+
+
+def _cell_para(cell, text: str, el=None, first: bool = False, **kw):
+    if first:
+        p = _first(cell)
+        pf = p.paragraph_format
+        pf.space_before, pf.space_after = Pt(kw.pop("before", 0)), Pt(kw.pop("after", 0))
+        pf.line_spacing = kw.pop("line", 1.0)
+        if "align" in kw:
+            p.alignment = kw.pop("align")
+        if text:
+            run(p, text, el, **kw)
+        return p
+    return para(cell, text, el, **kw)
+
+
+def page_numbers(sec) -> None:
+    """Arabic page numbers centred in the top margin; none on the section's first page."""
+    sec.different_first_page_header_footer = True
+    p = sec.header.paragraphs[0]
+    p.alignment = CENTER
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), "PAGE")
+    r = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    _fonts(rpr)
+    sz = OxmlElement("w:sz")
+    sz.set(qn("w:val"), str(nd30.SO_TRANG.use * 2))
+    rpr.append(sz)
+    r.append(rpr)
+    t = OxmlElement("w:t")
+    t.text = "2"
+    r.append(t)
+    fld.append(r)
+    p._p.append(fld)
+
+
+def restart_numbering(sec) -> None:
+    pg = OxmlElement("w:pgNumType")
+    pg.set(qn("w:start"), "1")
+    sec._sectPr.append(pg)
+    sec.different_first_page_header_footer = True
+
+
+def _repeat_header(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    for name in ("w:cantSplit", "w:tblHeader"):
+        trpr.append(OxmlElement(name))
+
+
+def _cant_split(row) -> None:
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
+# --- shared blocks --------------------------------------------------------------------------------
+def header_block(doc, number_line: str = "Số: {{ so_ky_hieu }}", vv: bool = False) -> None:
+    """Cơ quan chủ quản / ban hành / số (left), Quốc hiệu / Tiêu ngữ / địa danh-ngày (right)."""
+    t = doc.add_table(rows=2, cols=2)
+    _no_borders(t)
+    _widths(t, [HEAD_LEFT_MM, HEAD_RIGHT_MM])
+    left, right = t.cell(0, 0), t.cell(0, 1)
+    _cell_para(left, "{%p if co_quan_chu_quan %}", first=True)
+    para(left, "{{ co_quan_chu_quan|upper }}", nd30.CHU_QUAN, align=CENTER)
+    para(left, "{%p endif %}")
+    para(left, "{{ co_quan_ban_hanh|upper }}", nd30.BAN_HANH, align=CENTER)
+    rule(left, 22, HEAD_LEFT_MM)
+    _cell_para(right, nd30.QUOC_HIEU_TEXT, nd30.QUOC_HIEU, first=True, align=CENTER)
+    para(right, nd30.TIEU_NGU_TEXT, nd30.TIEU_NGU, align=CENTER)
+    rule(right, 62, HEAD_RIGHT_MM)
+    _cell_para(t.cell(1, 0), number_line, nd30.SO_KY_HIEU, first=True, align=CENTER, before=6)
+    if vv:
+        para(t.cell(1, 0), "V/v {{ trich_yeu }}", nd30.V_V, align=CENTER, before=6)
+    _cell_para(t.cell(1, 1), "{{ dia_danh_ngay }}", nd30.DIA_DANH, first=True, align=CENTER, before=6)
+
+
+def title_block(doc, kind: str) -> None:
+    para(doc, kind, nd30.TEN_LOAI, align=CENTER, before=18)
+    para(doc, "{{ trich_yeu }}", nd30.TRICH_YEU, align=CENTER)
+    rule(doc, 45, TEXT_WIDTH_MM)
+    para(doc, "", before=6)
+
+
+def bullets(doc, var: str, item: str = "item") -> None:
+    tag(doc, f"{{%p for {item} in {var} %}}")
+    body(doc, f"- {{{{ {item} }}}}{{{{ '.' if loop.last else ';' }}}}")
+    tag(doc, "{%p endfor %}")
+
+
+def signature_block(doc) -> None:
+    t = doc.add_table(rows=1, cols=2)
+    _no_borders(t)
+    _widths(t, [SIGN_LEFT_MM, SIGN_RIGHT_MM])
+    left, right = t.cell(0, 0), t.cell(0, 1)
+    _cell_para(left, "Nơi nhận:", nd30.NOI_NHAN, first=True, before=12)
+    para(left, "{%p for n in noi_nhan %}")
+    para(left, "- {{ n }}{{ '.' if loop.last else ';' }}", nd30.NOI_NHAN_LIST)
+    para(left, "{%p endfor %}")
+    _cell_para(right, "{%p if quyen_han %}", first=True, before=12)
+    para(right, "{{ quyen_han|upper }}", nd30.QUYEN_HAN, align=CENTER)
+    para(right, "{%p endif %}")
+    para(right, "{{ chuc_vu|upper }}", nd30.QUYEN_HAN, align=CENTER)
+    for _ in range(4):
+        para(right, "")
+    para(right, "{{ nguoi_ky }}", nd30.HO_TEN, align=CENTER)
+
+
+def appendix_section(doc, title_var: str, kem_theo_var: str = "kem_theo"):
+    """A new landscape section for a phụ lục: numbered from 1, no number on its first page."""
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    _page(sec, landscape=True)
+    restart_numbering(sec)
+    para(doc, "Phụ lục", nd30.PHU_LUC, align=CENTER)
+    para(doc, f"{{{{ {title_var}|upper }}}}", nd30.PHU_LUC_TITLE, align=CENTER)
+    para(doc, f"({{{{ {kem_theo_var} }}}})", nd30.KEM_THEO, align=CENTER)
+    rule(doc, 50, LANDSCAPE_WIDTH_MM)
+    para(doc, "", before=6)
+    return sec
+
+
+def task_table(doc, columns: list[tuple[str, float, str]], group_var: str = "r") -> None:
+    """A phụ lục table: repeated header, rows never split, roman group rows merged across."""
+    n = len(columns)
+    t = doc.add_table(rows=7, cols=n)
+    t.style = doc.styles["Table Grid"]
+    _widths(t, [w for _, w, _ in columns])
+    head = t.rows[0]
+    _repeat_header(head)
+    for i, (label, _, _) in enumerate(columns):
+        _cell_para(head.cells[i], label, None, first=True, size=nd30.TABLE_TEXT, bold=True, align=CENTER)
+    tags = {1: f"{{%tr for {group_var} in rows %}}", 2: f"{{%tr if {group_var}.group %}}", 4: "{%tr else %}",
+            6: "{%tr endif %}"}
+    for r, text in tags.items():
+        _cell_para(t.cell(r, 0), text, first=True, size=nd30.TABLE_TEXT)
+    group = t.rows[3]
+    _cant_split(group)
+    _cell_para(group.cells[0], f"{{{{ {group_var}.stt }}}}", None, first=True, size=nd30.TABLE_TEXT, bold=True, align=CENTER)
+    merged = t.cell(3, 1).merge(t.cell(3, n - 1))
+    _cell_para(merged, f"{{{{ {group_var}.title }}}}", None, first=True, size=nd30.TABLE_TEXT, bold=True, align=LEFT)
+    row = t.rows[5]
+    _cant_split(row)
+    for i, (_, _, field) in enumerate(columns):
+        align = CENTER if field in ("stt", "deadline") else LEFT
+        _cell_para(row.cells[i], f"{{{{ {group_var}.{field} }}}}", None, first=True, size=nd30.TABLE_TEXT, align=align)
+    # the closing tag row
+    t.add_row()
+    _cell_para(t.cell(7, 0), "{%tr endfor %}", first=True, size=nd30.TABLE_TEXT)
+
+
+# --- the templates ------------------------------------------------------------------------------
+PLAN_COLUMNS = [("STT", 12, "stt"), ("Nội dung công việc", 102, "content"), ("Cơ quan chủ trì", 42, "lead"),
+                ("Cơ quan phối hợp", 60, "coop"), ("Thời gian hoàn thành", 36, "deadline")]
+PLAN_COLUMNS_PRODUCT = [("STT", 12, "stt"), ("Nội dung công việc", 78, "content"), ("Cơ quan chủ trì", 36, "lead"),
+                        ("Cơ quan phối hợp", 42, "coop"), ("Thời gian hoàn thành", 30, "deadline"), ("Sản phẩm", 54, "product")]
+
+
+def ke_hoach() -> Document:
+    doc = new_document()
+    page_numbers(doc.sections[0])
+    header_block(doc)
+    title_block(doc, "KẾ HOẠCH")
+    tag(doc, "{%p for cc in can_cu %}")
+    body(doc, "{{ cc }}{{ '.' if loop.last and not loi_dan else ';' }}", nd30.CAN_CU)
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if loi_dan %}")
+    body(doc, "{{ loi_dan }}")
+    tag(doc, "{%p endif %}")
+    body(doc, "I. MỤC ĐÍCH, YÊU CẦU", bold=True, keep_next=True)
+    body(doc, "1. Mục đích", bold=True, keep_next=True)
+    bullets(doc, "muc_dich")
+    body(doc, "2. Yêu cầu", bold=True, keep_next=True)
+    bullets(doc, "yeu_cau")
+    body(doc, "II. NỘI DUNG KẾ HOẠCH", bold=True, keep_next=True)
+    tag(doc, "{%p for area in noi_dung %}")
+    body(doc, "{{ area.number }}. {{ area.title }}", bold=True, keep_next=True)
+    bullets(doc, "area.bullets")
+    tag(doc, "{%p endfor %}")
+    body(doc, "({{ dan_chieu_phu_luc }})", italic=True)
+    body(doc, "III. TỔ CHỨC THỰC HIỆN", bold=True, keep_next=True)
+    tag(doc, "{%p for part in to_chuc %}")
+    body(doc, "{{ part.number }}. {{ part.heading }}", bold=True, keep_next=True)
+    bullets(doc, "part.bullets")
+    tag(doc, "{%p endfor %}")
+    body(doc, "{{ doan_ket }}")
+    signature_block(doc)
+    appendix_section(doc, "phu_luc_ten")
+    tag(doc, "{%p if co_san_pham %}")
+    task_table(doc, PLAN_COLUMNS_PRODUCT)
+    tag(doc, "{%p else %}")
+    task_table(doc, PLAN_COLUMNS)
+    tag(doc, "{%p endif %}")
+    para(doc, "")
+    return doc
+
+
+TEMPLATES = {"ke_hoach.docx": ke_hoach}
+
+
+def build(folder: Path) -> list[Path]:
+    out = []
+    for name, make in TEMPLATES.items():
+        doc = make()
+        doc.core_properties.author = "ccpkh-excel"
+        doc.core_properties.title = name
+        path = folder / name
+        doc.save(path)
+        out.append(path)
+    return out
+
+
+if __name__ == "__main__":
+    from .resources import templates_dir
+
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else templates_dir()
+    for p in build(target):
+        print(p)
