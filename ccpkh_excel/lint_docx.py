@@ -1,0 +1,454 @@
+"""`ccpkh-excel lint-docx`: check a .docx against the format of Nghị định 30/2020 (nd30).
+
+Elements are found by what they say (Quốc hiệu, Tiêu ngữ, "Số:", the date line, tên loại,
+căn cứ, "Nơi nhận:", the signing authority, "Phụ lục"), so any document can be checked, not
+only ours. Formatting is resolved as Word does: the run, its character style, the paragraph
+style chain, the document defaults.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import nd30
+from .errors import CcpkhError
+from .nd30 import Element
+from .vntext import clean, fold
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _w(tag: str) -> str:
+    return W + tag
+
+
+@dataclass(frozen=True)
+class Deviation:
+    element: str
+    message: str
+    where: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.element}: {self.message}" + (f" ({self.where})" if self.where else "")
+
+
+class _Styles:
+    """Run and paragraph properties through styles and defaults."""
+
+    def __init__(self, doc):
+        root = doc.styles.element
+        self.styles = {s.get(_w("styleId")): s for s in root.findall(_w("style"))}
+        self.default_r = root.find(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}")
+        self.default_p = root.find(f"{_w('docDefaults')}/{_w('pPrDefault')}/{_w('pPr')}")
+        default_para = next((s for s in root.findall(_w("style")) if s.get(_w("type")) == "paragraph"
+                             and s.get(_w("default")) in ("1", "true")), None)
+        self.default_para = default_para.get(_w("styleId")) if default_para is not None else None
+
+    def _chain(self, sid):
+        seen = set()
+        while sid and sid not in seen and sid in self.styles:
+            seen.add(sid)
+            st = self.styles[sid]
+            yield st
+            based = st.find(_w("basedOn"))
+            sid = based.get(_w("val")) if based is not None else None
+
+    @staticmethod
+    def _rprop(rpr, name):
+        if rpr is None:
+            return None
+        if name == "size":
+            el = rpr.find(_w("sz"))
+            return int(el.get(_w("val"))) / 2 if el is not None else None
+        if name == "font":
+            el = rpr.find(_w("rFonts"))
+            return (el.get(_w("ascii")) or el.get(_w("hAnsi"))) if el is not None else None
+        if name == "color":
+            el = rpr.find(_w("color"))
+            return el.get(_w("val")) if el is not None else None
+        el = rpr.find(_w({"bold": "b", "italic": "i", "caps": "caps"}[name]))
+        if el is None:
+            return None
+        return el.get(_w("val"), "true") not in ("0", "false", "off")
+
+    def run(self, r, p, name):
+        v = self._rprop(r.find(_w("rPr")), name)
+        if v is not None:
+            return v
+        rpr = r.find(_w("rPr"))
+        rs = rpr.find(_w("rStyle")) if rpr is not None else None
+        for st in self._chain(rs.get(_w("val")) if rs is not None else None):
+            v = self._rprop(st.find(_w("rPr")), name)
+            if v is not None:
+                return v
+        for st in self._chain(self._pstyle(p)):
+            v = self._rprop(st.find(_w("rPr")), name)
+            if v is not None:
+                return v
+        return self._rprop(self.default_r, name)
+
+    def _pstyle(self, p):
+        ppr = p.find(_w("pPr"))
+        ps = ppr.find(_w("pStyle")) if ppr is not None else None
+        return ps.get(_w("val")) if ps is not None else self.default_para
+
+    def para(self, p, name):
+        """jc, firstLine (twips), before/after (twips), line (240ths), lineRule, border."""
+
+        def get(ppr):
+            if ppr is None:
+                return None
+            if name == "jc":
+                el = ppr.find(_w("jc"))
+                return el.get(_w("val")) if el is not None else None
+            if name == "firstLine":
+                el = ppr.find(_w("ind"))
+                return int(el.get(_w("firstLine"))) if el is not None and el.get(_w("firstLine")) else None
+            if name in ("before", "after", "line", "lineRule"):
+                el = ppr.find(_w("spacing"))
+                v = el.get(_w(name)) if el is not None else None
+                return (v if name == "lineRule" else int(v)) if v is not None else None
+            if name == "border":
+                return ppr.find(f"{_w('pBdr')}/{_w('bottom')}") is not None or None
+            return None
+
+        v = get(p.find(_w("pPr")))
+        if v is not None:
+            return v
+        for st in self._chain(self._pstyle(p)):
+            v = get(st.find(_w("pPr")))
+            if v is not None:
+                return v
+        return get(self.default_p)
+
+
+@dataclass
+class _Para:
+    el: object
+    text: str
+    section: int
+    cell: object | None  # the w:tc it sits in, if any
+    index: int
+
+
+def _paragraphs(body) -> list[_Para]:
+    out: list[_Para] = []
+    section = 0
+
+    def visit(container, cell):
+        nonlocal section
+        for child in container:
+            if child.tag == _w("p"):
+                text = clean("".join(t.text or "" for t in child.iter(_w("t"))))
+                out.append(_Para(child, text, section, cell, len(out)))
+                ppr = child.find(_w("pPr"))
+                if cell is None and ppr is not None and ppr.find(_w("sectPr")) is not None:
+                    section += 1
+            elif child.tag == _w("tbl"):
+                for tr in child.findall(_w("tr")):
+                    for tc in tr.findall(_w("tc")):
+                        visit(tc, tc)
+            elif child.tag == _w("sdt"):
+                content = child.find(_w("sdtContent"))
+                if content is not None:
+                    visit(content, cell)
+
+    visit(body, None)
+    return out
+
+
+class _Linter:
+    def __init__(self, path: Path):
+        import docx
+
+        self.path = path
+        try:
+            with zipfile.ZipFile(path) as z:
+                if "word/document.xml" not in z.namelist():
+                    raise zipfile.BadZipFile
+            self.doc = docx.Document(str(path))
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+            raise CcpkhError("không phải tệp Word (.docx) hợp lệ.", path) from None
+        self.styles = _Styles(self.doc)
+        self.paras = _paragraphs(self.doc.element.body)
+        self.out: list[Deviation] = []
+
+    def add(self, element: str, message: str, p: _Para | None = None) -> None:
+        where = f"«{p.text[:50]}»" if p is not None and p.text else ""
+        self.out.append(Deviation(element, message, where))
+
+    def runs(self, p: _Para):
+        return [r for r in p.el.iter(_w("r")) if "".join(t.text or "" for t in r.findall(_w("t"))).strip()]
+
+    def check_runs(self, p: _Para, el: Element) -> None:
+        runs = self.runs(p)
+        if not runs:
+            return
+        sizes = {self.styles.run(r, p.el, "size") for r in runs}
+        lo, hi = el.sizes
+        bad = [s for s in sizes if s is None or not lo <= s <= hi]
+        if bad:
+            want = f"{lo}" if lo == hi else f"{lo}–{hi}"
+            self.add(el.name, f"cỡ chữ {', '.join(str(b) for b in bad)} pt, quy định {want} pt", p)
+        for prop, want, label in (("bold", el.bold, "đậm"), ("italic", el.italic, "nghiêng")):
+            if want is None:
+                continue
+            got = {bool(self.styles.run(r, p.el, prop)) for r in runs}
+            if got != {want}:
+                self.add(el.name, f"phải {'là' if want else 'không'} chữ {label}", p)
+        if el.upper and p.text != p.text.upper() and not all(self.styles.run(r, p.el, "caps") for r in runs):
+            self.add(el.name, "phải viết IN HOA", p)
+
+    def align(self, p: _Para) -> str | None:
+        return self.styles.para(p.el, "jc")
+
+    # -- the checks ----------------------------------------------------------------------------
+    def run_all(self) -> list[Deviation]:
+        self.sections()
+        self.fonts()
+        self.header()
+        self.title_and_body()
+        self.signature()
+        self.page_numbers()
+        self.appendices()
+        return self.out
+
+    def sections(self) -> None:
+        for i, sec in enumerate(self.doc.sections):
+            name = "Trang giấy" + (f" (phần {i + 1})" if i else "")
+            w, h = sec.page_width.mm, sec.page_height.mm
+            if sorted((round(w), round(h))) != list(nd30.PAGE_MM):
+                self.add(name, f"khổ {w:.0f}×{h:.0f} mm, quy định A4 (210×297 mm)")
+            if i == 0 and w > h:
+                self.add(name, "trang đầu phải khổ dọc; chỉ phụ lục, bảng rộng mới được khổ ngang")
+            for side, (lo, hi) in nd30.MARGINS_MM.items():
+                v = getattr(sec, f"{side}_margin").mm
+                tol = nd30.MARGIN_TOLERANCE_MM
+                if not lo - tol <= v <= hi + tol:
+                    label = {"top": "trên", "bottom": "dưới", "left": "trái", "right": "phải"}[side]
+                    self.add(name, f"lề {label} {v:.1f} mm, quy định {lo}–{hi} mm")
+
+    def fonts(self) -> None:
+        bad, legacy, colours = set(), set(), set()
+        for p in self.paras:
+            for r in self.runs(p):
+                font = self.styles.run(r, p.el, "font")
+                if font and nd30.LEGACY_FONTS.match(font):
+                    legacy.add(font)
+                elif font and font != nd30.FONT:
+                    bad.add(font)
+                colour = self.styles.run(r, p.el, "color")
+                if colour and colour.lower() not in ("000000", "auto"):
+                    colours.add(colour)
+        if legacy:
+            self.add("Phông chữ", f"dùng phông mã cũ {', '.join(sorted(legacy))}; phải dùng {nd30.FONT} (Unicode)")
+        if bad:
+            self.add("Phông chữ", f"dùng {', '.join(sorted(bad))}; quy định {nd30.FONT}")
+        if colours:
+            self.add("Màu chữ", f"chữ màu {', '.join(sorted(colours))}; quy định màu đen")
+
+    def _find(self, pred, section: int | None = 0) -> _Para | None:
+        return next((p for p in self.paras if (section is None or p.section == section) and pred(p)), None)
+
+    def _rule_after(self, p: _Para) -> bool:
+        """A line under p: its own bottom border, or a bordered/drawn paragraph right after it."""
+        if self.styles.para(p.el, "border"):
+            return True
+        nxt = self.paras[p.index + 1] if p.index + 1 < len(self.paras) else None
+        if nxt is not None and nxt.cell is p.cell and not nxt.text:
+            if self.styles.para(nxt.el, "border") or any(True for _ in nxt.el.iter(_w("pict"))) or any(
+                True for _ in nxt.el.iter(_w("drawing"))
+            ):
+                return True
+        return any(True for _ in p.el.iter(_w("pict"))) or any(True for _ in p.el.iter(_w("drawing")))
+
+    def header(self) -> None:
+        qh = self._find(lambda p: fold(p.text) == fold(nd30.QUOC_HIEU_TEXT))
+        if qh is None:
+            self.add(nd30.QUOC_HIEU.name, "không thấy dòng 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM'")
+        else:
+            self.check_runs(qh, nd30.QUOC_HIEU)
+        tn = self._find(lambda p: fold(p.text) == fold(nd30.TIEU_NGU_TEXT))
+        if tn is None:
+            self.add(nd30.TIEU_NGU.name, f"không thấy dòng '{nd30.TIEU_NGU_TEXT}'")
+        else:
+            self.check_runs(tn, nd30.TIEU_NGU)
+            if tn.text != nd30.TIEU_NGU_TEXT:
+                self.add(nd30.TIEU_NGU.name, f"phải viết đúng '{nd30.TIEU_NGU_TEXT}' (gạch nối có cách chữ)", tn)
+            if not self._rule_after(tn):
+                self.add(nd30.TIEU_NGU.name, "thiếu đường kẻ ngang dưới Tiêu ngữ", tn)
+        so = self._find(lambda p: p.text.startswith("Số:") or p.text.startswith("Số :"))
+        if so is None:
+            self.add(nd30.SO_KY_HIEU.name, "không thấy dòng 'Số: …'")
+        else:
+            self.check_runs(so, nd30.SO_KY_HIEU)
+            if not nd30.SO_PATTERN.match(so.text):
+                self.add(nd30.SO_KY_HIEU.name, "phải có dạng 'Số: 05/KH-UBND' (số dưới 10 thêm 0)", so)
+            # the agency: the last non-empty paragraph above "Số:" in the same cell, before its rule
+            if so.cell is not None:
+                cell_paras = [p for p in self.paras if p.cell is not None and p.index < so.index and p.text
+                              and p.section == 0 and p.el.getparent() is not None]
+                left = [p for p in cell_paras if p.cell is not qh.cell] if qh else cell_paras
+                left = [p for p in left if self._same_column(p, so)]
+                if left:
+                    agency = left[-1]
+                    self.check_runs(agency, nd30.BAN_HANH)
+                    if not self._rule_after(agency):
+                        self.add(nd30.BAN_HANH.name, "thiếu đường kẻ ngang dưới tên cơ quan ban hành", agency)
+                    for parent in left[:-1]:
+                        self.check_runs(parent, nd30.CHU_QUAN)
+        date = self._find(lambda p: ", ngày" in p.text and "năm" in p.text and p.cell is not None)
+        if date is None:
+            self.add(nd30.DIA_DANH.name, "không thấy dòng địa danh, ngày tháng năm")
+        else:
+            self.check_runs(date, nd30.DIA_DANH)
+            if not nd30.DATE_PATTERN.match(date.text):
+                self.add(nd30.DIA_DANH.name, "phải có dạng 'Hà Nội, ngày 05 tháng 02 năm 2026' (ngày dưới 10 và tháng 1, 2 thêm 0)", date)
+            if so is not None and so.cell is not None and date.cell is not None and so.cell.getparent() is not date.cell.getparent():
+                self.add(nd30.DIA_DANH.name, "phải nằm cùng hàng với Số, ký hiệu", date)
+
+    def _same_column(self, p: _Para, ref: _Para) -> bool:
+        """p sits in the same table column as ref (the left column of the header table)."""
+        def col(cell):
+            row = cell.getparent()
+            return list(row).index(cell) - sum(1 for c in row if c.tag != _w("tc"))
+        try:
+            return col(p.cell) == col(ref.cell) and p.cell.getparent().getparent() is ref.cell.getparent().getparent()
+        except (ValueError, AttributeError):
+            return False
+
+    KINDS = ("KẾ HOẠCH", "BÁO CÁO", "TỜ TRÌNH", "QUYẾT ĐỊNH", "THÔNG BÁO", "CHƯƠNG TRÌNH", "HƯỚNG DẪN")
+
+    def title_and_body(self) -> None:
+        kind = self._find(lambda p: p.cell is None and p.text.upper() in self.KINDS)
+        end = self._signature_start()
+        if kind is not None:
+            self.check_runs(kind, nd30.TEN_LOAI)
+            if self.align(kind) != "center":
+                self.add(nd30.TEN_LOAI.name, "phải canh giữa", kind)
+            summary = next((p for p in self.paras[kind.index + 1 :] if p.text), None)
+            if summary is not None:
+                self.check_runs(summary, nd30.TRICH_YEU)
+                if not self._rule_after(summary):
+                    self.add(nd30.TRICH_YEU.name, "thiếu đường kẻ ngang dưới trích yếu", summary)
+            start = summary.index + 1 if summary else kind.index + 1
+        else:
+            vv = self._find(lambda p: p.text.startswith("V/v"))
+            if vv is not None:
+                self.check_runs(vv, nd30.V_V)
+            start = (max(p.index for p in self.paras if p.cell is not None and p.section == 0 and p.index < (end or 10**9))
+                     + 1) if any(p.cell is not None for p in self.paras) else 0
+        basis = [p for p in self.paras[start:end] if p.section == 0 and p.cell is None and p.text.startswith("Căn cứ")]
+        for i, p in enumerate(basis):
+            self.check_runs(p, nd30.CAN_CU)
+            if not p.text.endswith((";", ".", ",")):
+                self.add(nd30.CAN_CU.name, "mỗi căn cứ kết thúc bằng dấu chấm phẩy (căn cứ cuối: dấu chấm)", p)
+        for p in self.paras[start:end]:
+            if p.section != 0 or p.cell is not None or len(p.text) < 40 or p in basis:
+                continue
+            self.check_runs(p, nd30.NOI_DUNG)
+            if self.align(p) != "both":
+                self.add(nd30.NOI_DUNG.name, "đoạn văn phải canh đều hai lề", p)
+            fl = self.styles.para(p.el, "firstLine")
+            lo, hi = (round(c * 567) for c in nd30.FIRST_LINE_CM)
+            if fl is None or not lo - 15 <= fl <= hi + 15:
+                self.add(nd30.NOI_DUNG.name, "lùi đầu dòng phải 1 cm hoặc 1,27 cm", p)
+            gap = max(self.styles.para(p.el, "before") or 0, self.styles.para(p.el, "after") or 0)
+            if gap < nd30.SPACING_MIN_PT * 20:
+                self.add(nd30.NOI_DUNG.name, f"khoảng cách đoạn {gap / 20:g} pt, tối thiểu {nd30.SPACING_MIN_PT} pt", p)
+            line, rule = self.styles.para(p.el, "line"), self.styles.para(p.el, "lineRule")
+            if line is not None and rule in (None, "auto"):
+                if not nd30.LINE_SPACING[0] * 240 - 1 <= line <= nd30.LINE_SPACING[1] * 240 + 1:
+                    self.add(nd30.NOI_DUNG.name, f"giãn dòng {line / 240:.2f}, quy định từ dòng đơn đến 1,5 dòng", p)
+            elif line is not None and rule == "exact":
+                size = self.styles.run(self.runs(p)[0], p.el, "size") or 14
+                if line / 20 < 1.15 * size - 0.5:
+                    self.add(nd30.NOI_DUNG.name, f"giãn dòng cố định {line / 20:g} pt nhỏ hơn dòng đơn", p)
+
+    def _signature_start(self) -> int | None:
+        nn = self._find(lambda p: p.text.startswith("Nơi nhận"))
+        return nn.index if nn else None
+
+    def signature(self) -> None:
+        nn = self._find(lambda p: p.text.startswith("Nơi nhận"))
+        if nn is None:
+            self.add(nd30.NOI_NHAN.name, "không thấy 'Nơi nhận:'")
+            return
+        self.check_runs(nn, nd30.NOI_NHAN)
+        items = [p for p in self.paras[nn.index + 1 :] if p.cell is nn.cell and p.text]
+        for p in items:
+            self.check_runs(p, nd30.NOI_NHAN_LIST)
+        if items and not items[-1].text.startswith("- Lưu"):
+            self.add(nd30.NOI_NHAN_LIST.name, "dòng cuối phải là '- Lưu: VT, …'", items[-1])
+        if nn.cell is None:
+            return
+        row = nn.cell.getparent()
+        others = [tc for tc in row.findall(_w("tc")) if tc is not nn.cell]
+        right = [p for p in self.paras if p.cell in others and p.text]
+        if not right:
+            self.add(nd30.QUYEN_HAN.name, "không thấy khối chữ ký bên phải 'Nơi nhận'")
+            return
+        *titles, name = right
+        for p in titles:
+            self.check_runs(p, nd30.QUYEN_HAN)
+        if titles and titles[0].text[:4].upper().startswith(("TM", "KT", "Q.", "TL", "TU")) and not nd30.AUTHORITY.match(titles[0].text):
+            self.add(nd30.QUYEN_HAN.name, "quyền hạn ký viết 'TM.', 'KT.', 'Q.', 'TL.', 'TUQ.' rồi một dấu cách", titles[0])
+        self.check_runs(name, nd30.HO_TEN)
+        if nd30.NAME_TITLES.match(name.text):
+            self.add(nd30.HO_TEN.name, "không ghi học hàm, học vị trước họ tên", name)
+
+    def page_numbers(self) -> None:
+        sec = self.doc.sections[0]
+        if not sec.different_first_page_header_footer:
+            self.add(nd30.SO_TRANG.name, "trang đầu không được đánh số (bật 'trang đầu khác')")
+        header = sec.header._element if not sec.header.is_linked_to_previous else None
+        has_field = header is not None and (
+            any("PAGE" in (f.get(_w("instr")) or "") for f in header.iter(_w("fldSimple")))
+            or any("PAGE" in (t.text or "") for t in header.iter(_w("instrText")))
+        )
+        if not has_field:
+            self.add(nd30.SO_TRANG.name, "thiếu số trang ở lề trên (đầu trang), giữa")
+        else:
+            for p in header.iter(_w("p")):
+                if any(True for _ in p.iter(_w("fldSimple"))) or any(True for _ in p.iter(_w("instrText"))):
+                    jc = p.find(f"{_w('pPr')}/{_w('jc')}")
+                    if jc is None or jc.get(_w("val")) != "center":
+                        self.add(nd30.SO_TRANG.name, "số trang phải canh giữa")
+                    for sz in p.iter(_w("sz")):
+                        size = int(sz.get(_w("val"))) / 2
+                        if not nd30.SO_TRANG.sizes[0] <= size <= nd30.SO_TRANG.sizes[1]:
+                            self.add(nd30.SO_TRANG.name, f"cỡ chữ số trang {size:g} pt, quy định 13–14 pt")
+        footer = sec.footer._element
+        if any("PAGE" in (f.get(_w("instr")) or "") for f in footer.iter(_w("fldSimple"))):
+            self.add(nd30.SO_TRANG.name, "số trang đặt ở chân trang; quy định ở lề trên")
+
+    def appendices(self) -> None:
+        labels = [p for p in self.paras if p.section >= 1 and p.cell is None and re.match(r"^Phụ lục( [IVXLC]+)?$", p.text)]
+        for p in labels:
+            self.check_runs(p, nd30.PHU_LUC)
+            if self.align(p) != "center":
+                self.add(nd30.PHU_LUC.name, "phải canh giữa", p)
+            following = [q for q in self.paras[p.index + 1 : p.index + 6] if q.text]
+            if following:
+                self.check_runs(following[0], nd30.PHU_LUC_TITLE)
+            kem = next((q for q in following if q.text.startswith("(Kèm theo")), None)
+            if kem is None:
+                self.add(nd30.KEM_THEO.name, "thiếu dòng '(Kèm theo … số … ngày … của …)' dưới tên phụ lục", p)
+            else:
+                self.check_runs(kem, nd30.KEM_THEO)
+        for i, sec in enumerate(self.doc.sections[1:], start=1):
+            pg = sec._sectPr.find(_w("pgNumType"))
+            if labels and (pg is None or pg.get(_w("start")) != "1"):
+                self.add(nd30.PHU_LUC.name, f"phụ lục (phần {i + 1}) phải đánh số trang riêng, bắt đầu từ 1")
+        if len(labels) >= 2 and any(p.text == "Phụ lục" for p in labels):
+            self.add(nd30.PHU_LUC.name, "có từ hai phụ lục trở lên thì đánh số La Mã: Phụ lục I, Phụ lục II")
+        for tbl in self.doc.element.body.findall(_w("tbl")):
+            pass
+
+
+def lint(path: Path) -> list[Deviation]:
+    """Every deviation of a .docx from the official format; empty when it conforms."""
+    return _Linter(Path(path)).run_all()
