@@ -300,6 +300,52 @@ def derive_cmd(master: Path, unit: str, out_path: Path, force: bool) -> None:
     )
 
 
+@cli.command("report")
+@master_arg
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["ke-hoach", "bao-cao", "phu-luc", "don-doc"]),
+    help="ke-hoach: Kế hoạch; bao-cao: Báo cáo kỳ; phu-luc: Danh mục nhiệm vụ; don-doc: công văn đôn đốc.",
+)
+@click.option("--period", help="Kỳ báo cáo (bao-cao, don-doc); mặc định kỳ mới nhất có số liệu.")
+@click.option("--unit", help="Chỉ một đơn vị (bao-cao: báo cáo của đơn vị; don-doc: gửi riêng đơn vị).")
+@click.option("--as-of", "as_of", help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Tệp .docx ghi ra."
+)
+@click.option("--pdf", is_flag=True, help="Xuất thêm bản PDF (cần LibreOffice).")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="Dùng mẫu .docx khác mẫu có sẵn.")
+def report_cmd(master: Path, kind: str, period, unit, as_of, out_path: Path, pdf: bool, template) -> None:
+    """Viết văn bản Word đúng thể thức Nghị định 30/2020 từ sổ theo dõi."""
+    from .documents import write_document
+
+    result = write_document(master, kind, out_path, period, unit, template, pdf, _parse_day(as_of, "--as-of"))
+    con = out()
+    con.print(f"Đã viết {escape(str(result.path))}" + (f" và {escape(str(result.pdf))}" if result.pdf else "") + ".")
+    for w in result.warnings:
+        con.print(f"[yellow]Lưu ý:[/] {escape(w)}")
+
+
+@cli.command("lint-docx")
+@click.argument("docx_file", type=click.Path(dir_okay=False, path_type=Path))
+def lint_cmd(docx_file: Path) -> None:
+    """Kiểm tra thể thức văn bản .docx theo Nghị định 30/2020. Mã 0: đúng; 1: có điểm sai."""
+    from .lint_docx import lint
+
+    if not docx_file.exists():
+        raise CcpkhError("không tìm thấy tệp.", docx_file)
+    deviations = lint(docx_file)
+    con = out()
+    if not deviations:
+        con.print(f"{escape(docx_file.name)}: đúng thể thức Nghị định 30/2020/NĐ-CP.")
+        sys.exit(0)
+    con.print(f"{escape(docx_file.name)}: {len(deviations)} điểm chưa đúng thể thức:")
+    for d in deviations:
+        con.print(f"  - {escape(str(d))}")
+    sys.exit(1)
+
+
 @cli.command("demo")
 @click.option(
     "--out",

@@ -51,7 +51,7 @@ def _kind_name(plan: Plan) -> str:
 
 
 def document_reference(plan: Plan) -> str:
-    """"Kế hoạch số 188/KH-UBND ngày 27 tháng 12 năm 2025 của Ủy ban nhân dân tỉnh Thái Nguyên"."""
+    """ "Kế hoạch số 188/KH-UBND ngày 27 tháng 12 năm 2025 của Ủy ban nhân dân tỉnh Thái Nguyên"."""
     info = plan.info
     so = _text(info.get("Số ký hiệu"))
     text = f"{_kind_name(plan)} số {so if so else '      /KH-'}"
@@ -99,8 +99,17 @@ def plan_rows(plan: Plan) -> tuple[list[dict], bool]:
             current = t.field
             number = ROMAN[len([r for r in rows if r["group"]])] if len(rows) < 400 else "?"
             rows.append({"group": True, "stt": number, "title": t.field})
-        rows.append({"group": False, "stt": t.stt, "content": t.content, "lead": t.lead, "coop": t.coop,
-                     "deadline": t.deadline, "product": t.product})
+        rows.append(
+            {
+                "group": False,
+                "stt": t.stt,
+                "content": t.content,
+                "lead": t.lead,
+                "coop": t.coop,
+                "deadline": t.deadline,
+                "product": t.product,
+            }
+        )
     return rows, grouped
 
 
@@ -115,14 +124,14 @@ def plan_context(plan: Plan) -> dict:
             "muc_dich": [t.rstrip(";. ") for m, t in plan.purposes if m.lower().startswith("mục đích")],
             "yeu_cau": [t.rstrip(";. ") for m, t in plan.purposes if m.lower().startswith("yêu cầu")],
             "noi_dung": _grouped(plan.content),
-            "to_chuc": [
-                {**g, "heading": names.get(g["title"], g["title"])} for g in _grouped(plan.organization)
-            ],
+            "to_chuc": [{**g, "heading": names.get(g["title"], g["title"])} for g in _grouped(plan.organization)],
             "doan_ket": _text(plan.info.get("Đoạn kết")) or "Trên đây là Kế hoạch./.",
-            "phu_luc_ten": f"Danh mục nhiệm vụ trọng tâm thực hiện cải cách hành chính năm {year}" if year
+            "phu_luc_ten": f"Danh mục nhiệm vụ trọng tâm thực hiện cải cách hành chính năm {year}"
+            if year
             else "Danh mục nhiệm vụ trọng tâm",
             "kem_theo": f"Kèm theo {document_reference(plan)}",
-            "dan_chieu_phu_luc": f"Có Danh mục nhiệm vụ trọng tâm cải cách hành chính năm {year} kèm theo" if year
+            "dan_chieu_phu_luc": f"Có Danh mục nhiệm vụ trọng tâm cải cách hành chính năm {year} kèm theo"
+            if year
             else "Có Danh mục nhiệm vụ trọng tâm kèm theo",
         }
     )
@@ -133,14 +142,18 @@ def plan_context(plan: Plan) -> dict:
 
 
 def missing_info(plan: Plan) -> list[str]:
-    return [f"Thông tin chung chưa có '{k}': chỗ đó trong văn bản để trống." for k in REQUIRED_INFO if not _text(plan.info.get(k))]
+    return [
+        f"Thông tin chung chưa có '{k}': chỗ đó trong văn bản để trống."
+        for k in REQUIRED_INFO
+        if not _text(plan.info.get(k))
+    ]
 
 
 # --- rendering ---------------------------------------------------------------------------------
 def render(template: Path, context: dict, out: Path, images: dict[str, Path] | None = None) -> None:
     """Render a docxtpl template safely; raise CcpkhError saying what and where on failure."""
-    from docxtpl import DocxTemplate, InlineImage
     from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
     from jinja2 import TemplateError
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -162,7 +175,9 @@ def render(template: Path, context: dict, out: Path, images: dict[str, Path] | N
     except Exception as exc:  # noqa: BLE001 - a damaged part of the .docx
         raise CcpkhError(f"mẫu bị hỏng, không đọc được ({exc.__class__.__name__}).", template) from None
     if missing:
-        raise CcpkhError(f"mẫu dùng thẻ không có dữ liệu: {', '.join(missing)}. Xem HUONG_DAN_MAU.md để biết các thẻ.", template)
+        raise CcpkhError(
+            f"mẫu dùng thẻ không có dữ liệu: {', '.join(missing)}. Xem HUONG_DAN_MAU.md để biết các thẻ.", template
+        )
     ctx = dict(context)
     for key, path in (images or {}).items():
         ctx[key] = InlineImage(tpl, str(path), width=Mm(150))
@@ -195,8 +210,16 @@ def to_pdf(docx: Path, out_dir: Path | None = None) -> Path:
         )
     out_dir = Path(out_dir or docx.parent)
     with tempfile.TemporaryDirectory() as profile:
-        cmd = [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-               "--outdir", str(out_dir), str(docx)]
+        cmd = [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out_dir),
+            str(docx),
+        ]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     pdf = out_dir / (docx.stem + ".pdf")
     if result.returncode != 0 or not pdf.exists():
@@ -204,8 +227,16 @@ def to_pdf(docx: Path, out_dir: Path | None = None) -> Path:
     return pdf
 
 
-def write_document(master: Path, kind: str, out: Path, period: str | None = None, unit: str | None = None,
-                   template: Path | None = None, pdf: bool = False, as_of: date | None = None) -> Rendered:
+def write_document(
+    master: Path,
+    kind: str,
+    out: Path,
+    period: str | None = None,
+    unit: str | None = None,
+    template: Path | None = None,
+    pdf: bool = False,
+    as_of: date | None = None,
+) -> Rendered:
     """Write one document of `kind` (ke-hoach, phu-luc, bao-cao, don-doc) from the master."""
     from .master import read_plan
 

@@ -43,8 +43,14 @@ class _Styles:
         self.styles = {s.get(_w("styleId")): s for s in root.findall(_w("style"))}
         self.default_r = root.find(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}")
         self.default_p = root.find(f"{_w('docDefaults')}/{_w('pPrDefault')}/{_w('pPr')}")
-        default_para = next((s for s in root.findall(_w("style")) if s.get(_w("type")) == "paragraph"
-                             and s.get(_w("default")) in ("1", "true")), None)
+        default_para = next(
+            (
+                s
+                for s in root.findall(_w("style"))
+                if s.get(_w("type")) == "paragraph" and s.get(_w("default")) in ("1", "true")
+            ),
+            None,
+        )
         self.default_para = default_para.get(_w("styleId")) if default_para is not None else None
 
     def _chain(self, sid):
@@ -207,6 +213,14 @@ class _Linter:
 
     # -- the checks ----------------------------------------------------------------------------
     def run_all(self) -> list[Deviation]:
+        first = next((p for p in self.paras if p.text), None)
+        if first is not None and re.match(r"^Phụ lục( [IVXLC]+)?$", first.text):
+            # a phụ lục sent as its own file: no header, no signature; landscape allowed
+            self.sections(appendix_only=True)
+            self.fonts()
+            self.page_numbers()
+            self.appendices(first_section=0)
+            return self.out
         self.sections()
         self.fonts()
         self.header()
@@ -216,13 +230,13 @@ class _Linter:
         self.appendices()
         return self.out
 
-    def sections(self) -> None:
+    def sections(self, appendix_only: bool = False) -> None:
         for i, sec in enumerate(self.doc.sections):
             name = "Trang giấy" + (f" (phần {i + 1})" if i else "")
             w, h = sec.page_width.mm, sec.page_height.mm
             if sorted((round(w), round(h))) != list(nd30.PAGE_MM):
                 self.add(name, f"khổ {w:.0f}×{h:.0f} mm, quy định A4 (210×297 mm)")
-            if i == 0 and w > h:
+            if i == 0 and w > h and not appendix_only:
                 self.add(name, "trang đầu phải khổ dọc; chỉ phụ lục, bảng rộng mới được khổ ngang")
             for side, (lo, hi) in nd30.MARGINS_MM.items():
                 v = getattr(sec, f"{side}_margin").mm
@@ -259,8 +273,10 @@ class _Linter:
             return True
         nxt = self.paras[p.index + 1] if p.index + 1 < len(self.paras) else None
         if nxt is not None and nxt.cell is p.cell and not nxt.text:
-            if self.styles.para(nxt.el, "border") or any(True for _ in nxt.el.iter(_w("pict"))) or any(
-                True for _ in nxt.el.iter(_w("drawing"))
+            if (
+                self.styles.para(nxt.el, "border")
+                or any(True for _ in nxt.el.iter(_w("pict")))
+                or any(True for _ in nxt.el.iter(_w("drawing")))
             ):
                 return True
         return any(True for _ in p.el.iter(_w("pict"))) or any(True for _ in p.el.iter(_w("drawing")))
@@ -289,8 +305,15 @@ class _Linter:
                 self.add(nd30.SO_KY_HIEU.name, "phải có dạng 'Số: 05/KH-UBND' (số dưới 10 thêm 0)", so)
             # the agency: the last non-empty paragraph above "Số:" in the same cell, before its rule
             if so.cell is not None:
-                cell_paras = [p for p in self.paras if p.cell is not None and p.index < so.index and p.text
-                              and p.section == 0 and p.el.getparent() is not None]
+                cell_paras = [
+                    p
+                    for p in self.paras
+                    if p.cell is not None
+                    and p.index < so.index
+                    and p.text
+                    and p.section == 0
+                    and p.el.getparent() is not None
+                ]
                 left = [p for p in cell_paras if p.cell is not qh.cell] if qh else cell_paras
                 left = [p for p in left if self._same_column(p, so)]
                 if left:
@@ -306,15 +329,26 @@ class _Linter:
         else:
             self.check_runs(date, nd30.DIA_DANH)
             if not nd30.DATE_PATTERN.match(date.text):
-                self.add(nd30.DIA_DANH.name, "phải có dạng 'Hà Nội, ngày 05 tháng 02 năm 2026' (ngày dưới 10 và tháng 1, 2 thêm 0)", date)
-            if so is not None and so.cell is not None and date.cell is not None and so.cell.getparent() is not date.cell.getparent():
+                self.add(
+                    nd30.DIA_DANH.name,
+                    "phải có dạng 'Hà Nội, ngày 05 tháng 02 năm 2026' (ngày dưới 10 và tháng 1, 2 thêm 0)",
+                    date,
+                )
+            if (
+                so is not None
+                and so.cell is not None
+                and date.cell is not None
+                and so.cell.getparent() is not date.cell.getparent()
+            ):
                 self.add(nd30.DIA_DANH.name, "phải nằm cùng hàng với Số, ký hiệu", date)
 
     def _same_column(self, p: _Para, ref: _Para) -> bool:
         """p sits in the same table column as ref (the left column of the header table)."""
+
         def col(cell):
             row = cell.getparent()
             return list(row).index(cell) - sum(1 for c in row if c.tag != _w("tc"))
+
         try:
             return col(p.cell) == col(ref.cell) and p.cell.getparent().getparent() is ref.cell.getparent().getparent()
         except (ValueError, AttributeError):
@@ -339,8 +373,18 @@ class _Linter:
             vv = self._find(lambda p: p.text.startswith("V/v"))
             if vv is not None:
                 self.check_runs(vv, nd30.V_V)
-            start = (max(p.index for p in self.paras if p.cell is not None and p.section == 0 and p.index < (end or 10**9))
-                     + 1) if any(p.cell is not None for p in self.paras) else 0
+            start = (
+                (
+                    max(
+                        p.index
+                        for p in self.paras
+                        if p.cell is not None and p.section == 0 and p.index < (end or 10**9)
+                    )
+                    + 1
+                )
+                if any(p.cell is not None for p in self.paras)
+                else 0
+            )
         basis = [p for p in self.paras[start:end] if p.section == 0 and p.cell is None and p.text.startswith("Căn cứ")]
         for i, p in enumerate(basis):
             self.check_runs(p, nd30.CAN_CU)
@@ -394,8 +438,14 @@ class _Linter:
         *titles, name = right
         for p in titles:
             self.check_runs(p, nd30.QUYEN_HAN)
-        if titles and titles[0].text[:4].upper().startswith(("TM", "KT", "Q.", "TL", "TU")) and not nd30.AUTHORITY.match(titles[0].text):
-            self.add(nd30.QUYEN_HAN.name, "quyền hạn ký viết 'TM.', 'KT.', 'Q.', 'TL.', 'TUQ.' rồi một dấu cách", titles[0])
+        if (
+            titles
+            and titles[0].text[:4].upper().startswith(("TM", "KT", "Q.", "TL", "TU"))
+            and not nd30.AUTHORITY.match(titles[0].text)
+        ):
+            self.add(
+                nd30.QUYEN_HAN.name, "quyền hạn ký viết 'TM.', 'KT.', 'Q.', 'TL.', 'TUQ.' rồi một dấu cách", titles[0]
+            )
         self.check_runs(name, nd30.HO_TEN)
         if nd30.NAME_TITLES.match(name.text):
             self.add(nd30.HO_TEN.name, "không ghi học hàm, học vị trước họ tên", name)
@@ -425,8 +475,12 @@ class _Linter:
         if any("PAGE" in (f.get(_w("instr")) or "") for f in footer.iter(_w("fldSimple"))):
             self.add(nd30.SO_TRANG.name, "số trang đặt ở chân trang; quy định ở lề trên")
 
-    def appendices(self) -> None:
-        labels = [p for p in self.paras if p.section >= 1 and p.cell is None and re.match(r"^Phụ lục( [IVXLC]+)?$", p.text)]
+    def appendices(self, first_section: int = 1) -> None:
+        labels = [
+            p
+            for p in self.paras
+            if p.section >= first_section and p.cell is None and re.match(r"^Phụ lục( [IVXLC]+)?$", p.text)
+        ]
         for p in labels:
             self.check_runs(p, nd30.PHU_LUC)
             if self.align(p) != "center":
@@ -441,12 +495,18 @@ class _Linter:
                 self.check_runs(kem, nd30.KEM_THEO)
         for i, sec in enumerate(self.doc.sections[1:], start=1):
             pg = sec._sectPr.find(_w("pgNumType"))
-            if labels and (pg is None or pg.get(_w("start")) != "1"):
+            if labels and first_section and (pg is None or pg.get(_w("start")) != "1"):
                 self.add(nd30.PHU_LUC.name, f"phụ lục (phần {i + 1}) phải đánh số trang riêng, bắt đầu từ 1")
         if len(labels) >= 2 and any(p.text == "Phụ lục" for p in labels):
             self.add(nd30.PHU_LUC.name, "có từ hai phụ lục trở lên thì đánh số La Mã: Phụ lục I, Phụ lục II")
-        for tbl in self.doc.element.body.findall(_w("tbl")):
-            pass
+        for p in labels:
+            tbl = p.el.getnext()
+            while tbl is not None and tbl.tag != _w("tbl"):
+                tbl = tbl.getnext()
+            if tbl is not None:
+                first_row = tbl.find(_w("tr"))
+                if first_row is not None and first_row.find(f"{_w('trPr')}/{_w('tblHeader')}") is None:
+                    self.add(nd30.PHU_LUC.name, "dòng tiêu đề bảng phụ lục phải lặp lại ở mỗi trang", p)
 
 
 def lint(path: Path) -> list[Deviation]:

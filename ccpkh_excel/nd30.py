@@ -70,8 +70,9 @@ NAME_TITLES = re.compile(r"^(GS|PGS|TS|ThS|TSKH|BS|KS)\.", re.IGNORECASE)
 # "Số: 188/KH-UBND" or, for an electronic document whose number the system assigns, "Số:    /KH-UBND"
 SO_PATTERN = re.compile(r"^Số: ?(0[1-9]|[1-9]\d+| *|…*)/[A-ZĐa-z]+(-[A-ZĐ0-9&a-z]+)+$")
 # "Thái Nguyên, ngày 05 tháng 02 năm 2026": days < 10 and months 1, 2 with a leading 0.
+# (a day and month left blank — spaces or "…" — are filled in at signing)
 DATE_PATTERN = re.compile(
-    r"^[A-ZĐÂĂÊÔƠƯ][^,]*, ngày (0[1-9]|[12]\d|3[01]|…+| +) tháng (0[12]|[3-9]|1[0-2]|…+| +) năm \d{4}$"
+    r"^[A-ZĐÂĂÊÔƠƯ][^,]*, ngày (?:(?:0[1-9]|[12]\d|3[01]|…+) +)?tháng (?:(?:0[12]|[3-9]|1[0-2]|…+) +)?năm \d{4}$"
 )
 
 
@@ -84,6 +85,6 @@ def date_line(place: str, day, year: int | None = None) -> str:
 
 
 def long_date(day) -> str:
-    """"ngày 05 tháng 02 năm 2026" for citing a document."""
+    """ "ngày 05 tháng 02 năm 2026" for citing a document."""
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     return f"ngày {day.day:02d} tháng {month} năm {day.year}"

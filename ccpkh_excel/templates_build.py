@@ -67,9 +67,21 @@ def _page(sec, landscape: bool) -> None:
     sec.header_distance = sec.footer_distance = Mm(nd30.HEADER_DISTANCE_MM)
 
 
-def para(container, text: str = "", el: Element | None = None, *, size: int | None = None, bold=None, italic=None,
-         align=None, first_line: bool = False, before: float = 0, after: float = 0, line: float = 1.0,
-         keep_next: bool = False):
+def para(
+    container,
+    text: str = "",
+    el: Element | None = None,
+    *,
+    size: int | None = None,
+    bold=None,
+    italic=None,
+    align=None,
+    first_line: bool = False,
+    before: float = 0,
+    after: float = 0,
+    line: float = 1.0,
+    keep_next: bool = False,
+):
     """A paragraph with one run (tags must stay in one run), formatted by an ND30 element."""
     p = container.add_paragraph()
     pf = p.paragraph_format
@@ -282,13 +294,19 @@ def task_table(doc, columns: list[tuple[str, float, str]], group_var: str = "r")
     _repeat_header(head)
     for i, (label, _, _) in enumerate(columns):
         _cell_para(head.cells[i], label, None, first=True, size=nd30.TABLE_TEXT, bold=True, align=CENTER)
-    tags = {1: f"{{%tr for {group_var} in rows %}}", 2: f"{{%tr if {group_var}.group %}}", 4: "{%tr else %}",
-            6: "{%tr endif %}"}
+    tags = {
+        1: f"{{%tr for {group_var} in rows %}}",
+        2: f"{{%tr if {group_var}.group %}}",
+        4: "{%tr else %}",
+        6: "{%tr endif %}",
+    }
     for r, text in tags.items():
         _cell_para(t.cell(r, 0), text, first=True, size=nd30.TABLE_TEXT)
     group = t.rows[3]
     _cant_split(group)
-    _cell_para(group.cells[0], f"{{{{ {group_var}.stt }}}}", None, first=True, size=nd30.TABLE_TEXT, bold=True, align=CENTER)
+    _cell_para(
+        group.cells[0], f"{{{{ {group_var}.stt }}}}", None, first=True, size=nd30.TABLE_TEXT, bold=True, align=CENTER
+    )
     merged = t.cell(3, 1).merge(t.cell(3, n - 1))
     _cell_para(merged, f"{{{{ {group_var}.title }}}}", None, first=True, size=nd30.TABLE_TEXT, bold=True, align=LEFT)
     row = t.rows[5]
@@ -302,10 +320,21 @@ def task_table(doc, columns: list[tuple[str, float, str]], group_var: str = "r")
 
 
 # --- the templates ------------------------------------------------------------------------------
-PLAN_COLUMNS = [("STT", 12, "stt"), ("Nội dung công việc", 102, "content"), ("Cơ quan chủ trì", 42, "lead"),
-                ("Cơ quan phối hợp", 60, "coop"), ("Thời gian hoàn thành", 36, "deadline")]
-PLAN_COLUMNS_PRODUCT = [("STT", 12, "stt"), ("Nội dung công việc", 78, "content"), ("Cơ quan chủ trì", 36, "lead"),
-                        ("Cơ quan phối hợp", 42, "coop"), ("Thời gian hoàn thành", 30, "deadline"), ("Sản phẩm", 54, "product")]
+PLAN_COLUMNS = [
+    ("STT", 12, "stt"),
+    ("Nội dung công việc", 102, "content"),
+    ("Cơ quan chủ trì", 42, "lead"),
+    ("Cơ quan phối hợp", 60, "coop"),
+    ("Thời gian hoàn thành", 36, "deadline"),
+]
+PLAN_COLUMNS_PRODUCT = [
+    ("STT", 12, "stt"),
+    ("Nội dung công việc", 78, "content"),
+    ("Cơ quan chủ trì", 36, "lead"),
+    ("Cơ quan phối hợp", 42, "coop"),
+    ("Thời gian hoàn thành", 30, "deadline"),
+    ("Sản phẩm", 54, "product"),
+]
 
 
 def ke_hoach() -> Document:
@@ -347,7 +376,139 @@ def ke_hoach() -> Document:
     return doc
 
 
-TEMPLATES = {"ke_hoach.docx": ke_hoach}
+REPORT_COLUMNS = [
+    ("STT", 12, "stt"),
+    ("Nội dung công việc", 78, "content"),
+    ("Cơ quan chủ trì", 38, "lead"),
+    ("Thời gian hoàn thành", 28, "deadline"),
+    ("Tình hình", 30, "status"),
+    ("Kết quả thực hiện", 66, "result"),
+]
+
+
+def bao_cao() -> Document:
+    doc = new_document()
+    page_numbers(doc.sections[0])
+    header_block(doc)
+    title_block(doc, "BÁO CÁO")
+    body(
+        doc,
+        "Thực hiện {{ ke_hoach }}, {{ co_quan_ban_hanh }} báo cáo kết quả thực hiện công tác cải cách "
+        "hành chính {{ ky }} (số liệu tính đến ngày {{ ngay_tinh }}) như sau:",
+    )
+    body(doc, "I. KẾT QUẢ THỰC HIỆN", bold=True, keep_next=True)
+    body(doc, "1. Kết quả chung", bold=True, keep_next=True)
+    body(
+        doc,
+        "Tổng số nhiệm vụ: {{ tong.so_nv }}; hoàn thành đúng hạn: {{ tong.dung_han }}; hoàn thành quá hạn: "
+        "{{ tong.qua_han }}; đang thực hiện: {{ tong.dang_thuc_hien }}; quá hạn chưa hoàn thành: "
+        "{{ tong.qua_han_chua_xong }}; chưa thực hiện: {{ tong.chua_thuc_hien }}. Tỷ lệ hoàn thành: {{ tong.ty_le }}%.",
+    )
+    tag(doc, "{%p if bieu_do %}")
+    para(doc, "{{ bieu_do }}", align=CENTER, before=6)
+    tag(doc, "{%p endif %}")
+    body(doc, "2. Kết quả theo lĩnh vực", bold=True, keep_next=True)
+    tag(doc, "{%p for lv in linh_vuc %}")
+    body(doc, "2.{{ lv.number }}. {{ lv.title }}", bold=True, italic=True, keep_next=True)
+    body(
+        doc,
+        "Số nhiệm vụ: {{ lv.so_nv }}; hoàn thành đúng hạn: {{ lv.dung_han }}; hoàn thành quá hạn: {{ lv.qua_han }}; "
+        "đang thực hiện: {{ lv.dang_thuc_hien }}; quá hạn chưa hoàn thành: {{ lv.qua_han_chua_xong }}; chưa thực hiện: "
+        "{{ lv.chua_thuc_hien }}; tỷ lệ hoàn thành {{ lv.ty_le }}%.",
+    )
+    bullets(doc, "lv.ket_qua", "kq")
+    tag(doc, "{%p endfor %}")
+    for number, title, var, none_text in (
+        ("II", "KHÓ KHĂN, VƯỚNG MẮC", "kho_khan", "Các đơn vị không báo cáo khó khăn, vướng mắc trong kỳ."),
+        ("III", "ĐỀ XUẤT, KIẾN NGHỊ", "de_xuat", "Các đơn vị không có đề xuất, kiến nghị trong kỳ."),
+    ):
+        body(doc, f"{number}. {title}", bold=True, keep_next=True)
+        tag(doc, f"{{%p if {var} %}}")
+        bullets(doc, var, "x")
+        tag(doc, "{%p else %}")
+        body(doc, none_text)
+        tag(doc, "{%p endif %}")
+    body(doc, "IV. ĐƠN VỊ CHƯA GỬI BÁO CÁO", bold=True, keep_next=True)
+    tag(doc, "{%p if chua_bao_cao %}")
+    body(
+        doc,
+        "Đến ngày {{ ngay_tinh }}, còn {{ chua_bao_cao|length }} đơn vị chưa gửi báo cáo: {{ chua_bao_cao|join(', ') }}.",
+    )
+    tag(doc, "{%p else %}")
+    body(doc, "Các đơn vị đã gửi báo cáo đầy đủ, đúng thời hạn quy định.")
+    tag(doc, "{%p endif %}")
+    body(doc, "(Có Phụ lục tổng hợp kết quả thực hiện nhiệm vụ kèm theo)", italic=True)
+    body(
+        doc, "Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính {{ ky }} của {{ co_quan_ban_hanh }}./."
+    )
+    signature_block(doc)
+    appendix_section(doc, "phu_luc_ten")
+    task_table(doc, REPORT_COLUMNS)
+    para(doc, "")
+    return doc
+
+
+def cong_van_don_doc() -> Document:
+    doc = new_document()
+    page_numbers(doc.sections[0])
+    header_block(doc, vv=True)
+    para(doc, "", before=6)
+    para(doc, "Kính gửi:", nd30.KINH_GUI, align=LEFT, before=6).paragraph_format.left_indent = Mm(35)
+    tag(doc, "{%p for k in kinh_gui %}")
+    para(doc, "- {{ k }}{{ '.' if loop.last else ';' }}", nd30.KINH_GUI, align=LEFT).paragraph_format.left_indent = Mm(
+        57
+    )
+    tag(doc, "{%p endfor %}")
+    para(doc, "", before=6)
+    body(
+        doc,
+        "Thực hiện {{ ke_hoach }}, đến ngày {{ ngay_tinh }}, tình hình báo cáo và thực hiện nhiệm vụ cải cách "
+        "hành chính {{ ky }} của các cơ quan, đơn vị như sau:",
+    )
+    tag(doc, "{%p if chua_nop %}")
+    body(doc, "- Các đơn vị chưa gửi báo cáo kết quả thực hiện nhiệm vụ {{ ky }}: {{ chua_nop|join(', ') }}.")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if qua_han %}")
+    body(doc, "- Các nhiệm vụ đã quá thời hạn nhưng chưa hoàn thành:")
+    tag(doc, "{%p for t in qua_han %}")
+    body(doc, "+ {{ t.content }} (hạn {{ t.han }}; cơ quan chủ trì: {{ t.chu_tri }}){{ '.' if loop.last else ';' }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    body(
+        doc,
+        "Đề nghị Thủ trưởng các cơ quan, đơn vị khẩn trương chỉ đạo thực hiện các nhiệm vụ được giao, gửi báo cáo "
+        "kết quả về {{ co_quan_ban_hanh }} trước ngày {{ han_moi }} để tổng hợp, báo cáo theo quy định./.",
+    )
+    signature_block(doc)
+    return doc
+
+
+def phu_luc() -> Document:
+    """The DANH MỤC on its own, for a phụ lục sent as a separate file."""
+    doc = new_document()
+    sec = doc.sections[0]
+    _page(sec, landscape=True)
+    page_numbers(sec)
+    para(doc, "Phụ lục", nd30.PHU_LUC, align=CENTER)
+    para(doc, "{{ phu_luc_ten|upper }}", nd30.PHU_LUC_TITLE, align=CENTER)
+    para(doc, "({{ kem_theo }})", nd30.KEM_THEO, align=CENTER)
+    rule(doc, 50, LANDSCAPE_WIDTH_MM)
+    para(doc, "", before=6)
+    tag(doc, "{%p if co_san_pham %}")
+    task_table(doc, PLAN_COLUMNS_PRODUCT)
+    tag(doc, "{%p else %}")
+    task_table(doc, PLAN_COLUMNS)
+    tag(doc, "{%p endif %}")
+    para(doc, "")
+    return doc
+
+
+TEMPLATES = {
+    "ke_hoach.docx": ke_hoach,
+    "phu_luc.docx": phu_luc,
+    "bao_cao.docx": bao_cao,
+    "cong_van_don_doc.docx": cong_van_don_doc,
+}
 
 
 def build(folder: Path) -> list[Path]:
