@@ -199,5 +199,22 @@ def run_demo(out_dir: Path, console) -> DemoResult:
     )
     for task in st.overdue:
         console.print(f"   Quá hạn: {escape(task.code)} (hạn {task.due:%d/%m/%Y}) {escape(task.content[:90])}…")
+    from .documents import write_document
+    from .lint_docx import lint
+
+    docs = out_dir / "van_ban"
+    console.print("[bold]7. Văn bản (thể thức Nghị định 30/2020):[/]")
+    for kind, name in (
+        ("ke-hoach", "ke_hoach_cchc_2026.docx"),
+        ("bao-cao", "bao_cao_quy_I_2026.docx"),
+        ("don-doc", "cong_van_don_doc_quy_I_2026.docx"),
+    ):
+        doc = write_document(master, kind, docs / name, period=PERIOD, as_of=AS_OF).path
+        problems = lint(doc)
+        console.print(
+            f"   - {escape(str(doc))}"
+            + (" — đúng thể thức" if not problems else f" — {len(problems)} điểm sai thể thức")
+        )
+    console.print("   (thêm PDF: ccpkh-excel report … --pdf, cần LibreOffice)")
     console.print(f"Mở {escape(str(master))} bằng Excel: sheet Tổng hợp, Theo dõi nộp và Thống kê (có biểu đồ).")
     return DemoResult(master, report.exit_code)

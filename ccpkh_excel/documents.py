@@ -94,11 +94,14 @@ def plan_rows(plan: Plan) -> tuple[list[dict], bool]:
     stts = [t.stt for t in plan.tasks if t.stt]
     grouped = len(stts) != len(set(stts)) and all(t.field for t in plan.tasks)
     rows, current = [], None
+    groups = 0
     for t in plan.tasks:
         if grouped and t.field != current:
             current = t.field
-            number = ROMAN[len([r for r in rows if r["group"]])] if len(rows) < 400 else "?"
-            rows.append({"group": True, "stt": number, "title": t.field})
+            groups += 1
+            number = ROMAN[groups - 1] if groups <= len(ROMAN) else str(groups)
+            if t.stt != number:  # a task numbered with the roman numeral is its own group row
+                rows.append({"group": True, "stt": number, "title": t.field})
         rows.append(
             {
                 "group": False,
@@ -171,7 +174,7 @@ def render(template: Path, context: dict, out: Path, images: dict[str, Path] | N
         tpl = DocxTemplate(str(template))
         missing = sorted(tpl.get_undeclared_template_variables(jinja_env=env, context=context))
     except TemplateError as exc:
-        raise CcpkhError(_where(exc), template) from None
+        raise CcpkhError(_where(exc, template), template) from None
     except Exception as exc:  # noqa: BLE001 - a damaged part of the .docx
         raise CcpkhError(f"mẫu bị hỏng, không đọc được ({exc.__class__.__name__}).", template) from None
     if missing:
@@ -184,20 +187,38 @@ def render(template: Path, context: dict, out: Path, images: dict[str, Path] | N
     try:
         tpl.render(ctx, jinja_env=env, autoescape=True)
     except TemplateError as exc:
-        raise CcpkhError(_where(exc), template) from None
+        raise CcpkhError(_where(exc, template), template) from None
     except Exception as exc:  # noqa: BLE001 - a tag used on data of the wrong shape
         raise CcpkhError(f"không điền được mẫu ({exc.__class__.__name__}: {exc}).", template) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(out))
 
 
-def _where(exc) -> str:
+def _where(exc, template: Path | None = None) -> str:
     near = getattr(exc, "docx_context", None)
-    where = ""
+    snippet = ""
     if near:
-        snippet = re.sub(r"<[^>]+>", "", " ".join(near) if isinstance(near, list) else str(near))
-        where = f" (gần: «{snippet.strip()[:120]}»)"
-    return f"thẻ trong mẫu bị lỗi: {exc.message if hasattr(exc, 'message') and exc.message else exc}{where}."
+        snippet = re.sub(r"<[^>]+>", "", " ".join(near) if isinstance(near, list) else str(near)).strip()
+    elif template is not None:
+        snippet = _unbalanced_tag(template)
+    where = f" (gần: «{snippet[:120]}»)" if snippet else ""
+    return f"thẻ trong mẫu bị lỗi: {exc.message if getattr(exc, 'message', None) else exc}{where}."
+
+
+def _unbalanced_tag(template: Path) -> str:
+    """The first paragraph of the template whose {{ }} or {% %} do not close."""
+    from docx import Document
+
+    try:
+        doc = Document(str(template))
+    except Exception:  # noqa: BLE001
+        return ""
+    paras = list(doc.paragraphs) + [p for t in doc.tables for row in t.rows for c in row.cells for p in c.paragraphs]
+    for p in paras:
+        t = p.text
+        if t.count("{{") != t.count("}}") or t.count("{%") != t.count("%}"):
+            return t
+    return ""
 
 
 def to_pdf(docx: Path, out_dir: Path | None = None) -> Path:

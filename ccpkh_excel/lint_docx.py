@@ -386,7 +386,7 @@ class _Linter:
                 else 0
             )
         basis = [p for p in self.paras[start:end] if p.section == 0 and p.cell is None and p.text.startswith("Căn cứ")]
-        for i, p in enumerate(basis):
+        for p in basis:
             self.check_runs(p, nd30.CAN_CU)
             if not p.text.endswith((";", ".", ",")):
                 self.add(nd30.CAN_CU.name, "mỗi căn cứ kết thúc bằng dấu chấm phẩy (căn cứ cuối: dấu chấm)", p)

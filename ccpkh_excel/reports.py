@@ -94,9 +94,10 @@ def report_context(
 def _report(plan, st, records, names, unit, ctx, tmp, warnings):
     rows = [r for r in records.summary if str(r[4]) == st.period and (unit is None or str(r[1]) == unit)]
     if unit:
-        # a unit's own report: its tasks only, figures from its own rows
-        mine = {a.task for a in build_assignments(plan) if a.unit == unit}
-        plan = Plan(info=plan.info, units=plan.units, tasks=[t for t in plan.tasks if t.code in mine])
+        # a unit's own report: the tasks it leads, judged by its own rows alone
+        mine = {a.task for a in build_assignments(plan) if a.unit == unit and a.role == LEAD}
+        own = [u for u in plan.units if u.code == unit]
+        plan = Plan(info=plan.info, units=own, tasks=[t for t in plan.tasks if t.code in mine])
         st = compute_status(
             plan, [r for r in records.summary if str(r[1]) == unit], st.period, st.as_of, records.returns
         )

@@ -143,5 +143,8 @@ def test_demo_runs_the_whole_cycle(tmp_path):
 
     records = read_records(master)
     assert {r[1] for r in records.summary} >= {"SNV", "STC", "SXD"}
+    for name in ("ke_hoach_cchc_2026.docx", "bao_cao_quy_I_2026.docx", "cong_van_don_doc_quy_I_2026.docx"):
+        assert (out / "van_ban" / name).exists()
+        assert f"{name} — đúng thể thức" in result.output
     # runs again over its own output
     assert run("demo", "--out", out).exit_code == 0
