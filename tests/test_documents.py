@@ -345,3 +345,19 @@ def test_other_documents_convert(demo_master, tmp_path, kind):
         assert pages[-1][0] > pages[-1][1]  # the phụ lục, landscape
     if kind == "phu-luc":
         assert all(w > h for w, h, _ in pages)
+
+
+def test_custom_template_and_empty_information(tmp_path, sample_master_copy):
+    custom = tmp_path / "mau_rieng.docx"
+    doc = Document(str(templates_dir() / "ke_hoach.docx"))
+    doc.paragraphs[0].insert_paragraph_before("Bản dự thảo — mẫu riêng của văn phòng")
+    doc.save(custom)
+    plan = read_plan(sample_master_copy)
+    plan.info["Người ký"] = ""
+    write_plan(plan, sample_master_copy)
+    out = tmp_path / "kh.docx"
+    result = CliRunner().invoke(cli, ["report", str(sample_master_copy), "--kind", "ke-hoach", "--out", str(out),
+                                      "--template", str(custom)])
+    assert result.exit_code == 0, result.output
+    assert "Bản dự thảo — mẫu riêng của văn phòng" in _text(out)
+    assert "Lưu ý: Thông tin chung chưa có 'Người ký': chỗ đó trong văn bản để trống." in result.output
