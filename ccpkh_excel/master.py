@@ -175,14 +175,32 @@ def ensure_not_open(path: Path) -> None:
         raise MasterLockedError("đang được mở trong Excel hoặc LibreOffice. Hãy lưu, đóng tệp rồi chạy lại.", path)
 
 
+MACRO_PARTS = ("xl/vbaProject.bin", "xl/drawings/vmlDrawing")  # the VBA project and the buttons
+
+
+def _macro_parts(path: Path) -> set[str]:
+    if not path.exists() or path.suffix.lower() != ".xlsm":
+        return set()
+    with zipfile.ZipFile(path) as z:
+        return {p for p in MACRO_PARTS if any(n.startswith(p) for n in z.namelist())}
+
+
 def save_atomic(wb: Workbook, path: Path) -> None:
-    """Save `wb` to `path` through a temporary file; the old file stays until it is done."""
+    """Save `wb` to `path` through a temporary file; the old file stays until it is done.
+
+    A macro workbook that would lose its VBA project or its buttons is not saved."""
     path = Path(path)
     ensure_not_open(path)
+    before = _macro_parts(path)
     fd, tmp = tempfile.mkstemp(prefix=".ccpkh-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         wb.save(tmp)
+        lost = before - _macro_parts(Path(tmp))
+        if lost:
+            raise MasterError(
+                f"ghi lại sẽ làm mất {', '.join(sorted(lost))} (macro, nút bấm); đã dừng, sổ giữ nguyên.", path
+            )
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -562,6 +580,9 @@ def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = No
         wb.remove(wb.active)
     if assignments is None:
         assignments = build_assignments(plan)
+    from .dashboard import DASHBOARD
+
+    offset = 1 if DASHBOARD in wb.sheetnames else 0  # the dashboard of a macro workbook stays first
     for i, (spec, rows) in enumerate(
         (
             (INFO, _info_rows(plan)),
@@ -574,7 +595,7 @@ def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = No
             (ORGANIZATION, [list(x) for x in plan.organization]),
         )
     ):
-        _write_sheet(wb, spec, rows, i)
+        _write_sheet(wb, spec, rows, i + offset)
     for spec in RECORD_SHEETS:
         if spec.name not in wb.sheetnames:
             _write_sheet(wb, spec, [], len(wb.sheetnames), table=False)
@@ -583,9 +604,10 @@ def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = No
     write_stats_sheet(wb, plan)
     wb.calculation.fullCalcOnLoad = True
     _decorate(wb, plan)
-    wb.active = wb.sheetnames.index(TASKS.name)
+    first = DASHBOARD if offset else TASKS.name
+    wb.active = wb.sheetnames.index(first)
     for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = ws.title == TASKS.name
+        ws.sheet_view.tabSelected = ws.title == first
     wb.properties.creator = "ccpkh-excel"
     wb.properties.title = clean(plan.info.get("Trích yếu", "")) or "Sổ theo dõi kế hoạch CCHC"
     save_atomic(wb, path)
@@ -598,7 +620,7 @@ def init_master(path: Path, sample: bool = False, force: bool = False) -> Plan:
 
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise MasterError("sổ theo dõi phải là tệp .xlsx.", path)
+        raise MasterError("sổ theo dõi phải là tệp .xlsx (hoặc .xlsm có nút bấm).", path)
     if path.exists() and not force:
         raise MasterError("đã có. Dùng --force nếu muốn tạo lại (dữ liệu cũ sẽ mất).", path)
     if not path.parent.exists():
@@ -607,6 +629,10 @@ def init_master(path: Path, sample: bool = False, force: bool = False) -> Plan:
     if path.exists():
         ensure_not_open(path)
         path.unlink()
+    if path.suffix.lower() == ".xlsm":
+        from .dashboard import base_workbook
+
+        path.write_bytes(base_workbook(plan.year))  # dashboard, buttons, VBA; the sheets follow
     write_plan(plan, path)
     return plan
 

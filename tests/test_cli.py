@@ -38,7 +38,7 @@ def test_init(tmp_path):
 
 def test_init_needs_xlsx(tmp_path):
     result = run("init", tmp_path / "so.csv")
-    assert result.exit_code == 2 and "phải là tệp .xlsx" in result.stderr
+    assert result.exit_code == 2 and "phải là tệp .xlsx (hoặc .xlsm có nút bấm)" in result.stderr
 
 
 def test_import_clean_exits_0(tmp_path, units_master):

@@ -356,8 +356,9 @@ def test_custom_template_and_empty_information(tmp_path, sample_master_copy):
     plan.info["Người ký"] = ""
     write_plan(plan, sample_master_copy)
     out = tmp_path / "kh.docx"
-    result = CliRunner().invoke(cli, ["report", str(sample_master_copy), "--kind", "ke-hoach", "--out", str(out),
-                                      "--template", str(custom)])
+    result = CliRunner().invoke(
+        cli, ["report", str(sample_master_copy), "--kind", "ke-hoach", "--out", str(out), "--template", str(custom)]
+    )
     assert result.exit_code == 0, result.output
     assert "Bản dự thảo — mẫu riêng của văn phòng" in _text(out)
     assert "Lưu ý: Thông tin chung chưa có 'Người ký': chỗ đó trong văn bản để trống." in result.output

@@ -1,0 +1,173 @@
+"""The macro-enabled master (.xlsm): a "Bảng điều khiển" sheet with buttons and settings,
+the VBA project built from workbooks/vba/ (see `vba`), and xlwings' settings sheet.
+
+xlsxwriter lays out the dashboard, its form buttons and the VBA project; `master.write_plan`
+then adds the plan's sheets with openpyxl (keep_vba), which keeps the VBA project and the
+buttons' drawing; `write_plan` refuses to save a workbook that lost them.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+DASHBOARD = "Bảng điều khiển"
+XLWINGS_CONF = "xlwings.conf"
+# settings: (row, label, default, help)
+SETTINGS = {
+    "period": (3, "Kỳ báo cáo", None, "Chọn kỳ: Quý I … Quý IV, 6 tháng đầu năm, Năm."),
+    "sent": (
+        4,
+        "Thư mục phiếu gửi đi",
+        "phieu_gui",
+        "Nơi ghi phiếu báo cáo cho các đơn vị (đường dẫn đầy đủ, hoặc tên thư mục cạnh sổ này).",
+    ),
+    "received": (5, "Thư mục phiếu nhận về", "phieu_nhan", "Nơi để các phiếu đơn vị gửi lại trước khi tổng hợp."),
+    "as_of": (
+        6,
+        "Ngày tính trạng thái",
+        None,
+        "Để trống: tính đến hôm nay. Dùng cho Thống kê, Xem tình hình, Báo cáo.",
+    ),
+    "documents": (7, "Thư mục văn bản", "van_ban", "Nơi ghi Kế hoạch, Báo cáo, công văn."),
+    "chosen": (8, "Tệp vừa chọn", "", "Tệp chọn khi bấm 'Nhập từ Word' (tự điền)."),
+}
+# button: (Sub in BangDieuKhien.bas, caption, help)
+BUTTONS = [
+    (
+        "KiemTraDanhMuc",
+        "Kiểm tra danh mục",
+        "Soát tên đơn vị, thời hạn, nhiệm vụ trùng, thiếu chủ trì, thiếu email; cấp mã, dựng lại Phân công.",
+    ),
+    (
+        "NhapTuWord",
+        "Nhập từ Word",
+        "Chọn văn bản kế hoạch (.docx) hoặc bảng (.xlsx) có danh mục nhiệm vụ để nhập vào sổ.",
+    ),
+    (
+        "TaoPhieu",
+        "Tạo phiếu cho đơn vị",
+        "Tạo phiếu báo cáo kỳ đã chọn cho từng đơn vị vào thư mục phiếu gửi đi, kèm danh sách gửi.",
+    ),
+    (
+        "TongHopPhieu",
+        "Tổng hợp phiếu",
+        "Tổng hợp các phiếu trong thư mục phiếu nhận về vào Tổng hợp, Theo dõi nộp, Thống kê.",
+    ),
+    (
+        "XemTinhHinh",
+        "Xem tình hình",
+        "Mở sheet Thống kê cho kỳ và ngày đã chọn; báo đơn vị chưa nộp, nhiệm vụ quá hạn.",
+    ),
+    ("XuatKeHoach", "Xuất Kế hoạch", "Viết văn bản Kế hoạch kèm Danh mục nhiệm vụ (Word) vào thư mục văn bản."),
+    ("XuatBaoCao", "Xuất Báo cáo", "Viết Báo cáo kết quả kỳ đã chọn (Word) vào thư mục văn bản."),
+    (
+        "XuatCongVanDonDoc",
+        "Xuất công văn đôn đốc",
+        "Viết công văn đôn đốc đơn vị chưa nộp phiếu hoặc có nhiệm vụ quá hạn.",
+    ),
+]
+FIRST_BUTTON_ROW = 11
+
+
+def period_choices(year: int) -> list[str]:
+    return [f"Quý {r}/{year}" for r in ("I", "II", "III", "IV")] + [f"6 tháng đầu năm {year}", f"Năm {year}"]
+
+
+def base_workbook(year: int | None = None) -> bytes:
+    """An .xlsm holding only the dashboard, xlwings' settings sheet and the VBA project."""
+    import xlsxwriter
+
+    from .vba import build_vba_project
+
+    year = year or date.today().year
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_vba_name("ThisWorkbook")
+    wb.add_vba_project(io.BytesIO(build_vba_project()), is_stream=True)
+    ws = wb.add_worksheet(DASHBOARD)
+    ws.set_vba_name("Sheet1")
+    title = wb.add_format({"bold": True, "font_size": 15, "font_name": "Times New Roman", "font_color": "#1F4E78"})
+    label = wb.add_format(
+        {"bold": True, "font_name": "Times New Roman", "font_size": 12, "border": 1, "bg_color": "#D9E1F2"}
+    )
+    value = wb.add_format(
+        {"font_name": "Times New Roman", "font_size": 12, "border": 1, "bg_color": "#FFF2CC", "locked": False}
+    )
+    value_date = wb.add_format(
+        {
+            "font_name": "Times New Roman",
+            "font_size": 12,
+            "border": 1,
+            "bg_color": "#FFF2CC",
+            "locked": False,
+            "num_format": "dd/mm/yyyy",
+        }
+    )
+    helpf = wb.add_format(
+        {
+            "italic": True,
+            "font_name": "Times New Roman",
+            "font_size": 11,
+            "font_color": "#595959",
+            "text_wrap": True,
+            "valign": "vcenter",
+        }
+    )
+    ws.write("A1", "SỔ THEO DÕI KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH — BẢNG ĐIỀU KHIỂN", title)
+    ws.write(
+        "A2", "Điền các ô nền vàng rồi bấm nút. Cần cài Python và ccpkh-excel (xem hướng dẫn HUONG_DAN_EXCEL).", helpf
+    )
+    for key, (row, text, default, hint) in SETTINGS.items():
+        ws.write(row - 1, 0, text, label)
+        if key == "period":
+            ws.write(row - 1, 1, default or period_choices(year)[0], value)
+            ws.data_validation(
+                row - 1,
+                1,
+                row - 1,
+                1,
+                {
+                    "validate": "list",
+                    "source": period_choices(year),
+                    "input_title": "Kỳ báo cáo",
+                    "input_message": "Chọn kỳ báo cáo.",
+                },
+            )
+        elif key == "as_of":
+            ws.write_blank(row - 1, 1, None, value_date)
+            ws.data_validation(
+                row - 1,
+                1,
+                row - 1,
+                1,
+                {
+                    "validate": "date",
+                    "criteria": "between",
+                    "minimum": date(2000, 1, 1),
+                    "maximum": date(2100, 12, 31),
+                    "error_message": "Hãy nhập ngày dạng ngày/tháng/năm.",
+                },
+            )
+        else:
+            ws.write(row - 1, 1, default, value)
+        ws.write(row - 1, 2, hint, helpf)
+    ws.write(FIRST_BUTTON_ROW - 2, 0, "Các việc", title)
+    for i, (macro, caption, hint) in enumerate(BUTTONS):
+        row = FIRST_BUTTON_ROW + i * 2
+        ws.insert_button(
+            row - 1, 0, {"macro": f"BangDieuKhien.{macro}", "caption": caption, "width": 220, "height": 34}
+        )
+        ws.write(row - 1, 2, hint, helpf)
+        ws.set_row(row - 1, 30)
+    ws.set_column("A:A", 32)
+    ws.set_column("B:B", 34)
+    ws.set_column("C:C", 90)
+    ws.activate()
+    conf = wb.add_worksheet(XLWINGS_CONF)
+    conf.write_row(0, 0, ["Interpreter_Win", ""])
+    conf.write_row(1, 0, ["PYTHONPATH", ""])
+    conf.write(3, 0, "Cài đặt của xlwings: Interpreter_Win là đường dẫn python.exe nếu Python không có sẵn trong PATH.")
+    conf.hide()
+    wb.close()
+    return buf.getvalue()

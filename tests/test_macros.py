@@ -1,0 +1,270 @@
+"""The macro-enabled master: VBA built from text sources, buttons wired to entry points,
+each entry point run end to end on a real master through a fake of the few xlwings calls."""
+
+import inspect
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fake_xlwings import App as FakeApp
+from fake_xlwings import Book as FakeBook
+from fake_xlwings import Range as FakeRange
+from fake_xlwings import Sheet as FakeSheet
+from openpyxl import load_workbook
+from returns import fill, soffice
+
+from ccpkh_excel import macros
+from ccpkh_excel.dashboard import BUTTONS, DASHBOARD, SETTINGS
+from ccpkh_excel.errors import MasterError
+from ccpkh_excel.lint_docx import lint
+from ccpkh_excel.master import init_master, read_plan, write_plan
+from ccpkh_excel.records import read_records
+from ccpkh_excel.resources import workbooks_dir
+from ccpkh_excel.vba import escape_vietnamese, project_modules, sources_dir
+
+SHIPPED = workbooks_dir() / "ke_hoach_cchc_thai_nguyen_2026.xlsm"
+BAS = sources_dir() / "BangDieuKhien.bas"
+
+
+def _subs(source: str) -> set[str]:
+    return set(re.findall(r"^Public Sub (\w+)\(\)", source, re.M))
+
+
+# --- wiring ------------------------------------------------------------------------------
+def test_every_button_names_a_sub_that_exists():
+    subs = _subs(BAS.read_text(encoding="utf-8"))
+    assert {f"BangDieuKhien.{m}" for m, _, _ in BUTTONS} == {f"BangDieuKhien.{s}" for s in subs}
+    with zipfile.ZipFile(SHIPPED) as z:
+        vml = z.read(next(n for n in z.namelist() if n.startswith("xl/drawings/vmlDrawing"))).decode()
+    assert sorted(re.findall(r"BangDieuKhien\.(\w+)", vml)) == sorted(m for m, _, _ in BUTTONS)
+
+
+def test_every_runpython_names_an_entry_point_that_exists_and_is_tested():
+    calls = re.findall(r'RunPython PY & "(\w+)\(\)"', BAS.read_text(encoding="utf-8"))
+    assert len(calls) == len(BUTTONS)
+    assert set(calls) == set(macros.ENTRY_POINTS)
+    tested = Path(__file__).read_text(encoding="utf-8")
+    for name in macros.ENTRY_POINTS:
+        assert f"macros.{name}(" in tested, f"entry point {name} has no test"
+
+
+def test_the_fake_matches_xlwings_api():
+    import xlwings as xw
+
+    pairs = [
+        (FakeApp.alert, xw.main.App.alert),
+        (FakeSheet.range, xw.main.Sheet.range),
+        (FakeSheet.activate, xw.main.Sheet.activate),
+        (FakeRange.clear_contents, xw.main.Range.clear_contents),
+        (FakeBook.save, xw.main.Book.save),
+    ]
+    for fake, real in pairs:
+        fp = list(inspect.signature(fake).parameters)
+        rp = list(inspect.signature(real).parameters)
+        assert fp == rp[: len(fp)], (fake.__qualname__, fp, rp)
+    for prop in ("fullname", "sheets"):
+        assert isinstance(inspect.getattr_static(xw.main.Book, prop), property)
+    assert isinstance(inspect.getattr_static(xw.main.Sheet, "used_range"), property)
+    assert isinstance(inspect.getattr_static(xw.main.Range, "value"), property)
+    assert callable(xw.Book.caller)
+
+
+# --- the shipped workbook -------------------------------------------------------------------
+def test_olevba_finds_exactly_the_modules_and_subs_of_the_sources():
+    from oletools.olevba import VBA_Parser
+
+    parser = VBA_Parser(str(SHIPPED))
+    found = {Path(name).stem: code for _, _, name, code in parser.extract_macros()}
+    parser.close()
+    modules = {m.name: m for m in project_modules()}
+    assert set(found) == set(modules)
+
+    def code(text: str) -> str:
+        lines = [line for line in text.replace("\r\n", "\n").split("\n") if not line.startswith("Attribute VB_")]
+        return "\n".join(lines).strip()
+
+    for name, m in modules.items():
+        assert code(found[name]) == code(m.source), name
+    ours = escape_vietnamese(BAS.read_text(encoding="utf-8"))
+    assert _subs(found["BangDieuKhien"].replace("\r\n", "\n")) == _subs(ours)
+    assert "Public Function RunPython" in found["xlwings"]
+
+
+def test_shipped_macro_workbook_holds_the_sample():
+    from ccpkh_excel.sample import sample_plan
+
+    plan, ref = read_plan(SHIPPED), sample_plan()
+    assert plan.tasks == ref.tasks and plan.units == ref.units
+    wb = load_workbook(SHIPPED, keep_vba=True)
+    assert wb.sheetnames[0] == DASHBOARD and wb.active.title == DASHBOARD
+    dash = wb[DASHBOARD]
+    assert [dash[f"A{row}"].value for row, *_ in SETTINGS.values()] == [label for _, label, _, _ in SETTINGS.values()]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_macro_workbook(tmp_path):
+    out = tmp_path / "lo"
+    result = subprocess.run(
+        [
+            soffice(),
+            f"-env:UserInstallation=file://{tmp_path}/p",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(SHIPPED),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (out / (SHIPPED.stem + ".pdf")).stat().st_size > 1000
+
+
+def _macro_state(path: Path):
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        vml = z.read(next(n for n in names if n.startswith("xl/drawings/vmlDrawing"))).decode()
+        return z.read("xl/vbaProject.bin"), sorted(re.findall(r"BangDieuKhien\.\w+", vml))
+
+
+def test_cli_merge_and_check_keep_macros_buttons_and_dashboard(tmp_path):
+    from click.testing import CliRunner
+
+    from ccpkh_excel.cli import cli
+
+    master = tmp_path / "so.xlsm"
+    shutil.copy(SHIPPED, master)
+    before = _macro_state(master)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["check", str(master)]).exit_code == 0
+    assert (
+        runner.invoke(
+            cli, ["generate", str(master), "--period", "Quý I/2026", "--out", str(tmp_path / "gui")]
+        ).exit_code
+        == 0
+    )
+    assert runner.invoke(cli, ["merge", str(master), str(tmp_path / "gui")]).exit_code == 0
+    plan = read_plan(master)
+    plan.tasks[0].note = "sửa"
+    write_plan(plan, master)
+    assert _macro_state(master) == before
+    wb = load_workbook(master, keep_vba=True)
+    assert wb.sheetnames[0] == DASHBOARD
+    assert wb[DASHBOARD]["B4"].value == "phieu_gui"
+    with zipfile.ZipFile(master) as z:
+        assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in z.read("[Content_Types].xml").decode()
+
+
+def test_a_save_that_would_drop_the_macros_is_refused(tmp_path, monkeypatch):
+    master = tmp_path / "so.xlsm"
+    shutil.copy(SHIPPED, master)
+    before = master.read_bytes()
+    import openpyxl.workbook.workbook as wbmod
+
+    real = wbmod.Workbook.save
+
+    def lossy(self, filename):
+        self.vba_archive = None  # what happens when a workbook is opened without keep_vba
+        real(self, filename)
+
+    monkeypatch.setattr(wbmod.Workbook, "save", lossy)
+    with pytest.raises(MasterError, match=r"làm mất xl/drawings/vmlDrawing, xl/vbaProject.bin \(macro, nút bấm\)"):
+        write_plan(read_plan(master), master)
+    assert master.read_bytes() == before
+
+
+# --- each entry point, end to end ---------------------------------------------------------------
+@pytest.fixture
+def book(tmp_path):
+    path = tmp_path / "so.xlsm"
+    init_master(path, sample=True)
+    b = FakeBook(path)
+    b.sheets[DASHBOARD].range("B3").value = "Quý I/2026"
+    return b
+
+
+def _alert(book):
+    assert book.app.alerts, "no message shown"
+    return book.app.alerts[-1]
+
+
+def test_check(book):
+    ws = book.wb["Danh mục nhiệm vụ"]
+    ws.append([None, "24", "", "Việc văn thư thêm trong Excel", "Sở Nội vụ", "", "Quý III/2026"])
+    macros.check(book)
+    a = _alert(book)
+    assert a["mode"] == "info" and "Đã cấp mã cho 1 nhiệm vụ mới: NV024." in a["prompt"]
+    assert book.sheets["Danh mục nhiệm vụ"].range("A25").value == "NV024"  # written back into the open book
+    assert read_plan(book.path).tasks[-1].code == "NV024"  # and saved by "Excel"
+
+
+def test_import_word(book, tmp_path):
+    from docx_builder import seed_004_docx
+
+    src = seed_004_docx(tmp_path / "nq66.docx")
+    book.sheets[DASHBOARD].range("B8").value = str(src)
+    macros.import_word(book)
+    assert "Đã nhập 10 nhiệm vụ từ nq66.docx: mới 10" in _alert(book)["prompt"]
+    assert len(read_plan(book.path).tasks) == 33
+
+
+def test_generate_merge_status_and_documents(book, tmp_path):
+    macros.generate(book)
+    assert "Đã tạo 16 phiếu kỳ Quý I/2026" in _alert(book)["prompt"]
+    sent = tmp_path / "phieu_gui"
+    assert len(list(sent.glob("*.xlsx"))) == 16
+    received = tmp_path / "phieu_nhan"
+    received.mkdir()
+    f = received / "SNV.xlsx"
+    shutil.copy(next(sent.glob("SNV_*.xlsx")), f)
+    fill(f, {"NV001": ("Hoàn thành", date(2026, 3, 20), "=KH số 45", "", "")})
+    macros.merge(book)
+    assert "Đã tổng hợp 1/1 tệp" in _alert(book)["prompt"]
+    th = book.sheets["Tổng hợp"].range("A2:N2").value[0]
+    assert th[:2] == ["NV001", "SNV"] and th[7] == "=KH số 45"  # text, not a formula
+    assert book.wb["Tổng hợp"]["H2"].data_type == "s"
+    assert str(th[13]).startswith("=IF(")  # the live evaluation column
+    assert read_records(book.path).summary[0][:2] == ["NV001", "SNV"]
+    assert (tmp_path / "sao_luu").is_dir()
+    book.sheets[DASHBOARD].range("B6").value = date(2026, 4, 10)
+    macros.status(book)
+    a = _alert(book)["prompt"]
+    assert a.startswith("Kỳ Quý I/2026, tính đến 10/04/2026: 23 nhiệm vụ") and "Chưa nộp phiếu (15)" in a
+    assert book.active_sheet == "Thống kê" and book.sheets["Thống kê"].range("B2").value == "Quý I/2026"
+    written = []
+    macros.report_plan(book)
+    written.append((_alert(book)["prompt"], "ke_hoach.docx"))
+    macros.report_periodic(book)
+    written.append((_alert(book)["prompt"], "bao_cao_Quy_I_2026.docx"))
+    macros.report_reminder(book)
+    written.append((_alert(book)["prompt"], "cong_van_don_doc_Quy_I_2026.docx"))
+    for message, name in written:
+        doc = tmp_path / "van_ban" / name
+        assert f"Đã viết {doc}." in message
+        assert lint(doc) == []
+
+
+def test_expected_problems_are_message_boxes_not_tracebacks(book):
+    macros.merge(book)  # no "phieu_nhan" folder yet
+    a = _alert(book)
+    assert a["mode"] == "critical" and a["prompt"].startswith("Không có thư mục phiếu nhận về")
+    assert "Traceback" not in a["prompt"]
+    book.sheets[DASHBOARD].range("B3").value = None
+    macros.generate(book)
+    assert _alert(book)["prompt"] == "Chưa chọn Kỳ báo cáo ở Bảng điều khiển."
+    book.sheets[DASHBOARD].range("B8").value = None
+    macros.import_word(book)
+    assert _alert(book)["prompt"] == "Chưa chọn tệp để nhập."
+
+
+def test_the_caller_is_excel_by_default(monkeypatch, book):
+    monkeypatch.setattr(macros, "_caller", lambda: book)
+    macros.check()
+    assert "Sổ có 23 nhiệm vụ" in _alert(book)["prompt"]
