@@ -68,6 +68,8 @@ BUTTONS = [
     ),
 ]
 FIRST_BUTTON_ROW = 11
+# folder pickers beside the settings that hold a folder: (setting, Sub)
+PICKERS = {"sent": "ChonThuMucPhieuGui", "received": "ChonThuMucPhieuNhan", "documents": "ChonThuMucVanBan"}
 
 
 def period_choices(year: int) -> list[str]:
@@ -114,9 +116,11 @@ def base_workbook(year: int | None = None) -> bytes:
             "valign": "vcenter",
         }
     )
+    note = wb.add_format({"italic": True, "font_name": "Times New Roman", "font_size": 11, "font_color": "#595959"})
     ws.write("A1", "SỔ THEO DÕI KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH — BẢNG ĐIỀU KHIỂN", title)
+    ws.set_row(0, 26)
     ws.write(
-        "A2", "Điền các ô nền vàng rồi bấm nút. Cần cài Python và ccpkh-excel (xem hướng dẫn HUONG_DAN_EXCEL).", helpf
+        "A2", "Điền các ô nền vàng rồi bấm nút. Cần cài Python và ccpkh-excel (xem hướng dẫn HUONG_DAN_EXCEL).", note
     )
     for key, (row, text, default, hint) in SETTINGS.items():
         ws.write(row - 1, 0, text, label)
@@ -152,7 +156,15 @@ def base_workbook(year: int | None = None) -> bytes:
         else:
             ws.write(row - 1, 1, default, value)
         ws.write(row - 1, 2, hint, helpf)
+        ws.set_row(row - 1, 30)
+        if key in PICKERS:
+            ws.insert_button(
+                row - 1,
+                3,
+                {"macro": f"BangDieuKhien.{PICKERS[key]}", "caption": "Chọn thư mục…", "width": 110, "height": 20},
+            )
     ws.write(FIRST_BUTTON_ROW - 2, 0, "Các việc", title)
+    ws.set_row(FIRST_BUTTON_ROW - 2, 26)
     for i, (macro, caption, hint) in enumerate(BUTTONS):
         row = FIRST_BUTTON_ROW + i * 2
         ws.insert_button(
@@ -163,6 +175,10 @@ def base_workbook(year: int | None = None) -> bytes:
     ws.set_column("A:A", 32)
     ws.set_column("B:B", 34)
     ws.set_column("C:C", 90)
+    ws.set_column("D:D", 18)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
     ws.activate()
     conf = wb.add_worksheet(XLWINGS_CONF)
     conf.write_row(0, 0, ["Interpreter_Win", ""])

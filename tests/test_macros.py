@@ -36,11 +36,17 @@ def _subs(source: str) -> set[str]:
 
 # --- wiring ------------------------------------------------------------------------------
 def test_every_button_names_a_sub_that_exists():
+    from ccpkh_excel.dashboard import PICKERS
+
     subs = _subs(BAS.read_text(encoding="utf-8"))
-    assert {f"BangDieuKhien.{m}" for m, _, _ in BUTTONS} == {f"BangDieuKhien.{s}" for s in subs}
+    wanted = {m for m, _, _ in BUTTONS} | set(PICKERS.values())
+    assert wanted == subs
     with zipfile.ZipFile(SHIPPED) as z:
         vml = z.read(next(n for n in z.namelist() if n.startswith("xl/drawings/vmlDrawing"))).decode()
-    assert sorted(re.findall(r"BangDieuKhien\.(\w+)", vml)) == sorted(m for m, _, _ in BUTTONS)
+    assert sorted(re.findall(r"BangDieuKhien\.(\w+)", vml)) == sorted(wanted)
+    for sub in PICKERS.values():  # folder pickers stay in VBA: no Python needed to pick a folder
+        body = BAS.read_text(encoding="utf-8").split(f"Public Sub {sub}()")[1].split("End Sub")[0]
+        assert "RunPython" not in body and "ChonThuMuc" in body
 
 
 def test_every_runpython_names_an_entry_point_that_exists_and_is_tested():

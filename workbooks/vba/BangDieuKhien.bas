@@ -45,6 +45,27 @@ Public Sub XuatCongVanDonDoc()
     RunPython PY & "report_reminder()"
 End Sub
 
+Public Sub ChonThuMucPhieuGui()
+    ChonThuMuc "B4"
+End Sub
+
+Public Sub ChonThuMucPhieuNhan()
+    ChonThuMuc "B5"
+End Sub
+
+Public Sub ChonThuMucVanBan()
+    ChonThuMuc "B7"
+End Sub
+
+Private Sub ChonThuMuc(ByVal address As String)
+    ' A folder picker (msoFileDialogFolderPicker = 4) writing its choice into a setting cell.
+    With Application.FileDialog(4)
+        .Title = U("Chọn thư mục")
+        .AllowMultiSelect = False
+        If .Show = -1 Then ThisWorkbook.Worksheets(1).Range(address).Value = .SelectedItems(1)
+    End With
+End Sub
+
 Private Function U(ByVal s As String) As String
     ' Decode \uXXXX escapes into the letters they stand for.
     Dim i As Long, result As String
