@@ -221,31 +221,39 @@ def _unbalanced_tag(template: Path) -> str:
     return ""
 
 
-def to_pdf(docx: Path, out_dir: Path | None = None) -> Path:
-    """Convert with LibreOffice headless; a clear message when it is not installed."""
+def convert(path: Path, fmt: str, out_dir: Path) -> Path:
+    """Convert a document or workbook with LibreOffice headless ("pdf", "xlsx", …).
+
+    Raise CcpkhError with a clear message when LibreOffice is not installed or fails."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
         raise CcpkhError(
             "Chưa cài LibreOffice nên không xuất được PDF. Cài LibreOffice (https://www.libreoffice.org) "
             "hoặc mở tệp .docx bằng Word và chọn Lưu dưới dạng PDF."
         )
-    out_dir = Path(out_dir or docx.parent)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as profile:
         cmd = [
             soffice,
             f"-env:UserInstallation=file://{profile}",
             "--headless",
             "--convert-to",
-            "pdf",
+            fmt,
             "--outdir",
             str(out_dir),
-            str(docx),
+            str(path),
         ]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    pdf = out_dir / (docx.stem + ".pdf")
-    if result.returncode != 0 or not pdf.exists():
-        raise CcpkhError(f"LibreOffice không chuyển được sang PDF: {result.stderr.strip()[:200]}", docx)
-    return pdf
+    target = out_dir / f"{Path(path).stem}.{fmt}"
+    if result.returncode != 0 or not target.exists():
+        raise CcpkhError(f"LibreOffice không chuyển được sang {fmt.upper()}: {result.stderr.strip()[:200]}", path)
+    return target
+
+
+def to_pdf(docx: Path, out_dir: Path | None = None) -> Path:
+    """The PDF of a document, beside it unless `out_dir` is given."""
+    return convert(docx, "pdf", Path(out_dir or Path(docx).parent))
 
 
 def write_document(

@@ -337,11 +337,28 @@ PLAN_COLUMNS_PRODUCT = [
 ]
 
 
-def ke_hoach() -> Document:
+def opening(kind: str | None = None, vv: bool = False) -> Document:
+    """A new document with page numbers, the header block and, for named types, the title."""
     doc = new_document()
     page_numbers(doc.sections[0])
-    header_block(doc)
-    title_block(doc, "KẾ HOẠCH")
+    header_block(doc, vv=vv)
+    if kind:
+        title_block(doc, kind)
+    return doc
+
+
+def plan_table(doc) -> None:
+    """The DANH MỤC table, with a Sản phẩm column when the plan has products."""
+    tag(doc, "{%p if co_san_pham %}")
+    task_table(doc, PLAN_COLUMNS_PRODUCT)
+    tag(doc, "{%p else %}")
+    task_table(doc, PLAN_COLUMNS)
+    tag(doc, "{%p endif %}")
+    para(doc, "")
+
+
+def ke_hoach() -> Document:
+    doc = opening("KẾ HOẠCH")
     tag(doc, "{%p for cc in can_cu %}")
     body(doc, "{{ cc }}{{ '.' if loop.last and not loi_dan else ';' }}", nd30.CAN_CU)
     tag(doc, "{%p endfor %}")
@@ -367,12 +384,7 @@ def ke_hoach() -> Document:
     body(doc, "{{ doan_ket }}")
     signature_block(doc)
     appendix_section(doc, "phu_luc_ten")
-    tag(doc, "{%p if co_san_pham %}")
-    task_table(doc, PLAN_COLUMNS_PRODUCT)
-    tag(doc, "{%p else %}")
-    task_table(doc, PLAN_COLUMNS)
-    tag(doc, "{%p endif %}")
-    para(doc, "")
+    plan_table(doc)
     return doc
 
 
@@ -387,10 +399,7 @@ REPORT_COLUMNS = [
 
 
 def bao_cao() -> Document:
-    doc = new_document()
-    page_numbers(doc.sections[0])
-    header_block(doc)
-    title_block(doc, "BÁO CÁO")
+    doc = opening("BÁO CÁO")
     body(
         doc,
         "Thực hiện {{ ke_hoach }}, {{ co_quan_ban_hanh }} báo cáo kết quả thực hiện công tác cải cách "
@@ -449,9 +458,7 @@ def bao_cao() -> Document:
 
 
 def cong_van_don_doc() -> Document:
-    doc = new_document()
-    page_numbers(doc.sections[0])
-    header_block(doc, vv=True)
+    doc = opening(vv=True)
     para(doc, "", before=6)
     para(doc, "Kính gửi:", nd30.KINH_GUI, align=LEFT, before=6).paragraph_format.left_indent = Mm(35)
     tag(doc, "{%p for k in kinh_gui %}")
@@ -494,12 +501,7 @@ def phu_luc() -> Document:
     para(doc, "({{ kem_theo }})", nd30.KEM_THEO, align=CENTER)
     rule(doc, 50, LANDSCAPE_WIDTH_MM)
     para(doc, "", before=6)
-    tag(doc, "{%p if co_san_pham %}")
-    task_table(doc, PLAN_COLUMNS_PRODUCT)
-    tag(doc, "{%p else %}")
-    task_table(doc, PLAN_COLUMNS)
-    tag(doc, "{%p endif %}")
-    para(doc, "")
+    plan_table(doc)
     return doc
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from datetime import date, datetime
 from pathlib import Path
 
@@ -55,24 +54,10 @@ def soffice() -> str | None:
 
 
 def libreoffice_resave(path: Path, out_dir: Path) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    profile = out_dir / ".lo-profile"
-    subprocess.run(
-        [
-            soffice(),
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out_dir),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return out_dir / path.name
+    """The workbook saved again by LibreOffice, as a person's LibreOffice would."""
+    from ccpkh_excel.documents import convert
+
+    return convert(path, "xlsx", out_dir)
 
 
 def today() -> date:
