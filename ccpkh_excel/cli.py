@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from rich.table import Table
 from . import __version__
 from .errors import CcpkhError
 
-ROMAN_QUARTERS = ("I", "II", "III", "IV")
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -360,30 +358,6 @@ def demo_cmd(out_dir: Path) -> None:
     from .demo import run_demo
 
     run_demo(out_dir, out())
-
-
-def _print_summary(con: Console, plan) -> None:
-    from .catalogue import build_assignments
-    from .deadlines import quarter_of
-    from .units import LEAD
-
-    quarters = Counter((t.due.year, quarter_of(t.due)) for t in plan.tasks if t.due)
-    no_date = sum(1 for t in plan.tasks if not t.due)
-    table = Table(title="Nhiệm vụ theo hạn hoàn thành", show_header=True, header_style="bold")
-    table.add_column("Hạn")
-    table.add_column("Số nhiệm vụ", justify="right")
-    for year, q in sorted(quarters):
-        table.add_row(f"Quý {ROMAN_QUARTERS[q - 1]}/{year}", str(quarters[(year, q)]))
-    if no_date:
-        table.add_row("Thường xuyên / chưa có hạn", str(no_date))
-    con.print(table)
-    leads = Counter(a.unit_name for a in build_assignments(plan) if a.role == LEAD)
-    table = Table(title="Đơn vị chủ trì nhiều nhiệm vụ nhất", show_header=True, header_style="bold")
-    table.add_column("Đơn vị")
-    table.add_column("Chủ trì", justify="right")
-    for name, n in leads.most_common(5):
-        table.add_row(escape(name), str(n))
-    con.print(table)
 
 
 def main() -> None:

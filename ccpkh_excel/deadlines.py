@@ -129,7 +129,3 @@ def parse_deadline(text: object, year: int | None = None) -> Deadline:
     if any(plain.startswith(p) for p in _OPEN):
         return Deadline(raw, OPEN)
     return Deadline(raw, UNKNOWN)
-
-
-def quarter_of(day: date) -> int:
-    return (day.month - 1) // 3 + 1

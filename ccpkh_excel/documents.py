@@ -18,10 +18,9 @@ from datetime import date
 from pathlib import Path
 
 from . import nd30
-from .catalogue import Plan, build_assignments
+from .catalogue import Plan
 from .errors import CcpkhError
 from .resources import templates_dir
-from .units import COOP, LEAD
 
 KINDS = {
     "ke-hoach": "ke_hoach.docx",
@@ -290,4 +289,4 @@ def write_document(
     return result
 
 
-__all__ = ["write_document", "render", "to_pdf", "plan_context", "KINDS", "LEAD", "COOP", "build_assignments"]
+__all__ = ["KINDS", "convert", "plan_context", "render", "to_pdf", "write_document"]

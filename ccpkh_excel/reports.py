@@ -11,7 +11,7 @@ from .catalogue import Plan, build_assignments
 from .documents import base_context, document_reference
 from .errors import CcpkhError
 from .records import read_records
-from .status import DONE, NO_FIELD, StatusReport, compute_status, read_status
+from .status import NO_FIELD, StatusReport, compute_status, read_status
 from .units import LEAD
 
 
@@ -207,4 +207,4 @@ def _reminder(plan, st, names, unit, ctx):
     return ctx
 
 
-__all__ = ["report_context", "chart", "DONE", "nd30"]
+__all__ = ["chart", "report_context"]

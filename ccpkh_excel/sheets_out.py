@@ -49,7 +49,6 @@ REPORT_HEADERS = (
     "Khó khăn, vướng mắc",
     "Đề xuất, kiến nghị",
 )
-LOCKED_COLS = 5  # Mã NV … Thời gian hoàn thành
 INPUT_COLUMNS = "FGHIJ"  # Trạng thái … Đề xuất, kiến nghị: the cells a unit types in
 STATUSES = ("Chưa thực hiện", "Đang thực hiện", "Hoàn thành", "Tạm dừng")
 HEADER_ROW = 7

@@ -16,7 +16,7 @@ from functools import cache
 
 from rapidfuzz import fuzz, process
 
-from .vntext import clean, clean_lines, fold
+from .vntext import clean, fold
 
 LEAD = "Chủ trì"
 COOP = "Phối hợp"
@@ -106,10 +106,6 @@ class Resolution:
 def split_list(text: str) -> list[str]:
     """Split "a; b" style lists (Tên khác, Nhóm, Email cells) into clean items."""
     return [c for c in (clean(p) for p in re.split(r"[;\n]", text or "")) if c]
-
-
-def _tokens(text: str) -> list[str]:
-    return [t for t in re.split(r"[\s\-/&,.()]+", fold(text.replace("&", " & "))) if t]
 
 
 def _syllables(name: str) -> tuple[str, ...]:
@@ -337,8 +333,3 @@ def join_unit_lines(lines: list[str], directory: Directory | None) -> str:
     else:
         items = [" ".join(lines)]
     return "; ".join(i.strip(" ;,") for i in items if i.strip(" ;,"))
-
-
-def tidy_unit_text(text: str) -> str:
-    """Clean a unit cell written on one line: drop bullets, normalise "; " separators."""
-    return join_unit_lines(clean_lines(text) if "\n" in (text or "") else [text or ""], None)
