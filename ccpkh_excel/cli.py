@@ -203,15 +203,16 @@ def merge_cmd(master: Path, returned: tuple[Path, ...], dry_run: bool, period: s
     con = out()
     from .merge import collect_files
 
-    n = len(collect_files(returned))
+    files = collect_files(returned) or list(returned)
+    n = len(files)
     if n > 20:
         with Progress(console=Console(file=sys.stderr), transient=True) as bar:
             task = bar.add_task("Đang đọc phiếu", total=n)
             report = merge_returns(
-                master, returned, dry_run, period, progress=lambda i, _: bar.update(task, completed=i)
+                master, files, dry_run, period, progress=lambda i, _: bar.update(task, completed=i)
             )
     else:
-        report = merge_returns(master, returned, dry_run, period)
+        report = merge_returns(master, files, dry_run, period)
     table = Table(title="Kết quả tổng hợp" + (" (chạy thử, chưa ghi)" if dry_run else ""), header_style="bold")
     for h in ("Tệp", "Đơn vị", "Kỳ", "Kết quả", "Số dòng", "Ghi chú"):
         table.add_column(h, overflow="fold")

@@ -431,6 +431,11 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[list[object]], index:
     return ws
 
 
+def input_hint(ws, sqref: str, title: str, prompt: str) -> None:
+    """A message Excel shows when the cell is selected; it restricts nothing."""
+    _validate(ws, sqref, type="custom", formula1="TRUE", showErrorMessage=False, promptTitle=title, prompt=prompt)
+
+
 def _validate(ws, sqref: str, **kw) -> None:
     options = {"allow_blank": True, "showErrorMessage": True, "showInputMessage": True, **kw}
     dv = DataValidation(**options)
@@ -482,46 +487,16 @@ def _decorate(wb: Workbook, plan: Plan) -> None:
                 "ví dụ: KT. Chủ tịch. Để trống nếu người đứng đầu ký trực tiếp.",
             )
         elif label == "Mã kế hoạch":
-            _validate(
-                info,
-                target,
-                type="custom",
-                formula1="TRUE",
-                showErrorMessage=False,
-                promptTitle="Mã kế hoạch",
-                prompt="Công cụ tự sinh để nhận ra phiếu của kế hoạch này. Đừng sửa.",
-            )
+            input_hint(info, target, "Mã kế hoạch", "Công cụ tự sinh để nhận ra phiếu của kế hoạch này. Đừng sửa.")
         elif label == "Đầu mối liên hệ":
-            _validate(
-                info,
-                target,
-                type="custom",
-                formula1="TRUE",
-                showErrorMessage=False,
-                promptTitle="Đầu mối liên hệ",
-                prompt="Người/bộ phận đơn vị liên hệ khi điền phiếu: tên, điện thoại, email.",
+            input_hint(
+                info, target, "Đầu mối liên hệ", "Người/bộ phận đơn vị liên hệ khi điền phiếu: tên, điện thoại, email."
             )
         elif label == "Nơi nhận":
-            _validate(
-                info,
-                target,
-                type="custom",
-                formula1="TRUE",
-                showErrorMessage=False,
-                promptTitle="Nơi nhận",
-                prompt="Mỗi nơi nhận cách nhau bằng dấu chấm phẩy (;).",
-            )
+            input_hint(info, target, "Nơi nhận", "Mỗi nơi nhận cách nhau bằng dấu chấm phẩy (;).")
     units = wb[UNITS.name]
     last = max(units.max_row, 2)
-    _validate(
-        units,
-        f"C2:D{last + 500}",
-        type="custom",
-        formula1="TRUE",
-        showErrorMessage=False,
-        promptTitle="Danh sách",
-        prompt="Nhiều giá trị cách nhau bằng dấu chấm phẩy (;).",
-    )
+    input_hint(units, f"C2:D{last + 500}", "Danh sách", "Nhiều giá trị cách nhau bằng dấu chấm phẩy (;).")
     _validate(
         units,
         f"E2:E{last + 500}",
@@ -545,14 +520,8 @@ def _decorate(wb: Workbook, plan: Plan) -> None:
         promptTitle="Hạn hoàn thành",
         prompt="Tự tính từ Thời gian hoàn thành; chỉ nhập tay khi công cụ không hiểu cách ghi.",
     )
-    _validate(
-        tasks,
-        f"A2:A{last + 500}",
-        type="custom",
-        formula1="TRUE",
-        showErrorMessage=False,
-        promptTitle="Mã NV",
-        prompt="Mã do công cụ cấp, không sửa. Dòng mới để trống, lệnh check sẽ cấp mã.",
+    input_hint(
+        tasks, f"A2:A{last + 500}", "Mã NV", "Mã do công cụ cấp, không sửa. Dòng mới để trống, lệnh check sẽ cấp mã."
     )
     assign = wb[ASSIGN.name]
     assign.protection.sheet = True
@@ -656,7 +625,9 @@ def check_master(path: Path) -> CheckReport:
     from .deadlines import DATE, parse_deadline
 
     path = Path(path)
-    plan = read_plan(path)
+    wb = _calamine(path)
+    plan = plan_from_workbook(wb, path)
+    stored = [Assignment(*(_cell_text(r[h]) for h in ASSIGN.headers)) for r in sheet_records(wb, ASSIGN, path)]
     changes = []
     numbered = number_tasks(plan.tasks)
     new_codes = [t.code for t, old in zip(numbered, plan.tasks, strict=True) if not old.code]
@@ -671,7 +642,7 @@ def check_master(path: Path) -> CheckReport:
         changes.append(f"Tính Hạn hoàn thành cho {len(filled)} nhiệm vụ: {', '.join(filled)}.")
     plan.tasks = numbered
     assignments = build_assignments(plan)
-    if read_assignments(path) != assignments:
+    if stored != assignments:
         changes.append(f"Cập nhật sheet Phân công ({len(assignments)} dòng).")
     report = CheckReport(plan, check_plan(plan), changes)
     if changes:

@@ -11,7 +11,7 @@ from .catalogue import Plan, build_assignments
 from .documents import base_context, document_reference
 from .errors import CcpkhError
 from .records import read_records
-from .status import NO_FIELD, StatusReport, compute_status, read_status
+from .status import NO_FIELD, StatusReport, compute_status, latest_period
 from .units import LEAD
 
 
@@ -74,8 +74,10 @@ def report_context(
     master: Path, plan: Plan, kind: str, period: str | None, unit: str | None, as_of: date | None, tmp: Path
 ):
     """(context, images, warnings) for bao-cao and don-doc."""
-    st = read_status(master, period, as_of)
     records = read_records(master)
+    st = compute_status(
+        plan, records.summary, period or latest_period(records, master), as_of or date.today(), records.returns
+    )
     names = {u.code: u.name for u in plan.units}
     if unit and unit not in names:
         raise CcpkhError(f"Không có đơn vị mã {unit} trong sheet Đơn vị.", master)

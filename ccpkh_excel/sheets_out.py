@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from . import xlsxfast
 from .catalogue import PLAN_ID, Plan, build_assignments
 from .errors import CcpkhError
+from .master import input_hint
 from .periods import Period, parse_period, period_key
 from .units import LEAD
 from .vntext import ascii_slug, clean
@@ -191,17 +192,7 @@ def _skeleton(year: int | None) -> bytes:
         ("I", "Khó khăn, vướng mắc", "Ghi nếu có; nêu rõ nguyên nhân."),
         ("J", "Đề xuất, kiến nghị", "Ghi nếu có; nêu cơ quan được đề nghị."),
     ):
-        hint = DataValidation(
-            type="custom",
-            formula1="TRUE",
-            allow_blank=True,
-            showErrorMessage=False,
-            showInputMessage=True,
-            promptTitle=title,
-            prompt=prompt,
-        )
-        hint.add(f"{col}{FIRST_ROW}:{col}{n_last_extra}")
-        ws.add_data_validation(hint)
+        input_hint(ws, f"{col}{FIRST_ROW}:{col}{n_last_extra}", title, prompt)
     ws.conditional_formatting.add(
         f"A{FIRST_ROW}:J{FIRST_ROW}",
         FormulaRule(

@@ -175,11 +175,22 @@ def compute_status(plan: Plan, summary: list[list[object]], period: str, as_of: 
     return report
 
 
+def latest_period(records, master=None) -> str:
+    """The latest period the master has records for (merged rows or forms sent)."""
+    from .errors import CcpkhError
+
+    periods = sorted(
+        {str(r[4]) for r in records.summary} | {str(r[2]) for r in records.returns if r[2]}, key=period_key
+    )
+    if not periods:
+        raise CcpkhError("Sổ chưa có số liệu báo cáo nào; hãy chỉ rõ --period.", master)
+    return periods[-1]
+
+
 def read_status(master, period: str | None = None, as_of: date | None = None) -> StatusReport:
     """Status straight from a master file; the period defaults to the latest one merged."""
     from pathlib import Path
 
-    from .errors import CcpkhError
     from .master import _calamine, plan_from_workbook
     from .records import read_records
 
@@ -187,13 +198,7 @@ def read_status(master, period: str | None = None, as_of: date | None = None) ->
     wb = _calamine(master)
     plan = plan_from_workbook(wb, master)
     records = read_records(master, wb)
-    if period is None:
-        periods = sorted(
-            {str(r[4]) for r in records.summary} | {str(r[2]) for r in records.returns if r[2]}, key=period_key
-        )
-        if not periods:
-            raise CcpkhError("Sổ chưa có số liệu báo cáo nào; hãy chỉ rõ --period.", master)
-        period = periods[-1]
+    period = period or latest_period(records, master)
     return compute_status(plan, records.summary, period, as_of or date.today(), records.returns)
 
 
