@@ -29,10 +29,10 @@ TASKS = 30
 
 
 def build_master(folder: Path, n_units: int) -> Path:
-    from ccpkh_excel.catalogue import Plan, Task, apply_deadline, number_tasks
-    from ccpkh_excel.master import write_plan
-    from ccpkh_excel.sample import INFO
-    from ccpkh_excel.units import Unit
+    from ccpkh_excel.domain.plan import Plan, Task, apply_deadline, number_tasks
+    from ccpkh_excel.store.master import write_plan
+    from ccpkh_excel.domain.sample import INFO
+    from ccpkh_excel.domain.units import Unit
 
     units = [
         Unit(f"DV{i:04d}", f"Đơn vị thử nghiệm số {i}", [], ["Tất cả đơn vị"], f"dv{i}@tinh.example")
@@ -62,9 +62,9 @@ def naive_generate(master: Path, out: Path) -> int:
     from openpyxl.styles import Font, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ccpkh_excel.catalogue import build_assignments
-    from ccpkh_excel.master import read_plan
-    from ccpkh_excel.sheets_out import GUIDE, REPORT_HEADERS, STATUSES
+    from ccpkh_excel.domain.plan import build_assignments
+    from ccpkh_excel.store.master import read_plan
+    from ccpkh_excel.features.forms import GUIDE, REPORT_HEADERS, STATUSES
 
     plan = read_plan(master)
     tasks = {t.code: t for t in plan.tasks}
@@ -150,8 +150,8 @@ def fill_returns(sent: Path, received: Path) -> list[Path]:
 
 def one(kind: str, n_units: int, work: Path) -> dict:
     """Run one measurement in this process (called in a child process)."""
-    from ccpkh_excel.merge import merge_returns
-    from ccpkh_excel.sheets_out import generate
+    from ccpkh_excel.features.merging import merge_returns
+    from ccpkh_excel.features.forms import generate
 
     master = work / "so.xlsx"
     t0 = time.perf_counter()
@@ -180,7 +180,7 @@ def run_child(kind: str, n_units: int, work: Path) -> dict:
 
 
 def scenario(n_units: int, only: str | None) -> list[dict]:
-    from ccpkh_excel.sheets_out import generate
+    from ccpkh_excel.features.forms import generate
 
     results = []
     with tempfile.TemporaryDirectory() as tmp:

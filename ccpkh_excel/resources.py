@@ -27,3 +27,10 @@ def templates_dir() -> Path:
 
 def sample_master() -> Path:
     return workbooks_dir() / SAMPLE_MASTER
+
+
+def sample_plan_text() -> dict:
+    """Sections I–III of the sample plan (parsed from seed 000), shipped as JSON."""
+    import json
+
+    return json.loads((_HERE / "data" / "ke_hoach_thai_nguyen_2026.json").read_text(encoding="utf-8"))

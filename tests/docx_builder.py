@@ -14,7 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from ccpkh_excel.vntext import unicode_to_tcvn3, unicode_to_vni
+from ccpkh_excel.domain.vntext import unicode_to_tcvn3, unicode_to_vni
 
 ENCODINGS = ("nfc", "nfd", "tcvn3", "vni")
 

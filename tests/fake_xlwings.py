@@ -1,4 +1,4 @@
-"""A small stand-in for the few xlwings Book/Sheet/Range/App calls ccpkh_excel.macros uses.
+"""A small stand-in for the few xlwings Book/Sheet/Range/App calls ccpkh_excel.frontends.macros uses.
 
 There is no Excel here: the "open book" is the workbook file loaded with openpyxl, changed
 cell by cell as Excel would change it, and written by `save()` as Excel's Save would.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from ccpkh_excel.demo import set_saved
+from ccpkh_excel.frontends.demo import set_saved
 
 FIRST = 8
 
@@ -55,7 +55,7 @@ def soffice() -> str | None:
 
 def libreoffice_resave(path: Path, out_dir: Path) -> Path:
     """The workbook saved again by LibreOffice, as a person's LibreOffice would."""
-    from ccpkh_excel.documents import convert
+    from ccpkh_excel.features.documents.rendering import convert
 
     return convert(path, "xlsx", out_dir)
 

@@ -10,7 +10,7 @@ from docx import Document
 from docx_builder import seed_000_docx
 from openpyxl import Workbook
 
-from ccpkh_excel.cli import cli
+from ccpkh_excel.frontends.cli import cli
 
 
 def _empty(p):

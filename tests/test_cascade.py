@@ -4,11 +4,11 @@ import pytest
 from click.testing import CliRunner
 from seeds import SEED_003
 
-from ccpkh_excel.cli import cli
+from ccpkh_excel.frontends.cli import cli
 from ccpkh_excel.errors import CcpkhError
-from ccpkh_excel.master import read_plan
-from ccpkh_excel.sample import sample_plan
-from ccpkh_excel.vntext import fold
+from ccpkh_excel.store.master import read_plan
+from ccpkh_excel.domain.sample import sample_plan
+from ccpkh_excel.domain.vntext import fold
 
 
 def test_sample_plan_text_from_seed_000():
@@ -57,7 +57,7 @@ def test_derive_for_skhcn_has_every_task_of_seed_003_with_its_role(tmp_path, sam
 
 
 def test_derive_refuses_unknown_or_idle_units(sample_master_copy, tmp_path):
-    from ccpkh_excel.cascade import derive
+    from ccpkh_excel.features.cascade import derive
 
     with pytest.raises(CcpkhError, match="Không có đơn vị mã XYZ"):
         derive(sample_master_copy, "XYZ", tmp_path / "x.xlsx")

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from ccpkh_excel.deadlines import DATE, MISSING, OPEN, RECURRING, UNKNOWN, parse_deadline
+from ccpkh_excel.domain.deadlines import DATE, MISSING, OPEN, RECURRING, UNKNOWN, parse_deadline
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_every_command_is_in_the_readme():
-    from ccpkh_excel.cli import cli
+    from ccpkh_excel.frontends.cli import cli
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in cli.commands:

@@ -11,14 +11,14 @@ from click.testing import CliRunner
 from docx import Document
 from docx.shared import Mm, Pt
 
-from ccpkh_excel import documents
-from ccpkh_excel.cli import cli
-from ccpkh_excel.documents import render, write_document
+from ccpkh_excel.features.documents import rendering as documents
+from ccpkh_excel.frontends.cli import cli
+from ccpkh_excel.features.documents.rendering import render, write_document
 from ccpkh_excel.errors import CcpkhError
-from ccpkh_excel.lint_docx import lint
-from ccpkh_excel.master import read_plan, write_plan
+from ccpkh_excel.features.documents.lint import lint
+from ccpkh_excel.store.master import read_plan, write_plan
 from ccpkh_excel.resources import templates_dir
-from ccpkh_excel.status import read_status
+from ccpkh_excel.domain.status import read_status
 
 AS_OF = date(2026, 4, 10)
 KINDS = ("ke-hoach", "phu-luc", "bao-cao", "don-doc")
@@ -83,7 +83,7 @@ def test_ke_hoach_content(demo_master, tmp_path):
 def test_grouped_plan_gets_roman_groups_and_a_product_column(tmp_path, units_master):
     from docx_builder import seed_004_docx
 
-    from ccpkh_excel.importers import import_plan
+    from ccpkh_excel.features.importing import import_plan
 
     import_plan(seed_004_docx(tmp_path / "nq66.docx"), units_master)
     path = write_document(units_master, "phu-luc", tmp_path / "pl.docx").path
@@ -195,13 +195,13 @@ def test_templates_render_sandboxed(tmp_path):
 
 
 def test_shipped_templates_are_what_the_builder_makes(tmp_path):
-    from ccpkh_excel.templates_build import TEMPLATES, build
+    from ccpkh_excel.features.documents.templates import TEMPLATES, build
 
     build(tmp_path)
     for name in TEMPLATES:
         new = zipfile.ZipFile(tmp_path / name).read("word/document.xml")
         shipped = zipfile.ZipFile(templates_dir() / name).read("word/document.xml")
-        assert new == shipped, f"{name}: chạy python -m ccpkh_excel.templates_build"
+        assert new == shipped, f"{name}: chạy python -m ccpkh_excel.features.documents.templates"
 
 
 def test_tag_guide_lists_every_tag():

@@ -16,14 +16,14 @@ from fake_xlwings import Sheet as FakeSheet
 from openpyxl import load_workbook
 from returns import fill
 
-from ccpkh_excel import macros
-from ccpkh_excel.dashboard import BUTTONS, DASHBOARD, SETTINGS
+from ccpkh_excel.frontends import macros
+from ccpkh_excel.features.excel.dashboard import BUTTONS, DASHBOARD, SETTINGS
 from ccpkh_excel.errors import MasterError
-from ccpkh_excel.lint_docx import lint
-from ccpkh_excel.master import init_master, read_plan, write_plan
-from ccpkh_excel.records import read_records
+from ccpkh_excel.features.documents.lint import lint
+from ccpkh_excel.store.master import init_master, read_plan, write_plan
+from ccpkh_excel.store.records import read_records
 from ccpkh_excel.resources import workbooks_dir
-from ccpkh_excel.vba import escape_vietnamese, project_modules, sources_dir
+from ccpkh_excel.features.excel.vba import escape_vietnamese, project_modules, sources_dir
 
 SHIPPED = workbooks_dir() / "ke_hoach_cchc_thai_nguyen_2026.xlsm"
 BAS = sources_dir() / "BangDieuKhien.bas"
@@ -35,7 +35,7 @@ def _subs(source: str) -> set[str]:
 
 # --- wiring ------------------------------------------------------------------------------
 def test_every_button_names_a_sub_that_exists():
-    from ccpkh_excel.dashboard import PICKERS
+    from ccpkh_excel.features.excel.dashboard import PICKERS
 
     subs = _subs(BAS.read_text(encoding="utf-8"))
     wanted = {m for m, _, _ in BUTTONS} | set(PICKERS.values())
@@ -100,7 +100,7 @@ def test_olevba_finds_exactly_the_modules_and_subs_of_the_sources():
 
 
 def test_shipped_macro_workbook_holds_the_sample():
-    from ccpkh_excel.sample import sample_plan
+    from ccpkh_excel.domain.sample import sample_plan
 
     plan, ref = read_plan(SHIPPED), sample_plan()
     assert plan.tasks == ref.tasks and plan.units == ref.units
@@ -112,7 +112,7 @@ def test_shipped_macro_workbook_holds_the_sample():
 
 @pytest.mark.libreoffice
 def test_libreoffice_opens_the_macro_workbook(tmp_path):
-    from ccpkh_excel.documents import convert
+    from ccpkh_excel.features.documents.rendering import convert
 
     pdf = convert(SHIPPED, "pdf", tmp_path / "lo")
     assert pdf.stat().st_size > 1000
@@ -128,7 +128,7 @@ def _macro_state(path: Path):
 def test_cli_merge_and_check_keep_macros_buttons_and_dashboard(tmp_path):
     from click.testing import CliRunner
 
-    from ccpkh_excel.cli import cli
+    from ccpkh_excel.frontends.cli import cli
 
     master = tmp_path / "so.xlsm"
     shutil.copy(SHIPPED, master)

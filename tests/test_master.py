@@ -8,13 +8,13 @@ from docx_builder import seed_000_docx
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from ccpkh_excel import master as master_mod
-from ccpkh_excel.catalogue import DUPLICATE, NO_EMAIL, NO_LEAD, UNRESOLVED, Task, check_plan, merge_tasks
+from ccpkh_excel.store import master as master_mod
+from ccpkh_excel.domain.plan import DUPLICATE, NO_EMAIL, NO_LEAD, UNRESOLVED, Task, check_plan, merge_tasks
 from ccpkh_excel.errors import MasterError, MasterLockedError
-from ccpkh_excel.importers import import_plan
-from ccpkh_excel.master import check_master, init_master, read_assignments, read_plan, write_plan
+from ccpkh_excel.features.importing import import_plan
+from ccpkh_excel.store.master import check_master, init_master, read_assignments, read_plan, write_plan
 from ccpkh_excel.resources import sample_master
-from ccpkh_excel.sample import sample_plan
+from ccpkh_excel.domain.sample import sample_plan
 
 SHEETS = {
     "Thông tin chung": ["Mục", "Giá trị"],

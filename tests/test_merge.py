@@ -11,12 +11,12 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 from returns import fill, libreoffice_resave, tamper
 
-from ccpkh_excel.cli import cli
+from ccpkh_excel.frontends.cli import cli
 from ccpkh_excel.errors import CcpkhError, MasterLockedError
-from ccpkh_excel.master import init_master, read_plan
-from ccpkh_excel.merge import MERGED, MERGED_WARN, REJECTED, SUPERSEDED, merge_returns, normalize_status, read_date
-from ccpkh_excel.records import master_lock, read_records
-from ccpkh_excel.sheets_out import SENT, generate
+from ccpkh_excel.store.master import init_master, read_plan
+from ccpkh_excel.features.merging import MERGED, MERGED_WARN, REJECTED, SUPERSEDED, merge_returns, normalize_status, read_date
+from ccpkh_excel.store.records import master_lock, read_records
+from ccpkh_excel.features.forms import SENT, generate
 
 
 def _file(report, code):
@@ -110,9 +110,9 @@ def _other_plan(tmp_path):
     other = tmp_path / "khac" / "so.xlsx"
     other.parent.mkdir()
     init_master(other, sample=False)
-    from ccpkh_excel.catalogue import Plan
-    from ccpkh_excel.master import write_plan
-    from ccpkh_excel.sample import sample_plan
+    from ccpkh_excel.domain.plan import Plan
+    from ccpkh_excel.store.master import write_plan
+    from ccpkh_excel.domain.sample import sample_plan
 
     plan = sample_plan()
     plan.info["Mã kế hoạch"] = "KH-KHAC"
@@ -335,7 +335,7 @@ def test_dry_run_writes_nothing(cycle):
 def test_failure_half_way_leaves_the_master_intact(cycle, monkeypatch):
     master, report = cycle
     before = master.read_bytes()
-    from ccpkh_excel import records
+    from ccpkh_excel.store import records
 
     real = records.render_chunks
 

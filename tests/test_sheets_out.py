@@ -9,9 +9,9 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from returns import fill
 
-from ccpkh_excel.master import init_master
-from ccpkh_excel.merge import merge_returns
-from ccpkh_excel.sheets_out import REPORT_HEADERS, STATUSES, generate
+from ccpkh_excel.store.master import init_master
+from ccpkh_excel.features.merging import merge_returns
+from ccpkh_excel.features.forms import REPORT_HEADERS, STATUSES, generate
 
 HEADERS = [
     "Mã NV",

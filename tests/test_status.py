@@ -7,9 +7,9 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from returns import fill, libreoffice_resave
 
-from ccpkh_excel.cli import cli
-from ccpkh_excel.merge import merge_returns
-from ccpkh_excel.status import (
+from ccpkh_excel.frontends.cli import cli
+from ccpkh_excel.features.merging import merge_returns
+from ccpkh_excel.domain.status import (
     IN_PROGRESS,
     LATE,
     NOT_STARTED,

@@ -1,7 +1,7 @@
 import pytest
 
-from ccpkh_excel.catalogue import Task, resolve_task
-from ccpkh_excel.units import Directory, Unit, join_unit_lines
+from ccpkh_excel.domain.plan import Task, resolve_task
+from ccpkh_excel.domain.units import Directory, Unit, join_unit_lines
 
 UNITS = [
     Unit("SNV", "Sở Nội vụ", groups=["Các sở, ban, ngành"]),

@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from ccpkh_excel.vntext import (
+from ccpkh_excel.domain.vntext import (
     ascii_slug,
     clean,
     detect_legacy,

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import xlsxfast
-from .catalogue import PLAN_ID
-from .errors import CcpkhError, MasterError
-from .periods import parse_period, period_key
-from .records import Records, log_row, master_lock, read_records, write_records
-from .sheets_out import (
+from ccpkh_excel.store import xlsxfast
+from ccpkh_excel.domain.plan import PLAN_ID
+from ccpkh_excel.errors import CcpkhError, MasterError
+from ccpkh_excel.domain.periods import parse_period, period_key
+from ccpkh_excel.store.records import Records, log_row, master_lock, read_records, write_records
+from ccpkh_excel.features.forms import (
     EXTRA_TITLE,
     FORMAT,
     META_SHEET,
@@ -33,7 +33,7 @@ from .sheets_out import (
     fingerprint,
     row_hash,
 )
-from .vntext import clean, clean_text, fold
+from ccpkh_excel.domain.vntext import clean, clean_text, fold
 
 MERGED = "Đã tổng hợp"
 MERGED_WARN = "Đã tổng hợp, có cảnh báo"
@@ -381,7 +381,7 @@ def merge_returns(
     progress: Callable[[int, int], None] | None = None,
 ) -> MergeReport:
     """Merge returned report workbooks into the master (nothing written on a dry run)."""
-    from .master import _calamine, plan_from_workbook
+    from ccpkh_excel.store.master import _calamine, plan_from_workbook
 
     master = Path(master)
     now = (now or datetime.now()).replace(microsecond=0)

@@ -26,10 +26,10 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import xlsxfast
-from .catalogue import Plan, build_assignments
-from .periods import ROMAN, parse_period, period_key
-from .units import LEAD
+from ccpkh_excel.store import xlsxfast
+from ccpkh_excel.domain.plan import Plan, build_assignments
+from ccpkh_excel.domain.periods import ROMAN, parse_period, period_key
+from ccpkh_excel.domain.units import LEAD
 
 ON_TIME = "Hoàn thành đúng hạn"
 LATE = "Hoàn thành quá hạn"
@@ -169,7 +169,7 @@ def compute_status(plan: Plan, summary: list[list[object]], period: str, as_of: 
             c.tally(row_status(str(r[5]), r[6], r[10], dues.get(str(r[0])), as_of))
         c.rest = n - len(reported)  # a unit's rest is what it has not reported
         report.units.append((u.code, c))
-    from .sheets_out import SENT
+    from ccpkh_excel.features.forms import SENT
 
     report.missing = [(str(r[0]), str(r[1])) for r in returns if str(r[2]) == label and r[5] == SENT]
     return report
@@ -177,7 +177,7 @@ def compute_status(plan: Plan, summary: list[list[object]], period: str, as_of: 
 
 def latest_period(records, master=None) -> str:
     """The latest period the master has records for (merged rows or forms sent)."""
-    from .errors import CcpkhError
+    from ccpkh_excel.errors import CcpkhError
 
     periods = sorted(
         {str(r[4]) for r in records.summary} | {str(r[2]) for r in records.returns if r[2]}, key=period_key
@@ -191,8 +191,8 @@ def read_status(master, period: str | None = None, as_of: date | None = None) ->
     """Status straight from a master file; the period defaults to the latest one merged."""
     from pathlib import Path
 
-    from .master import _calamine, plan_from_workbook
-    from .records import read_records
+    from ccpkh_excel.store.master import _calamine, plan_from_workbook
+    from ccpkh_excel.store.records import read_records
 
     master = Path(master)
     wb = _calamine(master)

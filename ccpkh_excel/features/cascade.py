@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from .catalogue import PLAN_ID, Plan, Task, apply_deadline, build_assignments, number_tasks
-from .errors import CcpkhError
-from .master import read_plan, write_plan
-from .units import LEAD
+from ccpkh_excel.domain.plan import PLAN_ID, Plan, Task, apply_deadline, build_assignments, number_tasks
+from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.store.master import read_plan, write_plan
+from ccpkh_excel.domain.units import LEAD
 
 
 def parent_reference(plan: Plan) -> str:
@@ -110,7 +110,7 @@ def derive_plan(parent: Plan, unit_code: str) -> Plan:
 
 def derive(master: Path, unit_code: str, out: Path, force: bool = False) -> Plan:
     """Write the unit's own master at `out` from the parent master."""
-    from .errors import MasterError
+    from ccpkh_excel.errors import MasterError
 
     out = Path(out)
     if out.exists() and not force:

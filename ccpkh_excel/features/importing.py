@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .catalogue import MergeResult, Plan, Problem, Task, apply_deadline, check_plan, merge_tasks
-from .errors import SourceError
-from .master import ensure_not_open, read_plan, write_plan
-from .units import Directory, join_unit_lines
-from .vntext import clean, clean_lines, decode_legacy, detect_legacy, fold, font_encoding
+from ccpkh_excel.domain.plan import MergeResult, Plan, Problem, Task, apply_deadline, check_plan, merge_tasks
+from ccpkh_excel.errors import SourceError
+from ccpkh_excel.store.master import ensure_not_open, read_plan, write_plan
+from ccpkh_excel.domain.units import Directory, join_unit_lines
+from ccpkh_excel.domain.vntext import clean, clean_lines, decode_legacy, detect_legacy, fold, font_encoding
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 

@@ -18,8 +18,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
-from . import nd30
-from .nd30 import Element
+from ccpkh_excel.features.documents import nd30
+from ccpkh_excel.features.documents.nd30 import Element
 
 CENTER, JUSTIFY, LEFT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT
 TEXT_WIDTH_MM = nd30.PAGE_MM[0] - nd30.MARGINS_USE_MM["left"] - nd30.MARGINS_USE_MM["right"]  # 165
@@ -526,7 +526,7 @@ def build(folder: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    from .resources import templates_dir
+    from ccpkh_excel.resources import templates_dir
 
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else templates_dir()
     for p in build(target):

@@ -16,7 +16,7 @@ from functools import cache
 
 from rapidfuzz import fuzz, process
 
-from .vntext import clean, fold
+from ccpkh_excel.domain.vntext import clean, fold
 
 LEAD = "Chủ trì"
 COOP = "Phối hợp"

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__
-from .errors import CcpkhError
+from ccpkh_excel import __version__
+from ccpkh_excel.errors import CcpkhError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -73,7 +73,7 @@ master_arg = click.argument("master", type=click.Path(dir_okay=False, path_type=
 @click.option("--force", is_flag=True, help="Ghi đè nếu tệp đã có.")
 def init_cmd(master: Path, sample: bool, force: bool) -> None:
     """Tạo sổ theo dõi (master workbook) MASTER.xlsx."""
-    from .master import init_master
+    from ccpkh_excel.store.master import init_master
 
     plan = init_master(master, sample=sample, force=force)
     what = f"mẫu với {len(plan.tasks)} nhiệm vụ và {len(plan.units)} đơn vị" if sample else "trống"
@@ -89,7 +89,7 @@ def import_cmd(source: Path, master: Path) -> None:
     Mã 0: nhập xong, không có gì phải sửa; 1: đã nhập nhưng có tên đơn vị hoặc thời hạn
     cần sửa; 2: không nhập được (không ghi gì vào MASTER).
     """
-    from .importers import import_plan
+    from ccpkh_excel.features.importing import import_plan
 
     report = import_plan(source, master)
     con = out()
@@ -120,7 +120,7 @@ def check_cmd(master: Path) -> None:
 
     Mã 0: không có gì phải sửa; 1: có việc cần sửa.
     """
-    from .master import check_master
+    from ccpkh_excel.store.master import check_master
 
     report = check_master(master)
     con = out()
@@ -152,7 +152,7 @@ def _print_problems(con: Console, problems: list) -> None:
 def _parse_day(value: str | None, what: str) -> date | None:
     if value is None:
         return None
-    from .merge import read_date
+    from ccpkh_excel.features.merging import read_date
 
     d = read_date(value)
     if not d:
@@ -172,7 +172,7 @@ def _parse_day(value: str | None, what: str) -> date | None:
 @click.option("--due", help="Hạn gửi lại phiếu (dd/mm/yyyy); mặc định 5 ngày sau cuối kỳ.")
 def generate_cmd(master: Path, period: str, out_dir: Path, units: tuple[str, ...], due: str | None) -> None:
     """Tạo phiếu báo cáo (.xlsx) cho từng đơn vị có nhiệm vụ, kèm danh sách gửi."""
-    from .sheets_out import generate
+    from ccpkh_excel.features.forms import generate
 
     report = generate(master, period, out_dir, list(units) or None, _parse_day(due, "--due"))
     con = out()
@@ -198,10 +198,10 @@ def merge_cmd(master: Path, returned: tuple[Path, ...], dry_run: bool, period: s
     """
     from rich.progress import Progress
 
-    from .merge import merge_returns
+    from ccpkh_excel.features.merging import merge_returns
 
     con = out()
-    from .merge import collect_files
+    from ccpkh_excel.features.merging import collect_files
 
     files = collect_files(returned) or list(returned)
     n = len(files)
@@ -242,7 +242,7 @@ def merge_cmd(master: Path, returned: tuple[Path, ...], dry_run: bool, period: s
 @click.option("--as-of", "as_of", help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
 def status_cmd(master: Path, period: str | None, as_of: str | None) -> None:
     """Tình hình thực hiện: theo lĩnh vực, theo đơn vị, đơn vị chưa nộp, nhiệm vụ quá hạn."""
-    from .status import read_status
+    from ccpkh_excel.domain.status import read_status
 
     st = read_status(master, period, _parse_day(as_of, "--as-of"))
     con = out()
@@ -289,7 +289,7 @@ def status_cmd(master: Path, period: str | None, as_of: str | None) -> None:
 @click.option("--force", is_flag=True, help="Ghi đè nếu tệp đã có.")
 def derive_cmd(master: Path, unit: str, out_path: Path, force: bool) -> None:
     """Lập sổ theo dõi kế hoạch của một đơn vị từ kế hoạch cấp trên (phân cấp xuống)."""
-    from .cascade import derive
+    from ccpkh_excel.features.cascade import derive
 
     plan = derive(master, unit, out_path, force)
     lead = sum(1 for t in plan.tasks if " chủ trì theo " in t.note)
@@ -317,7 +317,7 @@ def derive_cmd(master: Path, unit: str, out_path: Path, force: bool) -> None:
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="Dùng mẫu .docx khác mẫu có sẵn.")
 def report_cmd(master: Path, kind: str, period, unit, as_of, out_path: Path, pdf: bool, template) -> None:
     """Viết văn bản Word đúng thể thức Nghị định 30/2020 từ sổ theo dõi."""
-    from .documents import write_document
+    from ccpkh_excel.features.documents.rendering import write_document
 
     result = write_document(master, kind, out_path, period, unit, template, pdf, _parse_day(as_of, "--as-of"))
     con = out()
@@ -330,7 +330,7 @@ def report_cmd(master: Path, kind: str, period, unit, as_of, out_path: Path, pdf
 @click.argument("docx_file", type=click.Path(dir_okay=False, path_type=Path))
 def lint_cmd(docx_file: Path) -> None:
     """Kiểm tra thể thức văn bản .docx theo Nghị định 30/2020. Mã 0: đúng; 1: có điểm sai."""
-    from .lint_docx import lint
+    from ccpkh_excel.features.documents.lint import lint
 
     if not docx_file.exists():
         raise CcpkhError("không tìm thấy tệp.", docx_file)
@@ -356,7 +356,7 @@ def lint_cmd(docx_file: Path) -> None:
 )
 def demo_cmd(out_dir: Path) -> None:
     """Chạy thử cả chu trình trên kế hoạch mẫu: tạo sổ, kiểm tra, tạo phiếu, tổng hợp, thống kê."""
-    from .demo import run_demo
+    from ccpkh_excel.frontends.demo import run_demo
 
     run_demo(out_dir, out())
 

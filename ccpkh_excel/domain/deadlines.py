@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .vntext import clean, fold
+from ccpkh_excel.domain.vntext import clean, fold
 
 DATE = "date"
 RECURRING = "recurring"

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import xlsxfast
-from .errors import MasterError, MasterLockedError
-from .master import (
+from ccpkh_excel.store import xlsxfast
+from ccpkh_excel.errors import MasterError, MasterLockedError
+from ccpkh_excel.store.master import (
     EXTRA,
     LOG,
     RECORD_SHEETS,
@@ -31,7 +31,7 @@ from .master import (
     ensure_not_open,
     sheet_records,
 )
-from .vntext import clean, clean_text
+from ccpkh_excel.domain.vntext import clean, clean_text
 
 BACKUP_DIR = "sao_luu"
 STATS_SHEET = "Thống kê"
@@ -180,7 +180,7 @@ def render_chunks(sheet_xml: str, spec: SheetSpec, rows, count: int):
 
 def summary_rows(rows: list[list[object]], dues: dict[str, date | None]):
     """Tổng hợp rows as written: the stored columns, the task's due date, the live evaluation."""
-    from .status import row_formula
+    from ccpkh_excel.domain.status import row_formula
 
     for n, r in enumerate(rows, start=2):
         yield [*r[:SUMMARY_STORED], dues.get(str(r[0])) or "", row_formula(n)]
@@ -232,7 +232,7 @@ def write_records(
                     elif name == "xl/workbook.xml":
                         zout.writestr(name, _recalc_on_load(zin.read(name).decode("utf-8")))
                     elif name == stats_part:
-                        from .status import set_selection
+                        from ccpkh_excel.domain.status import set_selection
 
                         zout.writestr(name, set_selection(zin.read(name).decode("utf-8"), *stats))
                     else:

@@ -20,10 +20,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from .catalogue import INFO_FIELDS, Assignment, Plan, Task, build_assignments
-from .errors import MasterError, MasterLockedError
-from .units import Unit, split_list
-from .vntext import clean, fold
+from ccpkh_excel.domain.plan import INFO_FIELDS, Assignment, Plan, Task, build_assignments
+from ccpkh_excel.errors import MasterError, MasterLockedError
+from ccpkh_excel.domain.units import Unit, split_list
+from ccpkh_excel.domain.vntext import clean, fold
 
 
 @dataclass(frozen=True)
@@ -536,7 +536,7 @@ def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = No
     """Write `plan` into the master at `path` (creating it), keeping its other sheets."""
     from uuid import uuid4
 
-    from .catalogue import PLAN_ID
+    from ccpkh_excel.domain.plan import PLAN_ID
 
     path = Path(path)
     ensure_not_open(path)
@@ -549,7 +549,7 @@ def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = No
         wb.remove(wb.active)
     if assignments is None:
         assignments = build_assignments(plan)
-    from .dashboard import DASHBOARD
+    from ccpkh_excel.features.excel.dashboard import DASHBOARD
 
     offset = 1 if DASHBOARD in wb.sheetnames else 0  # the dashboard of a macro workbook stays first
     for i, (spec, rows) in enumerate(
@@ -568,7 +568,7 @@ def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = No
     for spec in RECORD_SHEETS:
         if spec.name not in wb.sheetnames:
             _write_sheet(wb, spec, [], len(wb.sheetnames), table=False)
-    from .status import write_stats_sheet
+    from ccpkh_excel.domain.status import write_stats_sheet
 
     write_stats_sheet(wb, plan)
     wb.calculation.fullCalcOnLoad = True
@@ -585,7 +585,7 @@ def write_plan(plan: Plan, path: Path, assignments: list[Assignment] | None = No
 # --- init and check ----------------------------------------------------------------------
 def init_master(path: Path, sample: bool = False, force: bool = False) -> Plan:
     """Create a master workbook, empty or filled with the bundled sample plan."""
-    from .sample import sample_plan
+    from ccpkh_excel.domain.sample import sample_plan
 
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -599,7 +599,7 @@ def init_master(path: Path, sample: bool = False, force: bool = False) -> Plan:
         ensure_not_open(path)
         path.unlink()
     if path.suffix.lower() == ".xlsm":
-        from .dashboard import base_workbook
+        from ccpkh_excel.features.excel.dashboard import base_workbook
 
         path.write_bytes(base_workbook(plan.year))  # dashboard, buttons, VBA; the sheets follow
     write_plan(plan, path)
@@ -621,8 +621,8 @@ class CheckReport:
 
 def check_master(path: Path) -> CheckReport:
     """Check the master; fill what is derived (new Mã NV, Hạn hoàn thành, Phân công)."""
-    from .catalogue import apply_deadline, check_plan, number_tasks
-    from .deadlines import DATE, parse_deadline
+    from ccpkh_excel.domain.plan import apply_deadline, check_plan, number_tasks
+    from ccpkh_excel.domain.deadlines import DATE, parse_deadline
 
     path = Path(path)
     wb = _calamine(path)

@@ -80,7 +80,7 @@ def base_workbook(year: int | None = None) -> bytes:
     """An .xlsm holding only the dashboard, xlwings' settings sheet and the VBA project."""
     import xlsxwriter
 
-    from .vba import build_vba_project
+    from ccpkh_excel.features.excel.vba import build_vba_project
 
     year = year or date.today().year
     buf = io.BytesIO()

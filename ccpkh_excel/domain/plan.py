@@ -8,9 +8,9 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
-from . import deadlines
-from .units import COOP, LEAD, Directory, Resolution, Unit
-from .vntext import fold
+from ccpkh_excel.domain import deadlines
+from ccpkh_excel.domain.units import COOP, LEAD, Directory, Resolution, Unit
+from ccpkh_excel.domain.vntext import fold
 
 # Mục of the "Thông tin chung" sheet, in order.
 INFO_FIELDS = (

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import nd30
-from .catalogue import Plan, build_assignments
-from .documents import base_context, document_reference
-from .errors import CcpkhError
-from .records import read_records
-from .status import NO_FIELD, StatusReport, compute_status, latest_period
-from .units import LEAD
+from ccpkh_excel.features.documents import nd30
+from ccpkh_excel.domain.plan import Plan, build_assignments
+from ccpkh_excel.features.documents.rendering import base_context, document_reference
+from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.store.records import read_records
+from ccpkh_excel.domain.status import NO_FIELD, StatusReport, compute_status, latest_period
+from ccpkh_excel.domain.units import LEAD
 
 
 def _suffix(plan: Plan) -> str:

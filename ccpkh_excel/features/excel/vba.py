@@ -335,7 +335,7 @@ def build_project(modules: list[Module], base_vba: bytes) -> bytes:
 
 # --- our project ---------------------------------------------------------------------------------
 def sources_dir() -> Path:
-    from .resources import workbooks_dir
+    from ccpkh_excel.resources import workbooks_dir
 
     return workbooks_dir() / "vba"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from .catalogue import Plan, Task, number_tasks
-from .units import Unit
+from ccpkh_excel.domain.plan import Plan, Task, number_tasks
+from ccpkh_excel.domain.units import Unit
 
 INFO = {
     "Cơ quan chủ quản": "",
@@ -241,10 +241,9 @@ def sample_units() -> list[Unit]:
 
 def plan_text() -> dict:
     """Sections I–III of the sample plan (from seed 000), as shipped in data/."""
-    import json
-    from pathlib import Path
+    from ccpkh_excel.resources import sample_plan_text
 
-    return json.loads((Path(__file__).parent / "data" / "ke_hoach_thai_nguyen_2026.json").read_text(encoding="utf-8"))
+    return sample_plan_text()
 
 
 # Headings of section III that name exactly one unit are stored as its code.
@@ -260,7 +259,7 @@ _ORG_CODES = {
 
 def sample_plan() -> Plan:
     """The sample plan, deadlines computed, tasks numbered NV001…NV023."""
-    from .catalogue import apply_deadline
+    from ccpkh_excel.domain.plan import apply_deadline
 
     text = plan_text()
     plan = Plan(info=dict(INFO), units=sample_units())

@@ -155,10 +155,10 @@ def make_returns(sent: Path, received: Path) -> list[Path]:
 def run_demo(out_dir: Path, console) -> DemoResult:
     from rich.markup import escape
 
-    from .master import check_master, init_master
-    from .merge import merge_returns
-    from .sheets_out import generate
-    from .status import read_status
+    from ccpkh_excel.store.master import check_master, init_master
+    from ccpkh_excel.features.merging import merge_returns
+    from ccpkh_excel.features.forms import generate
+    from ccpkh_excel.domain.status import read_status
 
     out_dir.mkdir(parents=True, exist_ok=True)
     master = out_dir / "ke_hoach_cchc_2026.xlsx"
@@ -199,8 +199,8 @@ def run_demo(out_dir: Path, console) -> DemoResult:
     )
     for task in st.overdue:
         console.print(f"   Quá hạn: {escape(task.code)} (hạn {task.due:%d/%m/%Y}) {escape(task.content[:90])}…")
-    from .documents import write_document
-    from .lint_docx import lint
+    from ccpkh_excel.features.documents.rendering import write_document
+    from ccpkh_excel.features.documents.lint import lint
 
     docs = out_dir / "van_ban"
     console.print("[bold]7. Văn bản (thể thức Nghị định 30/2020):[/]")

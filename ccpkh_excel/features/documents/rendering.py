@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import nd30
-from .catalogue import Plan
-from .errors import CcpkhError
-from .resources import templates_dir
+from ccpkh_excel.features.documents import nd30
+from ccpkh_excel.domain.plan import Plan
+from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.resources import templates_dir
 
 KINDS = {
     "ke-hoach": "ke_hoach.docx",
@@ -266,7 +266,7 @@ def write_document(
     as_of: date | None = None,
 ) -> Rendered:
     """Write one document of `kind` (ke-hoach, phu-luc, bao-cao, don-doc) from the master."""
-    from .master import read_plan
+    from ccpkh_excel.store.master import read_plan
 
     if kind not in KINDS:
         raise CcpkhError(f"Loại văn bản '{kind}' không có; chọn một trong: {', '.join(KINDS)}.")
@@ -278,7 +278,7 @@ def write_document(
         if kind in ("ke-hoach", "phu-luc"):
             ctx = plan_context(plan)
         else:
-            from .reports import report_context
+            from ccpkh_excel.features.documents.period_report import report_context
 
             ctx, images, more = report_context(master, plan, kind, period, unit, as_of, Path(tmp))
             warnings += more

@@ -25,13 +25,13 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import xlsxfast
-from .catalogue import PLAN_ID, Plan, build_assignments
-from .errors import CcpkhError
-from .master import input_hint
-from .periods import Period, parse_period, period_key
-from .units import LEAD
-from .vntext import ascii_slug, clean
+from ccpkh_excel.store import xlsxfast
+from ccpkh_excel.domain.plan import PLAN_ID, Plan, build_assignments
+from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.store.master import input_hint
+from ccpkh_excel.domain.periods import Period, parse_period, period_key
+from ccpkh_excel.domain.units import LEAD
+from ccpkh_excel.domain.vntext import ascii_slug, clean
 
 FORMAT = "ccpkh-excel/phieu-bao-cao"
 VERSION = "1"
@@ -322,8 +322,8 @@ def generate(
     now: datetime | None = None,
 ) -> GenerateReport:
     """Write one report workbook per unit with tasks, a manifest, and record them as sent."""
-    from .master import _calamine, plan_from_workbook
-    from .records import log_row, master_lock, read_records, write_records
+    from ccpkh_excel.store.master import _calamine, plan_from_workbook
+    from ccpkh_excel.store.records import log_row, master_lock, read_records, write_records
 
     master, out_dir = Path(master), Path(out_dir)
     p = parse_period(period)

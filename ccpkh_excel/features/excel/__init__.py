@@ -1,0 +1,1 @@
+"""The macro-enabled master: dashboard, buttons and the VBA project."""

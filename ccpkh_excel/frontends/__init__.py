@@ -1,0 +1,1 @@
+"""Front ends over the library: the `ccpkh-excel` command, the Excel buttons, the demo."""
