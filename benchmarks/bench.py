@@ -30,9 +30,9 @@ TASKS = 30
 
 def build_master(folder: Path, n_units: int) -> Path:
     from ccpkh_excel.domain.plan import Plan, Task, apply_deadline, number_tasks
-    from ccpkh_excel.store.master import write_plan
     from ccpkh_excel.domain.sample import INFO
     from ccpkh_excel.domain.units import Unit
+    from ccpkh_excel import write_plan
 
     units = [
         Unit(f"DV{i:04d}", f"Đơn vị thử nghiệm số {i}", [], ["Tất cả đơn vị"], f"dv{i}@tinh.example")
@@ -63,8 +63,8 @@ def naive_generate(master: Path, out: Path) -> int:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from ccpkh_excel.domain.plan import build_assignments
-    from ccpkh_excel.store.master import read_plan
-    from ccpkh_excel.features.forms import GUIDE, REPORT_HEADERS, STATUSES
+    from ccpkh_excel.features.forms import FORM_HEADERS, GUIDE, STATUSES
+    from ccpkh_excel import read_plan
 
     plan = read_plan(master)
     tasks = {t.code: t for t in plan.tasks}
@@ -78,7 +78,7 @@ def naive_generate(master: Path, out: Path) -> int:
         ws.title = "Báo cáo"
         for r in range(1, 7):
             ws.cell(row=r, column=1, value=f"Dòng tiêu đề {r} {u.name}").font = Font(bold=r == 1)
-        ws.append(list(REPORT_HEADERS))
+        ws.append(list(FORM_HEADERS))
         for a in by_unit.get(u.code, []):
             t = tasks[a.task]
             ws.append([t.code, t.stt, t.content, a.role, t.deadline, "", None, "", "", "", t.due])
@@ -150,8 +150,8 @@ def fill_returns(sent: Path, received: Path) -> list[Path]:
 
 def one(kind: str, n_units: int, work: Path) -> dict:
     """Run one measurement in this process (called in a child process)."""
-    from ccpkh_excel.features.merging import merge_returns
     from ccpkh_excel.features.forms import generate
+    from ccpkh_excel.features.merging import merge_returns
 
     master = work / "so.xlsx"
     t0 = time.perf_counter()

@@ -32,3 +32,7 @@ class MasterError(CcpkhError):
 
 class MasterLockedError(MasterError):
     """The master workbook is open in Excel/LibreOffice, or another run holds it."""
+
+
+class MasterBusyError(MasterLockedError):
+    """Another run of ccpkh-excel holds the master (its run lock)."""

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ccpkh_excel.frontends.cli import cli
 from ccpkh_excel.features.documents.rendering import to_pdf
+from ccpkh_excel.frontends.cli import cli
 
 HERE = Path(__file__).resolve().parent
 

@@ -5,8 +5,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from ccpkh_excel import write_plan  # noqa: E402
 from ccpkh_excel.domain.plan import Plan  # noqa: E402
-from ccpkh_excel.store.master import write_plan  # noqa: E402
 from ccpkh_excel.domain.sample import INFO, sample_units  # noqa: E402
 from ccpkh_excel.domain.units import Unit  # noqa: E402
 
@@ -35,7 +35,7 @@ def skhcn_master(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sample_master_copy(tmp_path: Path) -> Path:
-    from ccpkh_excel.store.master import init_master
+    from ccpkh_excel import init_master
 
     path = tmp_path / "mau.xlsx"
     init_master(path, sample=True)
@@ -60,7 +60,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def cycle(tmp_path: Path):
     """A sample master and its Quý I/2026 report workbooks."""
-    from ccpkh_excel.store.master import init_master
+    from ccpkh_excel import init_master
     from ccpkh_excel.features.forms import generate
 
     master = tmp_path / "so.xlsx"

@@ -4,11 +4,11 @@ import pytest
 from click.testing import CliRunner
 from seeds import SEED_003
 
-from ccpkh_excel.frontends.cli import cli
-from ccpkh_excel.errors import CcpkhError
-from ccpkh_excel.store.master import read_plan
+from ccpkh_excel import read_plan
 from ccpkh_excel.domain.sample import sample_plan
 from ccpkh_excel.domain.vntext import fold
+from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.frontends.cli import cli
 
 
 def test_sample_plan_text_from_seed_000():

@@ -4,9 +4,8 @@ import pytest
 from click.testing import CliRunner
 from docx_builder import seed_000_docx
 
-from ccpkh_excel import __version__
+from ccpkh_excel import __version__, read_plan, write_plan
 from ccpkh_excel.frontends.cli import cli
-from ccpkh_excel.store.master import read_plan, write_plan
 
 
 def run(*args):
@@ -139,7 +138,7 @@ def test_demo_runs_the_whole_cycle(tmp_path):
     )
     assert "bang_tinh_khac.xlsx: Bị từ chối" in result.output
     assert "6. Tình hình kỳ Quý I/2026 (tính đến 10/04/2026): 23 nhiệm vụ" in result.output
-    from ccpkh_excel.store.records import read_records
+    from ccpkh_excel import read_records
 
     records = read_records(master)
     assert {r[1] for r in records.summary} >= {"SNV", "STC", "SXD"}

@@ -11,14 +11,13 @@ from click.testing import CliRunner
 from docx import Document
 from docx.shared import Mm, Pt
 
-from ccpkh_excel.features.documents import rendering as documents
-from ccpkh_excel.frontends.cli import cli
-from ccpkh_excel.features.documents.rendering import render, write_document
+from ccpkh_excel import read_plan, read_status, write_document, write_plan
 from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.features.documents import rendering as documents
 from ccpkh_excel.features.documents.lint import lint
-from ccpkh_excel.store.master import read_plan, write_plan
+from ccpkh_excel.features.documents.rendering import render
+from ccpkh_excel.frontends.cli import cli
 from ccpkh_excel.resources import templates_dir
-from ccpkh_excel.domain.status import read_status
 
 AS_OF = date(2026, 4, 10)
 KINDS = ("ke-hoach", "phu-luc", "bao-cao", "don-doc")

@@ -5,11 +5,11 @@ import pytest
 from docx_builder import ENCODINGS, seed_000_docx, seed_003_docx, seed_004_docx
 from seeds import EXPECTED_004, SEED_000, SEED_003
 
+from ccpkh_excel import read_assignments, read_plan
 from ccpkh_excel.domain.plan import resolve_task
-from ccpkh_excel.features.importing import import_plan
-from ccpkh_excel.store.master import read_assignments, read_plan
 from ccpkh_excel.domain.units import COOP, LEAD
 from ccpkh_excel.domain.vntext import clean
+from ccpkh_excel.features.importing import import_plan
 
 
 def _resolved(plan):

@@ -6,9 +6,9 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ccpkh_excel.features.importing import import_plan, read_source
-from ccpkh_excel.store.master import read_plan
+from ccpkh_excel import read_plan
 from ccpkh_excel.domain.vntext import unicode_to_tcvn3
+from ccpkh_excel.features.importing import import_plan, read_source
 
 
 def typed(path, tcvn3_font=False, tcvn3_plain=False):

@@ -16,14 +16,13 @@ from fake_xlwings import Sheet as FakeSheet
 from openpyxl import load_workbook
 from returns import fill
 
-from ccpkh_excel.frontends import macros
-from ccpkh_excel.features.excel.dashboard import BUTTONS, DASHBOARD, SETTINGS
+from ccpkh_excel import init_master, read_plan, read_records, write_plan
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.features.documents.lint import lint
-from ccpkh_excel.store.master import init_master, read_plan, write_plan
-from ccpkh_excel.store.records import read_records
-from ccpkh_excel.resources import workbooks_dir
+from ccpkh_excel.features.excel.dashboard import BUTTONS, DASHBOARD, SETTINGS
 from ccpkh_excel.features.excel.vba import escape_vietnamese, project_modules, sources_dir
+from ccpkh_excel.frontends import macros
+from ccpkh_excel.resources import workbooks_dir
 
 SHIPPED = workbooks_dir() / "ke_hoach_cchc_thai_nguyen_2026.xlsm"
 BAS = sources_dir() / "BangDieuKhien.bas"
@@ -222,7 +221,8 @@ def test_generate_merge_status_and_documents(book, tmp_path):
     assert th[:2] == ["NV001", "SNV"] and th[7] == "=KH số 45"  # text, not a formula
     assert book.wb["Tổng hợp"]["H2"].data_type == "s"
     assert str(th[13]).startswith("=IF(")  # the live evaluation column
-    assert read_records(book.path).summary[0][:2] == ["NV001", "SNV"]
+    row = read_records(book.path).summary[0]
+    assert (row.task, row.unit) == ("NV001", "SNV")
     assert (tmp_path / "sao_luu").is_dir()
     book.sheets[DASHBOARD].range("B6").value = date(2026, 4, 10)
     macros.status(book)

@@ -8,13 +8,13 @@ from docx_builder import seed_000_docx
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from ccpkh_excel.store import master as master_mod
-from ccpkh_excel.domain.plan import DUPLICATE, NO_EMAIL, NO_LEAD, UNRESOLVED, Task, check_plan, merge_tasks
+from ccpkh_excel import check_master, init_master, read_assignments, read_plan, write_plan
+from ccpkh_excel.domain.plan import DUPLICATE, NO_EMAIL, NO_LEAD, UNRESOLVED, Task, check_plan, update_tasks
+from ccpkh_excel.domain.sample import sample_plan
 from ccpkh_excel.errors import MasterError, MasterLockedError
 from ccpkh_excel.features.importing import import_plan
-from ccpkh_excel.store.master import check_master, init_master, read_assignments, read_plan, write_plan
 from ccpkh_excel.resources import sample_master
-from ccpkh_excel.domain.sample import sample_plan
+from ccpkh_excel.store import sheets as sheets_mod
 
 SHEETS = {
     "Thông tin chung": ["Mục", "Giá trị"],
@@ -145,7 +145,7 @@ def test_codes_are_stable_across_reimport_reorder_and_insert(tmp_path, units_mas
     incoming.insert(3, Task(stt="3a", content="Nhiệm vụ mới bổ sung", lead="Sở Nội vụ", deadline="Quý IV/2026"))
     reworded = incoming[0].content.replace("Hướng dẫn, hỗ trợ", "Hướng dẫn và hỗ trợ")
     incoming[0] = Task(stt="23", content=reworded, lead=incoming[0].lead, deadline="Năm 2026")
-    result = merge_tasks(plan.tasks, incoming)
+    result = update_tasks(plan.tasks, incoming)
     codes = {t.content: t.code for t in result.tasks}
     for content, code in before.items():
         if "Hướng dẫn, hỗ trợ" not in content:
@@ -160,7 +160,7 @@ def test_reimport_same_file_changes_nothing(tmp_path, units_master):
     import_plan(src, units_master)
     first = read_plan(units_master)
     report = import_plan(src, units_master)
-    assert report.merge.added == [] and len(report.merge.unchanged) == 23
+    assert report.update.added == [] and len(report.update.unchanged) == 23
     assert read_plan(units_master).tasks == first.tasks
 
 
@@ -172,7 +172,7 @@ def test_tasks_kept_when_missing_from_source(tmp_path, sample):
     add_table(doc, HEADER_000, [r[:5] for r in SEED_000[:5]], "nfc")
     doc.save(tmp_path / "part.docx")
     report = import_plan(tmp_path / "part.docx", sample)
-    assert len(report.merge.kept) == 18
+    assert len(report.update.kept) == 18
     assert len(read_plan(sample).tasks) == 23
 
 
@@ -231,10 +231,10 @@ def test_failed_save_leaves_master_intact(sample, monkeypatch):
             fh.write(b"PK\x03\x04 half a workbook")
         raise OSError("đĩa đầy")
 
-    monkeypatch.setattr(master_mod.Workbook, "save", broken_save)
+    monkeypatch.setattr(sheets_mod.Workbook, "save", broken_save)
     plan = read_plan(sample)
     plan.tasks[0].content = "thay đổi"
-    with pytest.raises(OSError):
+    with pytest.raises(MasterError, match="không ghi được sổ .*sổ giữ nguyên như trước"):
         write_plan(plan, sample)
     assert sample.read_bytes() == before
     assert [p.name for p in sample.parent.iterdir()] == [sample.name]

@@ -9,9 +9,9 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from returns import fill
 
-from ccpkh_excel.store.master import init_master
+from ccpkh_excel import init_master
+from ccpkh_excel.features.forms import FORM_HEADERS, STATUSES, generate
 from ccpkh_excel.features.merging import merge_returns
-from ccpkh_excel.features.forms import REPORT_HEADERS, STATUSES, generate
 
 HEADERS = [
     "Mã NV",
@@ -54,7 +54,7 @@ def test_report_sheet(cycle):
     assert wb.sheetnames == ["Báo cáo", "Hướng dẫn", "_ccpkh"]
     assert wb["_ccpkh"].sheet_state == "veryHidden"
     ws = wb["Báo cáo"]
-    assert list(REPORT_HEADERS) == HEADERS
+    assert list(FORM_HEADERS) == HEADERS
     assert [c.value for c in ws[7]][:10] == HEADERS
     assert ws["A3"].value == "Đơn vị báo cáo: Sở Nội vụ (mã SNV)"
     assert re.fullmatch(r"Kỳ báo cáo: Quý I/2026 +— +Hạn gửi lại: \d\d/\d\d/\d{4}", ws["A4"].value)

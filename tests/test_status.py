@@ -7,18 +7,18 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from returns import fill, libreoffice_resave
 
-from ccpkh_excel.frontends.cli import cli
-from ccpkh_excel.features.merging import merge_returns
+from ccpkh_excel import read_status
 from ccpkh_excel.domain.status import (
     IN_PROGRESS,
     LATE,
     NOT_STARTED,
     ON_TIME,
     OVERDUE,
-    layout,
-    read_status,
     row_status,
 )
+from ccpkh_excel.features.merging import merge_returns
+from ccpkh_excel.frontends.cli import cli
+from ccpkh_excel.store.stats_sheet import layout
 
 D = date(2026, 3, 31)
 

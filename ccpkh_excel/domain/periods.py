@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from ccpkh_excel.errors import CcpkhError
 from ccpkh_excel.domain.vntext import ascii_slug, fold
+from ccpkh_excel.errors import CcpkhError
 
 ROMAN = ("I", "II", "III", "IV")
 

@@ -132,7 +132,7 @@ def apply_deadline(task: Task, year: int | None) -> tuple[Task, deadlines.Deadli
 
 
 @dataclass
-class MergeResult:
+class TaskUpdate:
     tasks: list[Task]
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -140,7 +140,7 @@ class MergeResult:
     kept: list[str] = field(default_factory=list)  # in the master, not in the source
 
 
-def merge_tasks(existing: list[Task], incoming: list[Task]) -> MergeResult:
+def update_tasks(existing: list[Task], incoming: list[Task]) -> TaskUpdate:
     """Fold imported tasks into the catalogue, keeping every existing Mã NV.
 
     A task matches an existing one by its content (exactly, after folding; then, for
@@ -165,7 +165,7 @@ def merge_tasks(existing: list[Task], incoming: list[Task]) -> MergeResult:
         if fuzz.ratio(key, fold(pool[best].content)) >= 90:
             matched[j] = best
             pool.pop(best)
-    result = MergeResult(tasks=[])
+    result = TaskUpdate(tasks=[])
     placed = set()
     for j, t in enumerate(incoming):
         if j in matched:

@@ -12,9 +12,9 @@ from datetime import date
 from pathlib import Path
 
 from ccpkh_excel.domain.plan import PLAN_ID, Plan, Task, apply_deadline, build_assignments, number_tasks
-from ccpkh_excel.errors import CcpkhError
-from ccpkh_excel.store.master import read_plan, write_plan
 from ccpkh_excel.domain.units import LEAD
+from ccpkh_excel.errors import CcpkhError, MasterError
+from ccpkh_excel.store.master import Master
 
 
 def parent_reference(plan: Plan) -> str:
@@ -108,17 +108,16 @@ def derive_plan(parent: Plan, unit_code: str) -> Plan:
     return plan
 
 
-def derive(master: Path, unit_code: str, out: Path, force: bool = False) -> Plan:
+def derive(master: Master | Path, unit_code: str, out: Path, force: bool = False, wait: float = 0.0) -> Plan:
     """Write the unit's own master at `out` from the parent master."""
-    from ccpkh_excel.errors import MasterError
-
     out = Path(out)
     if out.exists() and not force:
         raise MasterError("đã có. Dùng --force nếu muốn tạo lại.", out)
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise MasterError("sổ theo dõi phải là tệp .xlsx.", out)
-    plan = derive_plan(read_plan(master), unit_code)
-    if out.exists():
-        out.unlink()
-    write_plan(plan, out)
+    parent = master if isinstance(master, Master) else Master.read(master)
+    plan = derive_plan(parent.plan, unit_code)
+    with Master.open(out, wait=wait) as m:
+        m.log("Lập kế hoạch đơn vị", [parent.path.name], f"{len(plan.tasks)} nhiệm vụ của {unit_code}")
+        m.save(plan=plan, fresh=True)
     return plan

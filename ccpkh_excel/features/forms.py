@@ -25,20 +25,24 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ccpkh_excel.store import xlsxfast
-from ccpkh_excel.domain.plan import PLAN_ID, Plan, build_assignments
-from ccpkh_excel.errors import CcpkhError
-from ccpkh_excel.store.master import input_hint
+from ccpkh_excel.domain import times
 from ccpkh_excel.domain.periods import Period, parse_period, period_key
+from ccpkh_excel.domain.plan import Plan, build_assignments
+from ccpkh_excel.domain.status import SENT
 from ccpkh_excel.domain.units import LEAD
 from ccpkh_excel.domain.vntext import ascii_slug, clean
+from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.store import xlsxfast
+from ccpkh_excel.store.master import Master, hold
+from ccpkh_excel.store.records import ReturnRow
+from ccpkh_excel.store.sheets import input_hint
 
 FORMAT = "ccpkh-excel/phieu-bao-cao"
 VERSION = "1"
-REPORT_SHEET = "Báo cáo"
+FORM_SHEET = "Báo cáo"
 GUIDE_SHEET = "Hướng dẫn"
 META_SHEET = "_ccpkh"
-REPORT_HEADERS = (
+FORM_HEADERS = (
     "Mã NV",
     "STT",
     "Nội dung công việc",
@@ -80,7 +84,7 @@ GUIDE = [
 
 
 @dataclass
-class UnitReport:
+class UnitForm:
     code: str
     name: str
     email: str
@@ -89,10 +93,10 @@ class UnitReport:
 
 
 @dataclass
-class GenerateReport:
+class GenerateResult:
     period: Period
     out_dir: Path
-    files: list[UnitReport] = field(default_factory=list)
+    files: list[UnitForm] = field(default_factory=list)
     manifest: Path | None = None
     skipped: list[str] = field(default_factory=list)  # asked-for units without tasks
 
@@ -106,7 +110,7 @@ def fingerprint(plan_id: str, unit: str, period: str, rows: list[list[str]]) -> 
     return h.hexdigest()[:32]
 
 
-def report_file_name(code: str, name: str, period: Period) -> str:
+def form_file_name(code: str, name: str, period: Period) -> str:
     return f"{ascii_slug(code)}_{ascii_slug(name)}_{period.slug}.xlsx"
 
 
@@ -121,22 +125,22 @@ def _skeleton(year: int | None) -> bytes:
     """The report workbook with one placeholder task row, styled, validated and protected."""
     wb = Workbook()
     ws = wb.active
-    ws.title = REPORT_SHEET
+    ws.title = FORM_SHEET
     n_last_extra = FIRST_ROW + 1 + 1 + EXTRA_ROWS  # task row, blank, title, extra rows
     title = Font(name="Times New Roman", size=14, bold=True)
     for r in range(1, 7):
         c = ws.cell(row=r, column=1, value=f"[{r}]")
         c.font = title if r == 1 else Font(name="Times New Roman", size=12, italic=(r == 6), bold=(r == 3))
         c.alignment = Alignment(horizontal="center" if r == 1 else "left", vertical="center", wrap_text=True)
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(REPORT_HEADERS))
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(FORM_HEADERS))
     ws.row_dimensions[1].height = 24
-    for i, h in enumerate(REPORT_HEADERS, start=1):
+    for i, h in enumerate(FORM_HEADERS, start=1):
         c = ws.cell(row=HEADER_ROW, column=i, value=h)
         c.font = Font(name="Times New Roman", size=12, bold=True)
         c.fill = PatternFill("solid", fgColor="D9E1F2")
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         c.border = _BORDER
-    for i in range(1, len(REPORT_HEADERS) + 2):
+    for i in range(1, len(FORM_HEADERS) + 2):
         c = ws.cell(row=FIRST_ROW, column=i, value="x")
         c.font, c.border = _FONT, _BORDER
         c.alignment = Alignment(vertical="top", wrap_text=True, horizontal="center" if i in (1, 2, 4, 7) else None)
@@ -146,8 +150,8 @@ def _skeleton(year: int | None) -> bytes:
             c.number_format = "dd/mm/yyyy"
     t = ws.cell(row=FIRST_ROW + 2, column=1, value=EXTRA_TITLE)
     t.font = Font(name="Times New Roman", size=12, bold=True, italic=True)
-    ws.merge_cells(start_row=FIRST_ROW + 2, start_column=1, end_row=FIRST_ROW + 2, end_column=len(REPORT_HEADERS))
-    for i in range(1, len(REPORT_HEADERS) + 1):
+    ws.merge_cells(start_row=FIRST_ROW + 2, start_column=1, end_row=FIRST_ROW + 2, end_column=len(FORM_HEADERS))
+    for i in range(1, len(FORM_HEADERS) + 1):
         c = ws.cell(row=FIRST_ROW + 3, column=i, value="x")
         c.font, c.border = _FONT, _BORDER
         c.alignment = Alignment(vertical="top", wrap_text=True)
@@ -234,7 +238,7 @@ class _Template:
     def __init__(self, year: int | None):
         self.parts = xlsxfast.read_parts(_skeleton(year))
         paths = xlsxfast.sheet_paths(self.parts)
-        self.report_part, self.meta_part = paths[REPORT_SHEET], paths[META_SHEET]
+        self.report_part, self.meta_part = paths[FORM_SHEET], paths[META_SHEET]
         xml = self.parts[self.report_part].decode("utf-8")
         self.styles = xlsxfast.styles_of(xml)
         self.prefix, self.suffix = xlsxfast.split_sheet(xml)
@@ -285,17 +289,17 @@ class _Template:
 
 
 # --- generate ----------------------------------------------------------------------------------
-def previous_reports(summary: list[list[object]], period: Period) -> dict[tuple[str, str], list[object]]:
-    """(task, unit) → the five report values of the latest period before `period`."""
+def previous_answers(summary, period: Period) -> dict[tuple[str, str], list[object]]:
+    """(task, unit) → the five answers of the latest period before `period`."""
     best: dict[tuple[str, str], tuple[tuple, list[object]]] = {}
     current = (period.end, period.end - period.start)
     for row in summary:
-        key = period_key(str(row[4]))
+        key = period_key(str(row.period))
         if key >= current:
             continue
-        k = (str(row[0]), str(row[1]))
+        k = (str(row.task), str(row.unit))
         if k not in best or key > best[k][0]:
-            best[k] = (key, list(row[5:10]))
+            best[k] = (key, [row.status, row.done, row.result, row.difficulty, row.proposal])
     return {k: v for k, (_, v) in best.items()}
 
 
@@ -314,26 +318,30 @@ def plan_title(plan: Plan) -> str:
 
 
 def generate(
-    master: Path,
+    master: Master | Path,
     period: str,
     out_dir: Path,
     units: list[str] | None = None,
     due: date | None = None,
     now: datetime | None = None,
-) -> GenerateReport:
-    """Write one report workbook per unit with tasks, a manifest, and record them as sent."""
-    from ccpkh_excel.store.master import _calamine, plan_from_workbook
-    from ccpkh_excel.store.records import log_row, master_lock, read_records, write_records
-
-    master, out_dir = Path(master), Path(out_dir)
+    wait: float = 0.0,
+) -> GenerateResult:
+    """Write one form workbook per unit with tasks, a manifest, and record them as sent."""
+    out_dir = Path(out_dir)
     p = parse_period(period)
-    now = (now or datetime.now()).replace(microsecond=0)
-    wb = _calamine(master)
-    plan = plan_from_workbook(wb, master)
-    plan_id = str(plan.info.get(PLAN_ID) or "")
+    now = times.local(now) if now else times.now()
+    with hold(master, wait) as m:
+        return _generate(m, p, out_dir, units, due, now)
+
+
+def _generate(
+    m: Master, p: Period, out_dir: Path, units: list[str] | None, due: date | None, now: datetime
+) -> GenerateResult:
+    plan = m.plan
+    plan_id = m.plan_id
     if not plan_id:
-        raise CcpkhError("Sổ theo dõi chưa có 'Mã kế hoạch'. Chạy 'ccpkh-excel check' một lần để sinh mã.", master)
-    records = read_records(master, wb)
+        raise CcpkhError("Sổ theo dõi chưa có 'Mã kế hoạch'. Chạy 'ccpkh-excel check' một lần để sinh mã.", m.path)
+    records = m.records
     assignments = build_assignments(plan)
     by_unit: dict[str, list] = {}
     for a in assignments:
@@ -341,97 +349,89 @@ def generate(
     wanted = list(dict.fromkeys(units)) if units else [u.code for u in plan.units if u.code in by_unit]
     unknown = [c for c in wanted if c not in {u.code for u in plan.units}]
     if unknown:
-        raise CcpkhError(f"Không có đơn vị mã {', '.join(unknown)} trong sheet Đơn vị.", master)
-    report = GenerateReport(p, out_dir)
-    report.skipped = [c for c in wanted if c not in by_unit]
+        raise CcpkhError(f"Không có đơn vị mã {', '.join(unknown)} trong sheet Đơn vị.", m.path)
+    result = GenerateResult(p, out_dir)
+    result.skipped = [c for c in wanted if c not in by_unit]
     due = due or (p.end + timedelta(days=5))
     out_dir.mkdir(parents=True, exist_ok=True)
     tasks = {t.code: t for t in plan.tasks}
-    prefill = previous_reports(records.summary, p)
+    order = {t.code: i for i, t in enumerate(plan.tasks)}
+    prefill = previous_answers(records.summary, p)
     template = _Template(plan.year)
     contact = clean(plan.info.get("Đầu mối liên hệ") or plan.info.get("Cơ quan ban hành") or "")
     units_by_code = {u.code: u for u in plan.units}
-    stamp = f"{now:%Y-%m-%dT%H:%M:%SZ}"
+    stamp = times.to_w3cdtf(now)
     core = re.sub(
         rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)",
         rb"\g<1>" + stamp.encode() + rb"\g<2>",
         template.parts["docProps/core.xml"],
     )
-    with master_lock(master):
-        for code in wanted:
-            if code not in by_unit:
-                continue
-            unit = units_by_code[code]
-            order = {t.code: i for i, t in enumerate(plan.tasks)}
-            mine = sorted(by_unit[code], key=lambda a: (order[a.task], a.role != LEAD))
-            locked, rows, dues = [], [], []
-            for a in mine:
-                t = tasks[a.task]
-                lk = [t.code, t.stt, t.content, a.role, t.deadline]
-                locked.append(lk)
-                rows.append(lk + list(prefill.get((t.code, code), ["", "", "", "", ""])))
-                dues.append(t.due)
-            fp = fingerprint(plan_id, code, p.label, locked)
-            title = [
-                "PHIẾU BÁO CÁO TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH",
-                f"Kế hoạch: {plan_title(plan)}",
-                f"Đơn vị báo cáo: {unit.name} (mã {unit.code})",
-                f"Kỳ báo cáo: {p.label}   —   Hạn gửi lại: {due:%d/%m/%Y}",
-                f"Gửi về / liên hệ: {contact}",
-                "Chỉ nhập vào các ô nền vàng (Trạng thái → Đề xuất, kiến nghị). Xem sheet Hướng dẫn.",
-            ]
-            meta = [
-                ("format", FORMAT),
-                ("version", VERSION),
-                ("plan", plan_id),
-                ("unit", code),
-                ("period", p.label),
-                ("fingerprint", fp),
-                ("generated", f"{now:%Y-%m-%dT%H:%M:%S}"),
-                ("rows", str(len(locked))),
-                ("due", f"{due:%Y-%m-%d}"),
-            ] + [(lk[0], row_hash(lk)) for lk in locked]
-            props = {
-                "ccpkh_format": FORMAT,
-                "ccpkh_version": VERSION,
-                "ccpkh_plan": plan_id,
-                "ccpkh_unit": code,
-                "ccpkh_period": p.label,
-                "ccpkh_fingerprint": fp,
-            }
-            parts = dict(template.parts)
-            parts[template.report_part] = template.render(title, rows, dues).encode("utf-8")
-            parts[template.meta_part] = template.meta(meta).encode("utf-8")
-            parts["docProps/custom.xml"] = xlsxfast.custom_props_xml(props)
-            parts["docProps/core.xml"] = core
-            path = out_dir / report_file_name(code, unit.name, p)
-            xlsxfast.write_parts(parts, path)
-            report.files.append(UnitReport(code, unit.name, unit.email, path, len(rows)))
-        report.manifest = out_dir / f"danh_sach_gui_{p.slug}.csv"
-        with open(report.manifest, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["Mã đơn vị", "Tên đơn vị", "Email", "Tệp", "Số nhiệm vụ", "Kỳ báo cáo", "Hạn gửi lại"])
-            for f in report.files:
-                w.writerow([f.code, f.name, f.email, f.file.name, f.tasks, p.label, f"{due:%d/%m/%Y}"])
-        sent = {(f.code, p.label): f for f in report.files}
-        kept = []
-        for r in records.returns:
-            f = sent.get((str(r[0]), str(r[2])))
-            if f is not None and r[5] == SENT:
-                continue  # re-sent: replaced below
-            kept.append(r)
-        already = {(str(r[0]), str(r[2])) for r in kept if r[5] != SENT and r[0]}
-        for f in report.files:
-            if (f.code, p.label) not in already:
-                kept.append(
-                    [f.code, f.name, p.label, f.file.name, "", SENT, f.tasks, "", f"Hạn gửi lại {due:%d/%m/%Y}"]
-                )
-        records.returns = kept
-        records.log.append(
-            log_row("Tạo phiếu", [f.file.name for f in report.files], f"{len(report.files)} phiếu kỳ {p.label}", now)
-        )
-        write_records(master, records, {t.code: t.due for t in plan.tasks})
-    return report
+    for code in wanted:
+        if code not in by_unit:
+            continue
+        unit = units_by_code[code]
+        mine = sorted(by_unit[code], key=lambda a: (order[a.task], a.role != LEAD))
+        locked, rows, dues = [], [], []
+        for a in mine:
+            t = tasks[a.task]
+            lk = [t.code, t.stt, t.content, a.role, t.deadline]
+            locked.append(lk)
+            rows.append(lk + list(prefill.get((t.code, code), ["", "", "", "", ""])))
+            dues.append(t.due)
+        fp = fingerprint(plan_id, code, p.label, locked)
+        title = [
+            "PHIẾU BÁO CÁO TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH",
+            f"Kế hoạch: {plan_title(plan)}",
+            f"Đơn vị báo cáo: {unit.name} (mã {unit.code})",
+            f"Kỳ báo cáo: {p.label}   —   Hạn gửi lại: {due:%d/%m/%Y}",
+            f"Gửi về / liên hệ: {contact}",
+            "Chỉ nhập vào các ô nền vàng (Trạng thái → Đề xuất, kiến nghị). Xem sheet Hướng dẫn.",
+        ]
+        meta = [
+            ("format", FORMAT),
+            ("version", VERSION),
+            ("plan", plan_id),
+            ("unit", code),
+            ("period", p.label),
+            ("fingerprint", fp),
+            ("generated", f"{now:%Y-%m-%dT%H:%M:%S}"),
+            ("rows", str(len(locked))),
+            ("due", f"{due:%Y-%m-%d}"),
+        ] + [(lk[0], row_hash(lk)) for lk in locked]
+        props = {
+            "ccpkh_format": FORMAT,
+            "ccpkh_version": VERSION,
+            "ccpkh_plan": plan_id,
+            "ccpkh_unit": code,
+            "ccpkh_period": p.label,
+            "ccpkh_fingerprint": fp,
+        }
+        parts = dict(template.parts)
+        parts[template.report_part] = template.render(title, rows, dues).encode("utf-8")
+        parts[template.meta_part] = template.meta(meta).encode("utf-8")
+        parts["docProps/custom.xml"] = xlsxfast.custom_props_xml(props)
+        parts["docProps/core.xml"] = core
+        path = out_dir / form_file_name(code, unit.name, p)
+        xlsxfast.write_parts(parts, path)
+        result.files.append(UnitForm(code, unit.name, unit.email, path, len(rows)))
+    result.manifest = out_dir / f"danh_sach_gui_{p.slug}.csv"
+    with open(result.manifest, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Mã đơn vị", "Tên đơn vị", "Email", "Tệp", "Số nhiệm vụ", "Kỳ báo cáo", "Hạn gửi lại"])
+        for f in result.files:
+            w.writerow([f.code, f.name, f.email, f.file.name, f.tasks, p.label, f"{due:%d/%m/%Y}"])
+    sent = {(f.code, p.label) for f in result.files}
+    kept = [r for r in records.returns if not ((r.unit, r.period) in sent and r.outcome == SENT)]  # re-sent
+    already = {(r.unit, r.period) for r in kept if r.outcome != SENT and r.unit}
+    for f in result.files:
+        if (f.code, p.label) not in already:
+            kept.append(
+                ReturnRow(f.code, f.name, p.label, f.file.name, "", SENT, f.tasks, "", f"Hạn gửi lại {due:%d/%m/%Y}")
+            )
+    records.returns = kept
+    m.log("Tạo phiếu", [f.file.name for f in result.files], f"{len(result.files)} phiếu kỳ {p.label}")
+    m.save(records=records)
+    return result
 
 
-SENT = "Chưa nộp (đã gửi phiếu)"
+

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from ccpkh_excel.domain.plan import MergeResult, Plan, Problem, Task, apply_deadline, check_plan, merge_tasks
-from ccpkh_excel.errors import SourceError
-from ccpkh_excel.store.master import ensure_not_open, read_plan, write_plan
+from ccpkh_excel.domain.plan import Plan, Problem, Task, TaskUpdate, apply_deadline, check_plan, update_tasks
 from ccpkh_excel.domain.units import Directory, join_unit_lines
 from ccpkh_excel.domain.vntext import clean, clean_lines, decode_legacy, detect_legacy, fold, font_encoding
+from ccpkh_excel.errors import SourceError
+from ccpkh_excel.store.master import Master, hold
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -564,12 +564,12 @@ def plan_info(paragraphs: list[str]) -> dict[str, object]:
 
 # --- the import command ----------------------------------------------------------------
 @dataclass
-class ImportReport:
+class ImportResult:
     source: Path
     master: Path
     created: bool
     table: ImportedTable
-    merge: MergeResult
+    update: TaskUpdate
     problems: list[Problem]
 
     @property
@@ -582,25 +582,31 @@ def _infer_year(tasks: list[Task]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-def import_plan(source: Path, master: Path) -> ImportReport:
+def import_plan(source: Path, master: Master | Path, wait: float = 0.0) -> ImportResult:
     """Import the task table of `source` into `master` (created when missing).
 
     Nothing is written when the source cannot be read. Existing tasks keep their Mã NV.
     """
-    source, master = Path(source), Path(master)
-    ensure_not_open(master)
-    created = not master.exists()
-    plan = Plan() if created else read_plan(master)
-    table = read_source(source, plan.directory())
-    for key, value in table.info.items():
-        if key in plan.info and plan.info.get(key) in ("", None):
-            plan.info[key] = value
-    if plan.year is None and (year := _infer_year(table.tasks)):
-        plan.info["Năm"] = year
-    incoming = [apply_deadline(t, plan.year)[0] for t in table.tasks]
-    merged = merge_tasks(plan.tasks, incoming)
-    plan.tasks = merged.tasks
-    write_plan(plan, master)
-    touched = set(merged.added) | set(merged.updated) | set(merged.unchanged)
+    source = Path(source)
+    with hold(master, wait) as m:
+        created = not m.exists
+        plan = Plan() if created else m.plan
+        table = read_source(source, plan.directory())
+        for key, value in table.info.items():
+            if key in plan.info and plan.info.get(key) in ("", None):
+                plan.info[key] = value
+        if plan.year is None and (year := _infer_year(table.tasks)):
+            plan.info["Năm"] = year
+        incoming = [apply_deadline(t, plan.year)[0] for t in table.tasks]
+        update = update_tasks(plan.tasks, incoming)
+        plan.tasks = update.tasks
+        m.log(
+            "Nhập",
+            [source.name],
+            f"{len(table.tasks)} nhiệm vụ: mới {len(update.added)}, cập nhật {len(update.updated)}, "
+            f"không đổi {len(update.unchanged)}",
+        )
+        m.save(plan=plan)
+    touched = set(update.added) | set(update.updated) | set(update.unchanged)
     problems = [p for p in check_plan(plan) if p.task in touched]
-    return ImportReport(source, master, created, table, merged, problems)
+    return ImportResult(source, m.path, created, table, update, problems)

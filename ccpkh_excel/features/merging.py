@@ -9,36 +9,32 @@ written by `records.write_records` (backup, temporary file, lock).
 
 from __future__ import annotations
 
-import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
-from ccpkh_excel.store import xlsxfast
-from ccpkh_excel.domain.plan import PLAN_ID
-from ccpkh_excel.errors import CcpkhError, MasterError
+from ccpkh_excel.domain import times
 from ccpkh_excel.domain.periods import parse_period, period_key
-from ccpkh_excel.store.records import Records, log_row, master_lock, read_records, write_records
+from ccpkh_excel.domain.status import MERGED, MERGED_WARN, REJECTED, SENT, SUPERSEDED
+from ccpkh_excel.domain.values import free_text, read_date
+from ccpkh_excel.domain.vntext import clean, fold
+from ccpkh_excel.errors import CcpkhError, MasterError
 from ccpkh_excel.features.forms import (
     EXTRA_TITLE,
+    FORM_HEADERS,
+    FORM_SHEET,
     FORMAT,
     META_SHEET,
-    REPORT_HEADERS,
-    REPORT_SHEET,
-    SENT,
     STATUSES,
     VERSION,
     fingerprint,
     row_hash,
 )
-from ccpkh_excel.domain.vntext import clean, clean_text, fold
-
-MERGED = "Đã tổng hợp"
-MERGED_WARN = "Đã tổng hợp, có cảnh báo"
-REJECTED = "Bị từ chối"
-SUPERSEDED = "Không dùng (có bản lưu sau)"
+from ccpkh_excel.store import xlsxfast
+from ccpkh_excel.store.master import Master, hold
+from ccpkh_excel.store.records import ExtraRow, Records, ReturnRow, SummaryRow
 
 _STATUS_WORDS = {
     "Hoàn thành": (
@@ -76,44 +72,6 @@ def normalize_status(value: object) -> str | None:
     return _STATUS_KEYS.get(fold(text).replace("%", "").strip())
 
 
-def read_date(value: object) -> date | None | bool:
-    """A date from a cell: a real date, an Excel serial or text like 15/3/2026.
-    Returns None for empty, False when it cannot be read."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, (int, float)) and 20000 < value < 80000:
-        return date(1899, 12, 30) + timedelta(days=int(value))
-    text = clean(value)
-    if m := re.fullmatch(r"(?:ngày\s*)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})", text, re.IGNORECASE):
-        d, mth, y = (int(g) for g in m.groups())
-        y = y + 2000 if y < 100 else y
-        try:
-            return date(y, mth, d)
-        except ValueError:
-            return False
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
-        try:
-            return date(*(int(g) for g in m.groups()))
-        except ValueError:
-            return False
-    return False
-
-
-def _text(value: object) -> str:
-    """A free-text answer as stored: NFC, trimmed, its own line breaks kept."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, (datetime, date)):
-        return f"{value:%d/%m/%Y}"
-    return clean_text(value)
-
-
 def _cell(row: list[object], i: int) -> object:
     return row[i] if i < len(row) else ""
 
@@ -127,8 +85,8 @@ class FileOutcome:
     unit_name: str = ""
     period: str = ""
     saved: datetime | None = None
-    rows: list[list[object]] = field(default_factory=list)  # for Tổng hợp
-    extra: list[list[object]] = field(default_factory=list)  # for Nhiệm vụ phát sinh
+    rows: list[SummaryRow] = field(default_factory=list)  # for Tổng hợp
+    extra: list[ExtraRow] = field(default_factory=list)  # for Nhiệm vụ phát sinh
     not_applied: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -142,7 +100,7 @@ class FileOutcome:
 
 
 @dataclass
-class MergeReport:
+class MergeResult:
     master: Path
     files: list[FileOutcome]
     dry_run: bool = False
@@ -218,7 +176,7 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     except zipfile.BadZipFile:
         return out.reject("tệp bị hỏng, không mở được.")
     if out.saved is None:
-        out.saved = datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+        out.saved = times.from_timestamp(path.stat().st_mtime)
     wb = CalamineWorkbook.from_path(str(path))
     meta: dict[str, str] = {}
     hashes: list[tuple[str, str]] = []
@@ -251,19 +209,19 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
         return out.reject(f"phiếu kỳ {out.period}, đang tổng hợp kỳ {ctx.period}.")
     if (out.unit, out.period) not in ctx.sent:
         return out.reject(f"chưa phát hành phiếu kỳ {out.period} cho đơn vị {out.unit} từ sổ này.")
-    if REPORT_SHEET not in wb.sheet_names:
-        return out.reject(f"thiếu sheet '{REPORT_SHEET}'.")
-    rows = wb.get_sheet_by_name(REPORT_SHEET).to_python(skip_empty_area=False)
-    exact = list(REPORT_HEADERS)
+    if FORM_SHEET not in wb.sheet_names:
+        return out.reject(f"thiếu sheet '{FORM_SHEET}'.")
+    rows = wb.get_sheet_by_name(FORM_SHEET).to_python(skip_empty_area=False)
+    exact = list(FORM_HEADERS)
     header = next((i for i, r in enumerate(rows[:30]) if list(r[:10]) == exact), None)
-    want = [fold(h) for h in REPORT_HEADERS]
+    want = [fold(h) for h in FORM_HEADERS]
     if header is None:  # retyped headers: compare leniently
         header = next((i for i, r in enumerate(rows[:30]) if [fold(_cell(r, c)) for c in range(10)] == want), None)
     if header is None:
         seen = {fold(_cell(r, c)) for r in rows[:30] for c in range(12)}
-        missing = [h for h, k in zip(REPORT_HEADERS, want, strict=True) if k not in seen]
+        missing = [h for h, k in zip(FORM_HEADERS, want, strict=True) if k not in seen]
         what = f"thiếu cột {', '.join(repr(m) for m in missing)}" if missing else "dòng tiêu đề bảng bị sửa"
-        return out.reject(f"sheet '{REPORT_SHEET}': {what}.".replace("'", "'"))
+        return out.reject(f"sheet '{FORM_SHEET}': {what}.".replace("'", "'"))
     _rows(rows[header + 1 :], header + 2, meta, hashes, ctx, out)
     try:
         due = date.fromisoformat(meta.get("due", ""))
@@ -290,18 +248,20 @@ def _rows(rows, first_excel_row, meta, hashes, ctx: _Context, out: FileOutcome) 
         if fold(a).startswith(fold(EXTRA_TITLE)[:20]):
             extra_mode = True
             continue
-        if any(_text(_cell(r, c)) for c in range(1, 10)):
-            content = _text(_cell(r, 2))
-            if not content and not any(_text(_cell(r, c)) for c in range(5, 10)):
+        if any(free_text(_cell(r, c)) for c in range(1, 10)):
+            content = free_text(_cell(r, 2))
+            if not content and not any(free_text(_cell(r, c)) for c in range(5, 10)):
                 continue
             vals = _answers(r, n, out)
-            out.extra.append([out.unit, out.unit_name, out.period, _text(_cell(r, 1)), content, *vals, out.path.name])
+            out.extra.append(
+                ExtraRow(out.unit, out.unit_name, out.period, free_text(_cell(r, 1)), content, *vals, out.path.name)
+            )
     # which rows are untouched: known code, same locked text, in the original order
     candidates: list[tuple[int, int, list[object]]] = []  # (expected index, excel row, row)
     seen: set[str] = set()
     locked_rows = []
     for n, r in task_rows:
-        locked = [_text(_cell(r, c)).replace("\n", " ") for c in range(5)]
+        locked = [free_text(_cell(r, c)).replace("\n", " ") for c in range(5)]
         locked_rows.append(locked)
         code = locked[0]
         if hashes:
@@ -323,17 +283,17 @@ def _rows(rows, first_excel_row, meta, hashes, ctx: _Context, out: FileOutcome) 
     keep = _in_order(candidates)
     for idx, n, r in candidates:
         if (idx, n) not in keep:
-            out.not_applied.append(f"dòng {n}: {_text(_cell(r, 0))} bị đổi thứ tự")
+            out.not_applied.append(f"dòng {n}: {free_text(_cell(r, 0))} bị đổi thứ tự")
     for code in expected:
         if code not in seen:
             out.not_applied.append(f"{code}: dòng bị xóa khỏi phiếu")
     for idx, n, r in candidates:
         if (idx, n) not in keep:
             continue
-        code = _text(_cell(r, 0))
+        code = free_text(_cell(r, 0))
         vals = _answers(r, n, out)
-        role = _text(_cell(r, 3))
-        out.rows.append([code, out.unit, out.unit_name, role, out.period, *vals, out.saved, out.path.name])
+        role = free_text(_cell(r, 3))
+        out.rows.append(SummaryRow(code, out.unit, out.unit_name, role, out.period, *vals, out.saved, out.path.name))
 
 
 def _in_order(candidates: list[tuple[int, int, list]]) -> set[tuple[int, int]]:
@@ -368,36 +328,38 @@ def _answers(r: list[object], n: int, out: FileOutcome) -> list[object]:
         when = None
     if status == "Hoàn thành" and when is None:
         out.warnings.append(f"dòng {n}: đã hoàn thành nhưng chưa ghi ngày hoàn thành")
-    return [status, when or "", _text(_cell(r, 7)), _text(_cell(r, 8)), _text(_cell(r, 9))]
+    return [status, when or "", free_text(_cell(r, 7)), free_text(_cell(r, 8)), free_text(_cell(r, 9))]
 
 
 # --- the whole batch ----------------------------------------------------------------------
 def merge_returns(
-    master: Path,
+    master: Master | Path,
     paths: Iterable[Path],
     dry_run: bool = False,
     period: str | None = None,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> MergeReport:
-    """Merge returned report workbooks into the master (nothing written on a dry run)."""
-    from ccpkh_excel.store.master import _calamine, plan_from_workbook
-
-    master = Path(master)
-    now = (now or datetime.now()).replace(microsecond=0)
+    wait: float = 0.0,
+) -> MergeResult:
+    """Merge returned form workbooks into the master (nothing written on a dry run)."""
+    now = times.local(now) if now else times.now()
     files = collect_files(paths)
     if not files:
         raise CcpkhError("Không có tệp phiếu nào để tổng hợp (cần tệp .xlsx hoặc thư mục chứa chúng).")
-    wb = _calamine(master)
-    plan = plan_from_workbook(wb, master)
-    records = read_records(master, wb)
-    plan_id = str(plan.info.get(PLAN_ID) or "")
-    if not plan_id:
-        raise MasterError("chưa có 'Mã kế hoạch'; chưa phát hành phiếu nào từ sổ này.", master)
+    if dry_run and not isinstance(master, Master):
+        return _merge(Master.read(master), files, True, period, now, progress)
+    with hold(master, wait) as m:
+        return _merge(m, files, dry_run, period, now, progress)
+
+
+def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, progress) -> MergeResult:
+    plan, records = m.plan, m.records
+    if not m.plan_id:
+        raise MasterError("chưa có 'Mã kế hoạch'; chưa phát hành phiếu nào từ sổ này.", m.path)
     ctx = _Context(
-        plan_id=plan_id,
+        plan_id=m.plan_id,
         units={u.code: u.name for u in plan.units},
-        sent={(str(r[0]), str(r[2])) for r in records.returns if r[0]},
+        sent={(r.unit, r.period) for r in records.returns if r.unit},
         period=parse_period(period).label if period else None,
         tasks={t.code: i for i, t in enumerate(plan.tasks)},
     )
@@ -407,16 +369,18 @@ def merge_returns(
         if progress:
             progress(i, len(files))
     _settle_duplicates(outcomes, records)
-    report = MergeReport(master, outcomes, dry_run)
+    result = MergeResult(m.path, outcomes, dry_run)
     _apply(records, outcomes, ctx, now)
-    report.missing = [(str(r[0]), str(r[1]), str(r[2])) for r in records.returns if r[5] == SENT]
-    report.as_of = now.date()
+    result.missing = [(r.unit, r.unit_name, r.period) for r in records.returns if r.outcome == SENT]
+    result.as_of = now.date()
     if not dry_run:
         latest = max((o.period for o in outcomes if o.outcome in (MERGED, MERGED_WARN)), key=period_key, default=None)
-        stats = (latest, now.date()) if latest else None
-        with master_lock(master):
-            report.backup = write_records(master, records, {t.code: t.due for t in plan.tasks}, stats)
-    return report
+        counts: dict[str, int] = {}
+        for o in outcomes:
+            counts[o.outcome] = counts.get(o.outcome, 0) + 1
+        m.log("Tổng hợp", [o.path.name for o in outcomes], ", ".join(f"{k}: {v}" for k, v in counts.items()))
+        result.backup = m.save(records=records, stats=(latest, now.date()) if latest else None)
+    return result
 
 
 def _when(o: FileOutcome) -> tuple:
@@ -444,58 +408,45 @@ def _settle_duplicates(outcomes: list[FileOutcome], records: Records) -> None:
             best[k] = later
         else:
             best[k] = o
-    stored = {(str(r[0]), str(r[2])): r for r in records.returns if r[5] in (MERGED, MERGED_WARN)}
+    stored = {(r.unit, r.period): r for r in records.returns if r.outcome in (MERGED, MERGED_WARN)}
     for k, o in best.items():
         r = stored.get(k)
-        if r and isinstance(r[7], datetime) and o.saved and r[7] > o.saved:
+        if r and isinstance(r.saved, datetime) and o.saved and r.saved > o.saved:
             o.outcome = SUPERSEDED
-            o.reason = f"sổ đã có bản lưu sau ({r[3]}, lưu lúc {r[7]:%d/%m/%Y %H:%M})"
+            o.reason = f"sổ đã có bản lưu sau ({r.file}, lưu lúc {r.saved:%d/%m/%Y %H:%M})"
             o.rows, o.extra, o.not_applied = [], [], []
 
 
 def _apply(records: Records, outcomes: list[FileOutcome], ctx: _Context, now: datetime) -> None:
     merged = [o for o in outcomes if o.outcome in (MERGED, MERGED_WARN)]
     done = {(o.unit, o.period) for o in merged}
-    summary = [r for r in records.summary if (str(r[1]), str(r[4])) not in done]
+    summary = [r for r in records.summary if (r.unit, r.period) not in done]
     for o in merged:
         summary.extend(o.rows)
     unit_order = {c: i for i, c in enumerate(ctx.units)}
-    summary.sort(
-        key=lambda r: (period_key(str(r[4])), ctx.tasks.get(str(r[0]), 10**9), unit_order.get(str(r[1]), 10**9))
-    )
+    summary.sort(key=lambda r: (period_key(r.period), ctx.tasks.get(r.task, 10**9), unit_order.get(r.unit, 10**9)))
     records.summary = summary
-    extra = [r for r in records.extra if (str(r[0]), str(r[2])) not in done]
+    extra = [r for r in records.extra if (r.unit, r.period) not in done]
     for o in merged:
         extra.extend(o.extra)
     records.extra = extra
     # Theo dõi nộp: one row per unit and period, plus one per file not used
-    returns = {(str(r[0]), str(r[2])): r for r in records.returns if r[5] not in (REJECTED, SUPERSEDED)}
-    others = [r for r in records.returns if r[5] in (REJECTED, SUPERSEDED)]
+    returns = {(r.unit, r.period): r for r in records.returns if r.outcome not in (REJECTED, SUPERSEDED)}
+    others = [r for r in records.returns if r.outcome in (REJECTED, SUPERSEDED)]
     for o in merged:
         old = returns.get((o.unit, o.period))
-        same = old is not None and old[3] == o.path.name and old[7] == o.saved
-        received = old[4] if same and old[4] else now
+        same = old is not None and old.file == o.path.name and old.saved == o.saved
+        received = old.received if same and old.received else now
         reason = "; ".join(o.not_applied + o.warnings)
-        returns[(o.unit, o.period)] = [
-            o.unit,
-            o.unit_name,
-            o.period,
-            o.path.name,
-            received,
-            o.outcome,
-            len(o.rows),
-            o.saved,
-            reason,
-        ]
-    seen_other = {(str(r[3]), str(r[8])) for r in others}
+        returns[(o.unit, o.period)] = ReturnRow(
+            o.unit, o.unit_name, o.period, o.path.name, received, o.outcome, len(o.rows), o.saved, reason
+        )
+    seen_other = {(r.file, r.reason) for r in others}
     for o in outcomes:
         if o.outcome in (REJECTED, SUPERSEDED) and (o.path.name, o.reason) not in seen_other:
-            others.append([o.unit, o.unit_name, o.period, o.path.name, now, o.outcome, 0, o.saved or "", o.reason])
+            others.append(
+                ReturnRow(o.unit, o.unit_name, o.period, o.path.name, now, o.outcome, 0, o.saved or "", o.reason)
+            )
             seen_other.add((o.path.name, o.reason))
-    ordered = sorted(returns.values(), key=lambda r: (period_key(str(r[2])), unit_order.get(str(r[0]), 10**9)))
+    ordered = sorted(returns.values(), key=lambda r: (period_key(r.period), unit_order.get(r.unit, 10**9)))
     records.returns = ordered + others
-    counts = {}
-    for o in outcomes:
-        counts[o.outcome] = counts.get(o.outcome, 0) + 1
-    summary_text = ", ".join(f"{k}: {v}" for k, v in counts.items())
-    records.log.append(log_row("Tổng hợp", [o.path.name for o in outcomes], summary_text, now))

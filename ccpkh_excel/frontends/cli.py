@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+import ccpkh_excel as api
 from ccpkh_excel import __version__
 from ccpkh_excel.errors import CcpkhError
 
@@ -53,8 +54,15 @@ class Cli(click.Group):
 @click.group(cls=Cli, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="ccpkh-excel")
 @click.option("-v", "--verbose", is_flag=True, help="Hiện chi tiết lỗi (traceback) khi có sự cố.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="GIÂY",
+    help="Sổ đang bận (một lần chạy khác đang ghi): chờ tối đa chừng ấy giây. Mặc định không chờ: báo bận, mã 2.",
+)
 @click.pass_context
-def cli(ctx: click.Context, verbose: bool) -> None:
+def cli(ctx: click.Context, verbose: bool, wait: float) -> None:
     """Theo dõi kế hoạch cải cách hành chính bằng Excel.
 
     Quy trình: init (tạo sổ theo dõi) → import (nhập danh mục nhiệm vụ từ Word/Excel)
@@ -62,6 +70,13 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
+    ctx.obj["wait"] = wait
+
+
+def _wait() -> float:
+    """The global --wait, for the commands that change the master."""
+    ctx = click.get_current_context()
+    return float((ctx.find_root().obj or {}).get("wait") or 0)
 
 
 master_arg = click.argument("master", type=click.Path(dir_okay=False, path_type=Path))
@@ -73,9 +88,7 @@ master_arg = click.argument("master", type=click.Path(dir_okay=False, path_type=
 @click.option("--force", is_flag=True, help="Ghi đè nếu tệp đã có.")
 def init_cmd(master: Path, sample: bool, force: bool) -> None:
     """Tạo sổ theo dõi (master workbook) MASTER.xlsx."""
-    from ccpkh_excel.store.master import init_master
-
-    plan = init_master(master, sample=sample, force=force)
+    plan = api.init_master(master, sample=sample, force=force, wait=_wait())
     what = f"mẫu với {len(plan.tasks)} nhiệm vụ và {len(plan.units)} đơn vị" if sample else "trống"
     out().print(f"Đã tạo sổ theo dõi {escape(str(master))} ({what}).")
 
@@ -89,16 +102,14 @@ def import_cmd(source: Path, master: Path) -> None:
     Mã 0: nhập xong, không có gì phải sửa; 1: đã nhập nhưng có tên đơn vị hoặc thời hạn
     cần sửa; 2: không nhập được (không ghi gì vào MASTER).
     """
-    from ccpkh_excel.features.importing import import_plan
-
-    report = import_plan(source, master)
+    report = api.import_plan(source, master, wait=_wait())
     con = out()
     t = report.table
     con.print(
         f"Đã nhập {len(t.tasks)} nhiệm vụ từ {escape(source.name)} ({', '.join(t.tables)}) "
         f"vào {escape(master.name)}{' (tạo mới)' if report.created else ''}."
     )
-    m = report.merge
+    m = report.update
     con.print(
         f"  Mới: {len(m.added)} · Cập nhật: {len(m.updated)} · Không đổi: {len(m.unchanged)}"
         + (f" · Giữ nguyên (không có trong tệp nguồn): {len(m.kept)}" if m.kept else "")
@@ -120,9 +131,7 @@ def check_cmd(master: Path) -> None:
 
     Mã 0: không có gì phải sửa; 1: có việc cần sửa.
     """
-    from ccpkh_excel.store.master import check_master
-
-    report = check_master(master)
+    report = api.check_master(master, wait=_wait())
     con = out()
     for c in report.changes:
         con.print(("Đã " if report.saved else "Cần ") + c[0].lower() + c[1:])
@@ -152,7 +161,7 @@ def _print_problems(con: Console, problems: list) -> None:
 def _parse_day(value: str | None, what: str) -> date | None:
     if value is None:
         return None
-    from ccpkh_excel.features.merging import read_date
+    from ccpkh_excel.domain.values import read_date
 
     d = read_date(value)
     if not d:
@@ -172,9 +181,7 @@ def _parse_day(value: str | None, what: str) -> date | None:
 @click.option("--due", help="Hạn gửi lại phiếu (dd/mm/yyyy); mặc định 5 ngày sau cuối kỳ.")
 def generate_cmd(master: Path, period: str, out_dir: Path, units: tuple[str, ...], due: str | None) -> None:
     """Tạo phiếu báo cáo (.xlsx) cho từng đơn vị có nhiệm vụ, kèm danh sách gửi."""
-    from ccpkh_excel.features.forms import generate
-
-    report = generate(master, period, out_dir, list(units) or None, _parse_day(due, "--due"))
+    report = api.generate(master, period, out_dir, list(units) or None, _parse_day(due, "--due"), wait=_wait())
     con = out()
     con.print(f"Đã tạo {len(report.files)} phiếu kỳ {escape(report.period.label)} trong {escape(str(out_dir))}.")
     for f in report.files:
@@ -198,37 +205,41 @@ def merge_cmd(master: Path, returned: tuple[Path, ...], dry_run: bool, period: s
     """
     from rich.progress import Progress
 
-    from ccpkh_excel.features.merging import merge_returns
-
     con = out()
-    from ccpkh_excel.features.merging import collect_files
-
-    files = collect_files(returned) or list(returned)
+    files = api.collect_files(returned) or list(returned)
     n = len(files)
     if n > 20:
         with Progress(console=Console(file=sys.stderr), transient=True) as bar:
             task = bar.add_task("Đang đọc phiếu", total=n)
-            report = merge_returns(
-                master, files, dry_run, period, progress=lambda i, _: bar.update(task, completed=i)
+            report = api.merge_returns(
+                master, files, dry_run, period, progress=lambda i, _: bar.update(task, completed=i), wait=_wait()
             )
     else:
-        report = merge_returns(master, files, dry_run, period)
-    table = Table(title="Kết quả tổng hợp" + (" (chạy thử, chưa ghi)" if dry_run else ""), header_style="bold")
-    for h in ("Tệp", "Đơn vị", "Kỳ", "Kết quả", "Số dòng", "Ghi chú"):
-        table.add_column(h, overflow="fold")
+        report = api.merge_returns(master, files, dry_run, period, wait=_wait())
+    # totals, then only the files that need a look: a province's thousand clean returns stay one line
+    counts: dict[str, int] = {}
     for f in report.files:
-        notes = ([f.reason] if f.reason else []) + f.not_applied + f.warnings
-        table.add_row(
-            escape(f.path.name),
-            escape(f.unit),
-            escape(f.period),
-            escape(f.outcome),
-            str(len(f.rows)),
-            escape("; ".join(notes)),
-        )
-    con.print(table)
+        counts[f.outcome] = counts.get(f.outcome, 0) + 1
+    noted = [f for f in report.files if f.reason or f.not_applied or f.warnings]
+    if noted:
+        title = "Tệp cần xem lại" + (" (chạy thử, chưa ghi)" if dry_run else "")
+        table = Table(title=title, header_style="bold")
+        for h in ("Tệp", "Đơn vị", "Kỳ", "Kết quả", "Số dòng", "Ghi chú"):
+            table.add_column(h, overflow="fold")
+        for f in noted:
+            notes = ([f.reason] if f.reason else []) + f.not_applied + f.warnings
+            table.add_row(
+                escape(f.path.name),
+                escape(f.unit),
+                escape(f.period),
+                escape(f.outcome),
+                str(len(f.rows)),
+                escape("; ".join(notes)),
+            )
+        con.print(table)
     merged = sum(1 for f in report.files if f.outcome.startswith("Đã tổng hợp"))
-    con.print(f"Đã tổng hợp {merged}/{len(report.files)} tệp.")
+    con.print(f"Đã tổng hợp {merged}/{len(report.files)} tệp." + (" (chạy thử, chưa ghi gì vào sổ)" if dry_run else ""))
+    con.print("  " + " · ".join(f"{escape(k)}: {v}" for k, v in counts.items()))
     if report.missing:
         con.print(f"Chưa nộp ({len(report.missing)}): " + ", ".join(escape(f"{u} ({p})") for u, _, p in report.missing))
     if report.backup:
@@ -242,9 +253,7 @@ def merge_cmd(master: Path, returned: tuple[Path, ...], dry_run: bool, period: s
 @click.option("--as-of", "as_of", help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
 def status_cmd(master: Path, period: str | None, as_of: str | None) -> None:
     """Tình hình thực hiện: theo lĩnh vực, theo đơn vị, đơn vị chưa nộp, nhiệm vụ quá hạn."""
-    from ccpkh_excel.domain.status import read_status
-
-    st = read_status(master, period, _parse_day(as_of, "--as-of"))
+    st = api.read_status(master, period, _parse_day(as_of, "--as-of"))
     con = out()
     con.print(f"[bold]Kỳ {escape(st.period)}, tính đến ngày {st.as_of:%d/%m/%Y}[/]")
     heads = ("Số NV", "Đúng hạn", "Quá hạn (xong)", "Đang làm", "Quá hạn", "Chưa làm", "% xong")
@@ -289,9 +298,7 @@ def status_cmd(master: Path, period: str | None, as_of: str | None) -> None:
 @click.option("--force", is_flag=True, help="Ghi đè nếu tệp đã có.")
 def derive_cmd(master: Path, unit: str, out_path: Path, force: bool) -> None:
     """Lập sổ theo dõi kế hoạch của một đơn vị từ kế hoạch cấp trên (phân cấp xuống)."""
-    from ccpkh_excel.features.cascade import derive
-
-    plan = derive(master, unit, out_path, force)
+    plan = api.derive(master, unit, out_path, force, wait=_wait())
     lead = sum(1 for t in plan.tasks if " chủ trì theo " in t.note)
     out().print(
         f"Đã tạo {escape(str(out_path))}: {len(plan.tasks)} nhiệm vụ ({lead} chủ trì, {len(plan.tasks) - lead} phối hợp), "
@@ -317,9 +324,7 @@ def derive_cmd(master: Path, unit: str, out_path: Path, force: bool) -> None:
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="Dùng mẫu .docx khác mẫu có sẵn.")
 def report_cmd(master: Path, kind: str, period, unit, as_of, out_path: Path, pdf: bool, template) -> None:
     """Viết văn bản Word đúng thể thức Nghị định 30/2020 từ sổ theo dõi."""
-    from ccpkh_excel.features.documents.rendering import write_document
-
-    result = write_document(master, kind, out_path, period, unit, template, pdf, _parse_day(as_of, "--as-of"))
+    result = api.write_document(master, kind, out_path, period, unit, template, pdf, _parse_day(as_of, "--as-of"))
     con = out()
     con.print(f"Đã viết {escape(str(result.path))}" + (f" và {escape(str(result.pdf))}" if result.pdf else "") + ".")
     for w in result.warnings:
@@ -330,11 +335,9 @@ def report_cmd(master: Path, kind: str, period, unit, as_of, out_path: Path, pdf
 @click.argument("docx_file", type=click.Path(dir_okay=False, path_type=Path))
 def lint_cmd(docx_file: Path) -> None:
     """Kiểm tra thể thức văn bản .docx theo Nghị định 30/2020. Mã 0: đúng; 1: có điểm sai."""
-    from ccpkh_excel.features.documents.lint import lint
-
     if not docx_file.exists():
         raise CcpkhError("không tìm thấy tệp.", docx_file)
-    deviations = lint(docx_file)
+    deviations = api.lint_docx(docx_file)
     con = out()
     if not deviations:
         con.print(f"{escape(docx_file.name)}: đúng thể thức Nghị định 30/2020/NĐ-CP.")

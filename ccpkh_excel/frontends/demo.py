@@ -16,6 +16,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+import ccpkh_excel as api
+from ccpkh_excel.domain.times import to_w3cdtf
+
 PERIOD = "Quý I/2026"
 AS_OF = date(2026, 4, 10)
 MERGED_AT = datetime(2026, 4, 10, 9, 0)
@@ -114,7 +117,8 @@ def set_saved(path: Path, when: datetime) -> None:
     with zipfile.ZipFile(path) as z:
         parts = {i.filename: z.read(i) for i in z.infolist()}
     core = parts["docProps/core.xml"].decode("utf-8")
-    core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{when:%Y-%m-%dT%H:%M:%SZ}\g<2>", core)
+    stamp = to_w3cdtf(when)  # `when` is local time; Office stores UTC
+    core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{stamp}\g<2>", core)
     parts["docProps/core.xml"] = core.encode("utf-8")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
@@ -155,28 +159,23 @@ def make_returns(sent: Path, received: Path) -> list[Path]:
 def run_demo(out_dir: Path, console) -> DemoResult:
     from rich.markup import escape
 
-    from ccpkh_excel.store.master import check_master, init_master
-    from ccpkh_excel.features.merging import merge_returns
-    from ccpkh_excel.features.forms import generate
-    from ccpkh_excel.domain.status import read_status
-
     out_dir.mkdir(parents=True, exist_ok=True)
     master = out_dir / "ke_hoach_cchc_2026.xlsx"
     for old in (out_dir / "sao_luu").glob("*.xlsx") if (out_dir / "sao_luu").exists() else []:
         old.unlink()
-    plan = init_master(master, sample=True, force=True)
+    plan = api.init_master(master, sample=True, force=True)
     console.print(f"[bold]1. Tạo sổ theo dõi mẫu:[/] {escape(str(master))}")
     console.print(
         f"   {escape(str(plan.info['Tên loại']))} {escape(str(plan.info['Số ký hiệu']))}: {escape(str(plan.info['Trích yếu']))}"
     )
-    check = check_master(master)
+    check = api.check_master(master)
     console.print(
         f"[bold]2. Kiểm tra:[/] {'không có gì cần sửa' if not check.problems else f'{len(check.problems)} điểm cần sửa'}."
     )
     sent = out_dir / "phieu_gui"
     if sent.exists():
         shutil.rmtree(sent)
-    gen = generate(master, PERIOD, sent, due=date(2026, 4, 5), now=datetime(2026, 3, 25, 8, 0))
+    gen = api.generate(master, PERIOD, sent, due=date(2026, 4, 5), now=datetime(2026, 3, 25, 8, 0))
     console.print(
         f"[bold]3. Tạo phiếu kỳ {PERIOD}:[/] {len(gen.files)} phiếu trong {escape(str(sent))} (danh sách gửi: {escape(gen.manifest.name)})."
     )
@@ -184,13 +183,13 @@ def run_demo(out_dir: Path, console) -> DemoResult:
     console.print(
         f"[bold]4. Các đơn vị gửi lại {len(files)} tệp[/] (một đơn vị nộp muộn, một phiếu bị sửa nội dung đã khóa, một tệp lạ)."
     )
-    report = merge_returns(master, files, now=MERGED_AT)
+    report = api.merge_returns(master, files, now=MERGED_AT)
     console.print("[bold]5. Tổng hợp:[/]")
     for f in report.files:
         notes = "; ".join(([f.reason] if f.reason else []) + f.not_applied + f.warnings)
         console.print(f"   - {escape(f.path.name)}: {escape(f.outcome)}" + (f" — {escape(notes)}" if notes else ""))
     console.print(f"   Chưa nộp: {len(report.missing)} đơn vị.")
-    st = read_status(master, PERIOD, AS_OF)
+    st = api.read_status(master, PERIOD, AS_OF)
     t = st.total
     console.print(
         f"[bold]6. Tình hình kỳ {PERIOD} (tính đến {AS_OF:%d/%m/%Y}):[/] {t.tasks} nhiệm vụ — "
@@ -199,8 +198,6 @@ def run_demo(out_dir: Path, console) -> DemoResult:
     )
     for task in st.overdue:
         console.print(f"   Quá hạn: {escape(task.code)} (hạn {task.due:%d/%m/%Y}) {escape(task.content[:90])}…")
-    from ccpkh_excel.features.documents.rendering import write_document
-    from ccpkh_excel.features.documents.lint import lint
 
     docs = out_dir / "van_ban"
     console.print("[bold]7. Văn bản (thể thức Nghị định 30/2020):[/]")
@@ -209,8 +206,8 @@ def run_demo(out_dir: Path, console) -> DemoResult:
         ("bao-cao", "bao_cao_quy_I_2026.docx"),
         ("don-doc", "cong_van_don_doc_quy_I_2026.docx"),
     ):
-        doc = write_document(master, kind, docs / name, period=PERIOD, as_of=AS_OF).path
-        problems = lint(doc)
+        doc = api.write_document(master, kind, docs / name, period=PERIOD, as_of=AS_OF).path
+        problems = api.lint_docx(doc)
         console.print(
             f"   - {escape(str(doc))}"
             + (" — đúng thể thức" if not problems else f" — {len(problems)} điểm sai thể thức")

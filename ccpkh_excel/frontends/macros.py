@@ -2,22 +2,26 @@
 
 Each takes the calling book (`xw.Book.caller()`), runs the same library function as the
 matching CLI command, and writes what the clerk should see back into the open workbook
-through xlwings — never by rewriting the file under Excel's feet: the book is saved by
-Excel, the library works on a copy of it, and the sheets it changed are written back into
-the open book. Expected problems come back as a Vietnamese message box, not a traceback.
+through xlwings — never by rewriting the file under Excel's feet. The book is saved by
+Excel; the button then holds **that** file through the store (`Master.open(..., publish=)`):
+the run lock and the backup are taken on the real master, and the sheets that changed are
+written back into the open book, which Excel saves. Expected problems come back as a Vietnamese message box, not a traceback.
 """
 
 from __future__ import annotations
 
 import functools
-import shutil
-import tempfile
 import traceback
 from datetime import date, datetime
 from pathlib import Path
 
-from ccpkh_excel.features.excel.dashboard import DASHBOARD, SETTINGS
+import ccpkh_excel as api
+from ccpkh_excel.domain.periods import parse_period
 from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.features.excel.dashboard import DASHBOARD, SETTINGS
+from ccpkh_excel.store.master import Master
+from ccpkh_excel.store.schema import STATS
+from ccpkh_excel.store.stats_sheet import AS_OF_CELL, PERIOD_CELL
 
 TITLE = "ccpkh-excel"
 ENTRY_POINTS: dict[str, object] = {}
@@ -82,34 +86,22 @@ def _as_of(book) -> date | None:
     return value if isinstance(value, date) else None
 
 
-class _Copy:
-    """The open book saved by Excel, and a copy of it for the library to work on."""
+WAIT = 15.0  # seconds a button waits for another run on the same master before giving up
 
-    def __init__(self, book):
-        self.book = book
-        book.save()
-        self.original = Path(book.fullname)
-        self._tmp = tempfile.TemporaryDirectory(prefix="ccpkh-")
-        self.path = Path(self._tmp.name) / self.original.name
-        shutil.copy2(self.original, self.path)
 
-    def __enter__(self):
-        return self
+def _publisher(book):
+    """What `Master.save` calls instead of replacing the file Excel has open: the changed
+    sheets of the new workbook are written into the open book, and Excel saves it."""
 
-    def __exit__(self, *exc):
-        self._tmp.cleanup()
-
-    def sync(self, names: list[str]) -> None:
-        """Write these sheets of the copy back into the open book (values and formulas)."""
+    def publish(new: Path, names: list[str]) -> None:
         from openpyxl import load_workbook
 
-        wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
+        wb = load_workbook(new, keep_vba=new.suffix.lower() == ".xlsm")
         for name in names:
             if name not in wb.sheetnames:
                 continue
-            src = wb[name]
             rows = []
-            for row in src.iter_rows():
+            for row in wb[name].iter_rows():
                 out = []
                 for c in row:
                     v = c.value
@@ -120,121 +112,106 @@ class _Copy:
                     else:
                         out.append(v)
                 rows.append(out)
-            sheet = self.book.sheets[name]
+            sheet = book.sheets[name]
             sheet.used_range.clear_contents()
             if rows:
                 sheet.range("A1").value = rows
-        self.book.save()
+        book.save()
+
+    return publish
 
 
-def _records_sheets() -> list[str]:
-    from ccpkh_excel.store.master import RECORD_SHEETS
+def _hold(book) -> Master:
+    """The real master file of the open book, saved by Excel and held for this button."""
+    book.save()
+    return Master.open(Path(book.fullname), wait=WAIT, publish=_publisher(book))
 
-    return [s.name for s in RECORD_SHEETS]
+
+def _read(book) -> Master:
+    """The master as Excel just saved it, for buttons that change nothing."""
+    book.save()
+    return Master.read(Path(book.fullname))
 
 
-def _plan_sheets() -> list[str]:
-    from ccpkh_excel.store.master import SHEETS, TEXT_SHEETS
-    from ccpkh_excel.domain.status import STATS
-
-    return [s.name for s in (*SHEETS, *TEXT_SHEETS)] + [STATS]
+def _problems(problems: list) -> list[str]:
+    if not problems:
+        return []
+    lines = [f"Có {len(problems)} điểm cần sửa:"] + [f"- {p.message}" for p in problems[:25]]
+    if len(problems) > 25:
+        lines.append(f"… và {len(problems) - 25} điểm nữa (chạy 'ccpkh-excel check' để xem hết).")
+    return lines
 
 
 # --- the buttons ------------------------------------------------------------------------------
 @entry
 def check(book) -> str:
     """Kiểm tra danh mục."""
-    from ccpkh_excel.store.master import check_master
-
-    with _Copy(book) as work:
-        report = check_master(work.path)
-        if report.changes:
-            work.sync(_plan_sheets())
-    lines = [f"Sổ có {len(report.plan.tasks)} nhiệm vụ, {len(report.plan.units)} đơn vị."]
-    lines += [f"Đã {c[0].lower() + c[1:]}" for c in report.changes]
-    if report.problems:
-        lines.append(f"Có {len(report.problems)} điểm cần sửa:")
-        lines += [f"- {p.message}" for p in report.problems[:25]]
-        if len(report.problems) > 25:
-            lines.append(f"… và {len(report.problems) - 25} điểm nữa (chạy 'ccpkh-excel check' để xem hết).")
-    else:
-        lines.append("Không có gì cần sửa.")
+    with _hold(book) as m:
+        result = api.check_master(m)
+    lines = [f"Sổ có {len(result.plan.tasks)} nhiệm vụ, {len(result.plan.units)} đơn vị."]
+    lines += [f"Đã {c[0].lower() + c[1:]}" for c in result.changes]
+    lines += _problems(result.problems) or ["Không có gì cần sửa."]
     return "\n".join(lines)
 
 
 @entry
 def import_word(book) -> str:
     """Nhập từ Word: the file chosen by the VBA picker is in the dashboard's 'Tệp vừa chọn'."""
-    from ccpkh_excel.features.importing import import_plan
-
     source = setting(book, "chosen")
     if not source:
         raise CcpkhError("Chưa chọn tệp để nhập.")
-    with _Copy(book) as work:
-        report = import_plan(Path(str(source)), work.path)
-        work.sync(_plan_sheets())
-    m = report.merge
+    source = Path(str(source))
+    with _hold(book) as m:
+        result = api.import_plan(source, m)
+    u = result.update
     lines = [
-        f"Đã nhập {len(report.table.tasks)} nhiệm vụ từ {Path(str(source)).name}: mới {len(m.added)}, "
-        f"cập nhật {len(m.updated)}, không đổi {len(m.unchanged)}."
+        f"Đã nhập {len(result.table.tasks)} nhiệm vụ từ {source.name}: mới {len(u.added)}, "
+        f"cập nhật {len(u.updated)}, không đổi {len(u.unchanged)}."
     ]
-    if report.table.legacy:
-        lines.append(f"Đã chuyển chữ mã cũ {report.table.legacy} sang Unicode.")
-    if report.problems:
-        lines.append(f"Có {len(report.problems)} điểm cần sửa:")
-        lines += [f"- {p.message}" for p in report.problems[:25]]
-    return "\n".join(lines)
+    if result.table.legacy:
+        lines.append(f"Đã chuyển chữ mã cũ {result.table.legacy} sang Unicode.")
+    return "\n".join(lines + _problems(result.problems))
 
 
 @entry
 def generate(book) -> str:
     """Tạo phiếu cho đơn vị."""
-    from ccpkh_excel.features.forms import generate as make
-
     out = _folder(book, "sent")
-    with _Copy(book) as work:
-        report = make(work.path, _period(book), out)
-        work.sync(_records_sheets())
+    period = _period(book)
+    with _hold(book) as m:
+        result = api.generate(m, period, out)
     return (
-        f"Đã tạo {len(report.files)} phiếu kỳ {report.period.label} trong {out}.\n"
-        f"Danh sách gửi (đơn vị, email, tệp): {report.manifest.name}."
+        f"Đã tạo {len(result.files)} phiếu kỳ {result.period.label} trong {out}.\n"
+        f"Danh sách gửi (đơn vị, email, tệp): {result.manifest.name}."
     )
 
 
 @entry
 def merge(book) -> str:
     """Tổng hợp phiếu: the returns in the received folder."""
-    from ccpkh_excel.features.merging import merge_returns
-    from ccpkh_excel.store.records import backup
-    from ccpkh_excel.domain.status import STATS
-
     folder = _folder(book, "received")
     if not folder.is_dir():
         raise CcpkhError(f"Không có thư mục phiếu nhận về: {folder}.")
-    with _Copy(book) as work:
-        saved = backup(work.original)
-        report = merge_returns(work.path, [folder])
-        work.sync(_records_sheets() + [STATS])
-    merged = sum(1 for f in report.files if f.outcome.startswith("Đã tổng hợp"))
-    lines = [f"Đã tổng hợp {merged}/{len(report.files)} tệp (sao lưu sổ: {saved.name})."]
-    for f in report.files:
+    with _hold(book) as m:
+        result = api.merge_returns(m, [folder])
+    merged = sum(1 for f in result.files if f.outcome.startswith("Đã tổng hợp"))
+    saved = f" (sao lưu sổ: {result.backup.name})" if result.backup else ""
+    lines = [f"Đã tổng hợp {merged}/{len(result.files)} tệp{saved}."]
+    for f in result.files:
         notes = "; ".join(([f.reason] if f.reason else []) + f.not_applied + f.warnings)
         if notes:
             lines.append(f"- {f.path.name}: {f.outcome} — {notes}")
-    if report.missing:
-        lines.append(f"Chưa nộp: {len(report.missing)} đơn vị (xem sheet Theo dõi nộp).")
+    if result.missing:
+        lines.append(f"Chưa nộp: {len(result.missing)} đơn vị (xem sheet Theo dõi nộp).")
     return "\n".join(lines)
 
 
 @entry
 def status(book) -> str:
     """Xem tình hình: the figures for the dashboard's period and date, and Thống kê opened."""
-    from ccpkh_excel.domain.status import AS_OF_CELL, PERIOD_CELL, STATS, read_status
-
     period = _period(book)
     as_of = _as_of(book) or date.today()
-    with _Copy(book) as work:
-        st = read_status(work.path, period, as_of)
+    st = api.read_status(_read(book), period, as_of)
     sheet = book.sheets[STATS]
     sheet.range(PERIOD_CELL).value = st.period
     sheet.range(AS_OF_CELL).value = datetime.combine(as_of, datetime.min.time())
@@ -253,15 +230,10 @@ def status(book) -> str:
 
 
 def _document(book, kind: str, name: str) -> str:
-    from ccpkh_excel.features.documents.rendering import write_document
-
     out = _folder(book, "documents") / name
-    with _Copy(book) as work:
-        result = write_document(
-            work.path, kind, out, period=_period(book) if kind != "ke-hoach" else None, as_of=_as_of(book)
-        )
-    lines = [f"Đã viết {result.path}."] + [f"Lưu ý: {w}" for w in result.warnings]
-    return "\n".join(lines)
+    period = _period(book) if kind != "ke-hoach" else None
+    result = api.write_document(_read(book), kind, out, period=period, as_of=_as_of(book))
+    return "\n".join([f"Đã viết {result.path}."] + [f"Lưu ý: {w}" for w in result.warnings])
 
 
 @entry
@@ -273,14 +245,10 @@ def report_plan(book) -> str:
 @entry
 def report_periodic(book) -> str:
     """Xuất Báo cáo."""
-    from ccpkh_excel.domain.periods import parse_period
-
     return _document(book, "bao-cao", f"bao_cao_{parse_period(_period(book)).slug}.docx")
 
 
 @entry
 def report_reminder(book) -> str:
     """Xuất công văn đôn đốc."""
-    from ccpkh_excel.domain.periods import parse_period
-
     return _document(book, "don-doc", f"cong_van_don_doc_{parse_period(_period(book)).slug}.docx")

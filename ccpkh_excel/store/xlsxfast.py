@@ -147,17 +147,16 @@ def read_custom_props(z: zipfile.ZipFile) -> dict[str, str]:
 
 
 def read_modified(z: zipfile.ZipFile) -> datetime | None:
-    """docProps/core.xml dcterms:modified: when the file was last saved."""
+    """docProps/core.xml dcterms:modified: when the file was last saved, as local time."""
+    from ccpkh_excel.domain.times import from_w3cdtf
+
     try:
         root = SafeET.fromstring(z.read("docProps/core.xml"))
     except KeyError:
         return None
     for el in root:
         if el.tag.endswith("}modified") and el.text:
-            try:
-                return datetime.fromisoformat(el.text.strip().replace("Z", "+00:00")).replace(tzinfo=None)
-            except ValueError:
-                return None
+            return from_w3cdtf(el.text)
     return None
 
 

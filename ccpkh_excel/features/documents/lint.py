@@ -13,10 +13,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccpkh_excel.features.documents import nd30
-from ccpkh_excel.errors import CcpkhError
-from ccpkh_excel.features.documents.nd30 import Element
 from ccpkh_excel.domain.vntext import clean, fold
+from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.features.documents import nd30
+from ccpkh_excel.features.documents.nd30 import Element
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from ccpkh_excel.features.documents import nd30
+from ccpkh_excel.domain import times
 from ccpkh_excel.domain.plan import Plan, build_assignments
-from ccpkh_excel.features.documents.rendering import base_context, document_reference
-from ccpkh_excel.errors import CcpkhError
-from ccpkh_excel.store.records import read_records
 from ccpkh_excel.domain.status import NO_FIELD, StatusReport, compute_status, latest_period
 from ccpkh_excel.domain.units import LEAD
+from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.features.documents import nd30
+from ccpkh_excel.features.documents.context import base_context, document_reference
+from ccpkh_excel.store.master import Master
 
 
 def _suffix(plan: Plan) -> str:
@@ -71,12 +72,12 @@ def _wrap(text: str, width: int) -> str:
 
 
 def report_context(
-    master: Path, plan: Plan, kind: str, period: str | None, unit: str | None, as_of: date | None, tmp: Path
+    m: Master, kind: str, period: str | None, unit: str | None, as_of: date | None, tmp: Path
 ):
     """(context, images, warnings) for bao-cao and don-doc."""
-    records = read_records(master)
+    master, plan, records = m.path, m.plan, m.records
     st = compute_status(
-        plan, records.summary, period or latest_period(records, master), as_of or date.today(), records.returns
+        plan, records.summary, period or latest_period(records, master), as_of or times.today(), records.returns
     )
     names = {u.code: u.name for u in plan.units}
     if unit and unit not in names:
@@ -94,22 +95,22 @@ def report_context(
 
 
 def _report(plan, st, records, names, unit, ctx, tmp, warnings):
-    rows = [r for r in records.summary if str(r[4]) == st.period and (unit is None or str(r[1]) == unit)]
+    rows = [r for r in records.summary if r.period == st.period and (unit is None or r.unit == unit)]
     if unit:
         # a unit's own report: the tasks it leads, judged by its own rows alone
         mine = {a.task for a in build_assignments(plan) if a.unit == unit and a.role == LEAD}
         own = [u for u in plan.units if u.code == unit]
         plan = Plan(info=plan.info, units=own, tasks=[t for t in plan.tasks if t.code in mine])
         st = compute_status(
-            plan, [r for r in records.summary if str(r[1]) == unit], st.period, st.as_of, records.returns
+            plan, [r for r in records.summary if r.unit == unit], st.period, st.as_of, records.returns
         )
     order = {t.code: i for i, t in enumerate(plan.tasks)}
     field_of = {t.code: (t.field or NO_FIELD) for t in plan.tasks}
-    lead_first = sorted(rows, key=lambda r: (order.get(str(r[0]), 10**9), str(r[3]) != LEAD))
+    lead_first = sorted(rows, key=lambda r: (order.get(r.task, 10**9), r.role != LEAD))
     results: dict[str, list[str]] = {}
     for r in lead_first:
-        if r[7] and str(r[0]) in field_of:
-            results.setdefault(field_of[str(r[0])], []).append(_item(r[2], r[7]))
+        if r.result and r.task in field_of:
+            results.setdefault(field_of[r.task], []).append(_item(r.unit_name, r.result))
     t = st.total
     ctx.update(
         {
@@ -139,8 +140,8 @@ def _report(plan, st, records, names, unit, ctx, tmp, warnings):
                 }
                 for i, c in enumerate(st.fields, start=1)
             ],
-            "kho_khan": [_item(r[2], r[8]) for r in lead_first if r[8]],
-            "de_xuat": [_item(r[2], r[9]) for r in lead_first if r[9]],
+            "kho_khan": [_item(r.unit_name, r.difficulty) for r in lead_first if r.difficulty],
+            "de_xuat": [_item(r.unit_name, r.proposal) for r in lead_first if r.proposal],
             "chua_bao_cao": [name for _, name in st.missing if not unit],
             "phu_luc_ten": f"Tổng hợp kết quả thực hiện nhiệm vụ {st.period}",
             "kem_theo": f"Kèm theo Báo cáo số      /BC-{_suffix(plan)} ngày      tháng      năm {plan.year or ''} của "
@@ -153,8 +154,8 @@ def _report(plan, st, records, names, unit, ctx, tmp, warnings):
             lead_names.setdefault(a.task, []).append(a.unit_name)
     by_task: dict[str, list[str]] = {}
     for r in lead_first:
-        if str(r[3]) == LEAD and r[7]:
-            by_task.setdefault(str(r[0]), []).append(f"{r[2]}: {r[7]}")
+        if r.role == LEAD and r.result:
+            by_task.setdefault(r.task, []).append(f"{r.unit_name}: {r.result}")
     status = {s.code: s.status for s in st.tasks}
     ctx["rows"] = [
         {

@@ -1,0 +1,256 @@
+"""The Thống kê sheet of the master: live formulas over Tổng hợp and Phân công, two native
+charts, and the "Đánh giá" formula of each Tổng hợp row — the status rule of
+`ccpkh_excel.domain.status` written as Excel formulas, so the figures stay right when a
+clerk fixes a cell by hand. A test recalculates them in LibreOffice and compares.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ccpkh_excel.domain.periods import ROMAN
+from ccpkh_excel.domain.plan import Plan, build_assignments
+from ccpkh_excel.domain.status import (
+    ACTIVE,
+    DONE,
+    IN_PROGRESS,
+    LATE,
+    NO_FIELD,
+    NOT_STARTED,
+    ON_TIME,
+    OVERDUE,
+)
+from ccpkh_excel.domain.units import LEAD
+from ccpkh_excel.store import xlsxfast
+from ccpkh_excel.store.schema import STATS
+
+PERIOD_CELL, AS_OF_CELL = "B2", "B3"
+_REF_ASOF = f"'{STATS}'!$B$3"
+
+
+def row_formula(n: int) -> xlsxfast.Formula:
+    """The "Đánh giá" formula of Tổng hợp row n (F status, G done, K saved, M due)."""
+    done_day = f'IF(G{n}<>"",G{n},INT(K{n}))'
+    return xlsxfast.Formula(
+        f'IF(F{n}="{DONE}",IF(M{n}="","{ON_TIME}",IF({done_day}<=M{n},"{ON_TIME}","{LATE}")),'
+        f'IF(AND(M{n}<>"",{_REF_ASOF}>M{n}),"{OVERDUE}",'
+        f'IF(OR(F{n}="{ACTIVE[0]}",F{n}="{ACTIVE[1]}"),"{IN_PROGRESS}","{NOT_STARTED}")))'
+    )
+
+
+
+# --- the Thống kê sheet ---------------------------------------------------------------------
+_HEAD = Font(name="Times New Roman", bold=True, size=12, color="FFFFFF")
+_FILL = PatternFill("solid", fgColor="1F4E78")
+_THIN = Side(style="thin", color="A6A6A6")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_BODY = Font(name="Times New Roman", size=12)
+FIELD_HEADERS = ("Lĩnh vực", "Số nhiệm vụ", ON_TIME, LATE, IN_PROGRESS, OVERDUE, NOT_STARTED, "Tỷ lệ hoàn thành (%)")
+UNIT_HEADERS = (
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Số nhiệm vụ chủ trì",
+    ON_TIME,
+    LATE,
+    IN_PROGRESS,
+    OVERDUE,
+    "Chưa báo cáo",
+    "Tỷ lệ hoàn thành (%)",
+)
+TASK_HEADERS = (
+    "Mã NV",
+    "Lĩnh vực",
+    "Hạn hoàn thành",
+    "Số đơn vị chủ trì",
+    "Đã hoàn thành",
+    "Hoàn thành trễ",
+    "Đang thực hiện",
+    "Trạng thái chung",
+)
+
+
+@dataclass
+class StatsLayout:
+    """Where each block of Thống kê sits, so tests and the Word report can find the cells."""
+
+    field_first: int
+    field_last: int
+    total_row: int
+    unit_first: int
+    unit_last: int
+    task_first: int
+    task_last: int
+
+
+def layout(n_fields: int, n_units: int, n_tasks: int) -> StatsLayout:
+    f1 = 8
+    total = f1 + n_fields
+    u1 = total + 4
+    t1 = u1 + n_units + 3
+    return StatsLayout(f1, total - 1, total, u1, u1 + n_units - 1, t1, t1 + n_tasks - 1)
+
+
+def _period_choices(plan: Plan) -> list[str]:
+    y = plan.year or date.today().year
+    return [f"Quý {r}/{y}" for r in ROMAN] + [f"6 tháng đầu năm {y}", f"Năm {y}"]
+
+
+def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | None = None) -> StatsLayout:
+    """(Re)build Thống kê: live formulas over Tổng hợp and Phân công, and two native charts."""
+    keep_period, keep_as_of = period, as_of
+    if STATS in wb.sheetnames:
+        old = wb[STATS]
+        keep_period = keep_period or old[PERIOD_CELL].value
+        v = old[AS_OF_CELL].value
+        keep_as_of = keep_as_of or (v.date() if isinstance(v, datetime) else v if isinstance(v, date) else None)
+        index = wb.sheetnames.index(STATS)
+        del wb[STATS]
+    else:
+        index = len(wb.sheetnames)
+    ws = wb.create_sheet(STATS, index)
+    choices = _period_choices(plan)
+    fields = list(dict.fromkeys(t.field or NO_FIELD for t in plan.tasks))
+    assignments = build_assignments(plan)
+    leading = {a.unit for a in assignments if a.role == LEAD}
+    lead_units = [u for u in plan.units if u.code in leading]
+    lay = layout(len(fields), len(lead_units), len(plan.tasks))
+    ws["A1"] = "THỐNG KÊ TÌNH HÌNH THỰC HIỆN KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH"
+    ws["A1"].font = Font(name="Times New Roman", bold=True, size=14)
+    ws["A2"], ws[PERIOD_CELL] = "Kỳ báo cáo", str(keep_period or choices[0])
+    ws["A3"], ws[AS_OF_CELL] = "Tính đến ngày", keep_as_of or date.today()
+    ws[AS_OF_CELL].number_format = "dd/mm/yyyy"
+    for c in ("A2", "A3"):
+        ws[c].font = Font(name="Times New Roman", bold=True, size=12)
+    for c in (PERIOD_CELL, AS_OF_CELL):
+        ws[c].font = Font(name="Times New Roman", size=12, color="C00000", bold=True)
+        ws[c].fill = PatternFill("solid", fgColor="FFF2CC")
+    dv = DataValidation(
+        type="list",
+        formula1='"' + ",".join(choices) + '"',
+        allow_blank=False,
+        showErrorMessage=False,
+        showInputMessage=True,
+        promptTitle="Kỳ báo cáo",
+        prompt="Chọn kỳ để xem số liệu; lệnh merge tự đặt kỳ vừa tổng hợp.",
+    )
+    dv.add(PERIOD_CELL)
+    ws.add_data_validation(dv)
+    ws["A4"] = (
+        "Mọi số liệu dưới đây là công thức trên sheet Tổng hợp và Phân công: sửa Tổng hợp thì số liệu "
+        "tự cập nhật. Đổi kỳ ở ô B2, ngày tính ở ô B3."
+    )
+    ws["A4"].font = Font(name="Times New Roman", italic=True, size=11)
+
+    def header(row: int, labels: tuple[str, ...], title: str) -> None:
+        ws.cell(row=row - 1, column=1, value=title).font = Font(name="Times New Roman", bold=True, size=13)
+        for i, h in enumerate(labels, start=1):
+            c = ws.cell(row=row, column=i, value=h)
+            c.font, c.fill, c.border = _HEAD, _FILL, _BORDER
+            c.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+        ws.row_dimensions[row].height = 48
+
+    def put(row: int, col: int, value, fmt: str | None = None) -> None:
+        c = ws.cell(row=row, column=col, value=value)
+        c.font, c.border = _BODY, _BORDER
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        if fmt:
+            c.number_format = fmt
+
+    th, pc = "'Tổng hợp'", "'Phân công'"
+    crit = f'{th}!$D:$D,"{LEAD}",{th}!$E:$E,$B$2'
+    # 3. tasks
+    t1, t2 = lay.task_first, lay.task_last
+    header(t1 - 1, TASK_HEADERS, "3. Từng nhiệm vụ")
+    for i, t in enumerate(plan.tasks):
+        r = t1 + i
+        put(r, 1, t.code)
+        put(r, 2, t.field or NO_FIELD)
+        put(r, 3, t.due, "dd/mm/yyyy")
+        put(r, 4, f'=COUNTIFS({pc}!$A:$A,A{r},{pc}!$D:$D,"{LEAD}")')
+        put(r, 5, f'=COUNTIFS({th}!$A:$A,A{r},{crit},{th}!$F:$F,"{DONE}")')
+        put(r, 6, f'=COUNTIFS({th}!$A:$A,A{r},{crit},{th}!$N:$N,"{LATE}")')
+        put(
+            r,
+            7,
+            f'=COUNTIFS({th}!$A:$A,A{r},{crit},{th}!$F:$F,"{ACTIVE[0]}")+COUNTIFS({th}!$A:$A,A{r},{crit},{th}!$F:$F,"{ACTIVE[1]}")',
+        )
+        put(
+            r,
+            8,
+            f'=IF(AND(D{r}>0,E{r}>=D{r}),IF(F{r}>0,"{LATE}","{ON_TIME}"),'
+            f'IF(AND(C{r}<>"",$B$3>C{r}),"{OVERDUE}",IF(E{r}+G{r}>0,"{IN_PROGRESS}","{NOT_STARTED}")))',
+        )
+    # 1. fields
+    header(lay.field_first - 1, FIELD_HEADERS, "1. Theo lĩnh vực")
+    rng = lambda col: f"${col}${t1}:${col}${max(t2, t1)}"  # noqa: E731
+    for i, f in enumerate(fields):
+        r = lay.field_first + i
+        put(r, 1, f)
+        put(r, 2, f"=COUNTIF({rng('B')},A{r})")
+        for col, st in zip((3, 4, 5, 6, 7), (ON_TIME, LATE, IN_PROGRESS, OVERDUE, NOT_STARTED), strict=True):
+            put(r, col, f'=COUNTIFS({rng("B")},$A{r},{rng("H")},"{st}")')
+        put(r, 8, f"=IF(B{r}=0,0,ROUND(100*(C{r}+D{r})/B{r},1))", "0.0")
+    r = lay.total_row
+    put(r, 1, "Tổng cộng")
+    ws.cell(row=r, column=1).font = Font(name="Times New Roman", bold=True, size=12)
+    for col in range(2, 8):
+        L = xlsxfast.col_letter(col)
+        put(r, col, f"=SUM({L}{lay.field_first}:{L}{max(lay.field_last, lay.field_first)})" if fields else 0)
+    put(r, 8, f"=IF(B{r}=0,0,ROUND(100*(C{r}+D{r})/B{r},1))", "0.0")
+    # 2. units
+    header(lay.unit_first - 1, UNIT_HEADERS, "2. Theo đơn vị chủ trì")
+    for i, u in enumerate(lead_units):
+        r = lay.unit_first + i
+        put(r, 1, u.code)
+        put(r, 2, u.name)
+        put(r, 3, f'=COUNTIFS({pc}!$B:$B,A{r},{pc}!$D:$D,"{LEAD}")')
+        for col, st in zip((4, 5, 6, 7), (ON_TIME, LATE, IN_PROGRESS, OVERDUE), strict=True):
+            put(r, col, f'=COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$N:$N,"{st}")')
+        put(r, 8, f"=C{r}-COUNTIFS({th}!$B:$B,$A{r},{crit})")
+        put(r, 9, f"=IF(C{r}=0,0,ROUND(100*(D{r}+E{r})/C{r},1))", "0.0")
+    for col, w in zip("ABCDEFGHI", (34, 34, 14, 14, 14, 14, 12, 14, 14), strict=True):
+        ws.column_dimensions[col].width = w
+    if fields:
+        chart = BarChart()
+        chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
+        chart.title = "Tình hình thực hiện theo lĩnh vực"
+        data = Reference(ws, min_col=3, max_col=7, min_row=lay.field_first - 1, max_row=lay.field_last)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=lay.field_first, max_row=lay.field_last))
+        chart.height, chart.width = 9, 18
+        ws.add_chart(chart, "K6")
+    if lead_units:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "Tỷ lệ hoàn thành theo đơn vị chủ trì (%)"
+        chart.add_data(
+            Reference(ws, min_col=9, min_row=lay.unit_first - 1, max_row=lay.unit_last), titles_from_data=True
+        )
+        chart.set_categories(Reference(ws, min_col=2, min_row=lay.unit_first, max_row=lay.unit_last))
+        chart.height, chart.width = max(7, 0.6 * len(lead_units)), 18
+        chart.legend = None
+        ws.add_chart(chart, f"K{lay.unit_first}")
+    ws.freeze_panes = "A5"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return lay
+
+
+def set_selection(sheet_xml: str, period: str, as_of: date) -> str:
+    """Put a period and an as-of date into Thống kê's B2/B3 in its worksheet XML."""
+    for ref, value in ((PERIOD_CELL, period), (AS_OF_CELL, as_of)):
+        m = re.search(rf'<c r="{ref}"([^>]*?)(?:/>|>.*?</c>)', sheet_xml, re.S)
+        if not m:
+            continue
+        style = re.search(r's="(\d+)"', m.group(1))
+        new = xlsxfast.cell(ref, value, int(style.group(1)) if style else None)
+        sheet_xml = sheet_xml[: m.start()] + new + sheet_xml[m.end() :]
+    return sheet_xml
