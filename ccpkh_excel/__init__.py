@@ -57,6 +57,7 @@ _EXPORTS = {
     "MergeResult": "ccpkh_excel.features.merging",
     "read_status": "ccpkh_excel.features.tracking",
     "status_frames": "ccpkh_excel.features.tracking",
+    "export_status": "ccpkh_excel.features.tracking",
     "derive": "ccpkh_excel.features.cascade",
     "write_document": "ccpkh_excel.features.documents.writing",
     "lint_docx": "ccpkh_excel.features.documents.lint",

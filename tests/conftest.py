@@ -33,13 +33,30 @@ def skhcn_master(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def sample_master_copy(tmp_path: Path) -> Path:
+@pytest.fixture(scope="session")
+def built_samples(tmp_path_factory) -> dict[str, Path]:
+    """The sample master, as .xlsx and as the macro-enabled .xlsm, built once per test run."""
     from ccpkh_excel import init_master
 
-    path = tmp_path / "mau.xlsx"
-    init_master(path, sample=True)
-    return path
+    folder = tmp_path_factory.mktemp("mau")
+    out = {}
+    for suffix in (".xlsx", ".xlsm"):
+        out[suffix] = folder / f"mau{suffix}"
+        init_master(out[suffix], sample=True)
+    return out
+
+
+def copy_sample(built: dict[str, Path], target: Path) -> Path:
+    """A fresh copy of the sample master (no backups, no lock): as good as a new `init`."""
+    import shutil
+
+    shutil.copyfile(built[target.suffix], target)
+    return target
+
+
+@pytest.fixture
+def sample_master_copy(tmp_path: Path, built_samples) -> Path:
+    return copy_sample(built_samples, tmp_path / "mau.xlsx")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -58,13 +75,11 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def cycle(tmp_path: Path):
+def cycle(tmp_path: Path, built_samples):
     """A sample master and its Quý I/2026 report workbooks."""
-    from ccpkh_excel import init_master
     from ccpkh_excel.features.forms import generate
 
-    master = tmp_path / "so.xlsx"
-    init_master(master, sample=True)
+    master = copy_sample(built_samples, tmp_path / "so.xlsx")
     from datetime import date, timedelta
 
     # the forms go out with a deadline still ahead, so returns filled today are on time

@@ -16,7 +16,7 @@ from fake_xlwings import Sheet as FakeSheet
 from openpyxl import load_workbook
 from returns import fill
 
-from ccpkh_excel import init_master, read_plan, read_records, write_plan
+from ccpkh_excel import read_plan, read_records, write_plan
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.features.documents.lint import lint
 from ccpkh_excel.features.excel.dashboard import BUTTONS, DASHBOARD, SETTINGS
@@ -172,9 +172,10 @@ def test_a_save_that_would_drop_the_macros_is_refused(tmp_path, monkeypatch):
 
 # --- each entry point, end to end ---------------------------------------------------------------
 @pytest.fixture
-def book(tmp_path):
-    path = tmp_path / "so.xlsm"
-    init_master(path, sample=True)
+def book(tmp_path, built_samples):
+    from conftest import copy_sample
+
+    path = copy_sample(built_samples, tmp_path / "so.xlsm")
     b = FakeBook(path)
     b.sheets[DASHBOARD].range("B3").value = "Quý I/2026"
     return b

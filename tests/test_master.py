@@ -8,7 +8,7 @@ from docx_builder import seed_000_docx
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from ccpkh_excel import check_master, init_master, read_assignments, read_plan, write_plan
+from ccpkh_excel import check_master, read_assignments, read_plan, write_plan
 from ccpkh_excel.domain.plan import DUPLICATE, NO_EMAIL, NO_LEAD, UNRESOLVED, Task, check_plan, update_tasks
 from ccpkh_excel.domain.sample import sample_plan
 from ccpkh_excel.errors import MasterError, MasterLockedError
@@ -54,10 +54,8 @@ INFO_ITEMS = [
 
 
 @pytest.fixture
-def sample(tmp_path):
-    path = tmp_path / "mau.xlsx"
-    init_master(path, sample=True)
-    return path
+def sample(sample_master_copy):
+    return sample_master_copy
 
 
 def test_sheets_and_headers_exactly(sample):

@@ -9,7 +9,6 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from returns import fill
 
-from ccpkh_excel import init_master
 from ccpkh_excel.features.forms import FORM_HEADERS, STATUSES, generate
 from ccpkh_excel.features.merging import merge_returns
 
@@ -113,13 +112,12 @@ def test_identity_never_comes_from_the_file_name(cycle, tmp_path):
     assert rep.files[0].unit == "SNV"
 
 
-def test_unit_filter_and_unknown_unit(tmp_path):
+def test_unit_filter_and_unknown_unit(tmp_path, sample_master_copy):
     import pytest
 
     from ccpkh_excel.errors import CcpkhError
 
-    master = tmp_path / "so.xlsx"
-    init_master(master, sample=True)
+    master = sample_master_copy
     report = generate(master, "Quý II/2026", tmp_path / "out", units=["SNV", "TTTT"])
     assert [f.code for f in report.files] == ["SNV"] and report.skipped == ["TTTT"]
     title = load_workbook(report.files[0].file)["Báo cáo"]["A4"].value

@@ -251,10 +251,19 @@ def merge_cmd(master: Path, returned: tuple[Path, ...], dry_run: bool, period: s
 @master_arg
 @click.option("--period", help="Kỳ báo cáo; mặc định kỳ mới nhất có số liệu.")
 @click.option("--as-of", "as_of", help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
-def status_cmd(master: Path, period: str | None, as_of: str | None) -> None:
+@click.option(
+    "--export",
+    "export",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ghi số liệu ra tệp .xlsx (mỗi bảng một sheet) hoặc .csv (mỗi bảng một tệp).",
+)
+def status_cmd(master: Path, period: str | None, as_of: str | None, export: Path | None) -> None:
     """Tình hình thực hiện: theo lĩnh vực, theo đơn vị, đơn vị chưa nộp, nhiệm vụ quá hạn."""
     st = api.read_status(master, period, _parse_day(as_of, "--as-of"))
     con = out()
+    if export:
+        for f in api.export_status(st, export):
+            con.print(f"Đã ghi số liệu ra {escape(str(f))}.")
     con.print(f"[bold]Kỳ {escape(st.period)}, tính đến ngày {st.as_of:%d/%m/%Y}[/]")
     heads = ("Số NV", "Đúng hạn", "Quá hạn (xong)", "Đang làm", "Quá hạn", "Chưa làm", "% xong")
     t = Table(title="Theo lĩnh vực", header_style="bold")

@@ -41,7 +41,7 @@ def ensure_not_open(path: Path) -> None:
 def ensure_writable(path: Path) -> None:
     """A master the office made read-only is refused, never replaced."""
     path = Path(path)
-    if path.exists() and not os.access(path, os.W_OK):
+    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
         raise MasterError("chỉ cho đọc (read-only); không ghi đè. Bỏ thuộc tính chỉ đọc rồi chạy lại.", path)
     if not os.access(path.parent, os.W_OK):
         raise MasterError(f"không có quyền ghi vào thư mục '{path.parent}'.", path)
