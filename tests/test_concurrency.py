@@ -39,7 +39,10 @@ def office(tmp_path, built_samples):
         shutil.copy(f.file, target)
         plan = read_plan(master)
         codes = [t.code for t in plan.tasks]
-        returns[f.code] = (fill(target, {c: ("Đang thực hiện", None, f"Báo cáo của {f.code}", "", "") for c in codes}), f.tasks)
+        returns[f.code] = (
+            fill(target, {c: ("Đang thực hiện", None, f"Báo cáo của {f.code}", "", "") for c in codes}),
+            f.tasks,
+        )
     return master, returns
 
 

@@ -30,3 +30,17 @@ def test_every_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in cli.commands:
         assert f"`ccpkh-excel {name}" in readme, name
+
+
+def test_the_api_example_runs_and_prints_what_the_docs_say(tmp_path):
+    import subprocess
+    import sys
+
+    doc = (ROOT / "docs" / "API.md").read_text(encoding="utf-8")
+    code = re.search(r"## Example.*?```python\n(.+?)```", doc, re.S).group(1)
+    printed = re.search(r"It prints:\n\n```text\n(.+?)```", doc, re.S).group(1)
+    script = tmp_path / "vi_du.py"
+    script.write_text(code, encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == printed

@@ -185,7 +185,7 @@ def test_a_reader_cannot_save(sample_master_copy):
 def test_the_lock_is_released_when_a_run_fails(cycle):
     master, report = cycle
     with pytest.raises(MasterError):
-        with Master.open(master) as m:
+        with Master.open(master):
             raise MasterError("hỏng giữa chừng", master)
     assert not lock_path(master).exists()
     with RunLock(master):

@@ -33,5 +33,3 @@ def init_master(path: Path, sample: bool = False, force: bool = False, wait: flo
         m.log("Tạo sổ", [path.name], f"{len(plan.tasks)} nhiệm vụ, {len(plan.units)} đơn vị")
         m.save(plan=plan, base=base, fresh=True)
     return plan
-
-

@@ -432,6 +432,3 @@ def _generate(
     m.log("Tạo phiếu", [f.file.name for f in result.files], f"{len(result.files)} phiếu kỳ {p.label}")
     m.save(records=records)
     return result
-
-
-

@@ -4,7 +4,7 @@ Every file gets one outcome — merged, merged with warnings, rejected, or super
 later save of the same unit and period — with its reason. Rows whose locked cells were
 changed (text edited, rows deleted, reordered or pasted over) are reported and not applied;
 the rest of the file still merges. Returns are read with python-calamine; the master is
-written by `records.write_records` (backup, temporary file, lock).
+written through the store (`Master.save`: lock held from the first read, backup, temporary file).
 """
 
 from __future__ import annotations

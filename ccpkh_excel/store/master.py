@@ -151,7 +151,9 @@ class Master:
         if lock is not None and lock.taken_over is not None:
             h = lock.taken_over
             self._log.append(
-                log_row("Mở khóa", [], f"Lấy lại khóa của lần chạy đã dừng đột ngột ({h.describe()}, tiến trình {h.pid}).")
+                log_row(
+                    "Mở khóa", [], f"Lấy lại khóa của lần chạy đã dừng đột ngột ({h.describe()}, tiến trình {h.pid})."
+                )
             )
 
     # -- opening ---------------------------------------------------------------------------

@@ -224,7 +224,6 @@ def _decorate(wb: Workbook, plan: Plan) -> None:
     assign["F1"].font = Font(name="Times New Roman", italic=True, color="7F7F7F")
 
 
-
 def load(source: Path | bytes | None, macro: bool = False) -> Workbook:
     """The master in openpyxl: from its file, from a base workbook's bytes, or a new one."""
     import io

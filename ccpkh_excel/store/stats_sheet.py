@@ -44,7 +44,6 @@ def row_formula(n: int) -> xlsxfast.Formula:
     )
 
 
-
 # --- the Thống kê sheet ---------------------------------------------------------------------
 _HEAD = Font(name="Times New Roman", bold=True, size=12, color="FFFFFF")
 _FILL = PatternFill("solid", fgColor="1F4E78")

@@ -1,6 +1,6 @@
 """Nghị định 30/2020/NĐ-CP, Phụ lục I: the format of administrative documents, as data.
 
-Written once, used twice: `templates_build` draws the Word templates with the `USE` values,
+Written once, used twice: `templates` draws the Word templates with the `USE` values,
 `lint_docx` checks any document against the ranges. Sources and open points: see
 shared/ND30.md (Phụ lục I, Mục I–V; Phụ lục III Mẫu 1.4, 2.1). Sizes are in points.
 """

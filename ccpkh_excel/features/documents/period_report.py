@@ -71,9 +71,7 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines)
 
 
-def report_context(
-    m: Master, kind: str, period: str | None, unit: str | None, as_of: date | None, tmp: Path
-):
+def report_context(m: Master, kind: str, period: str | None, unit: str | None, as_of: date | None, tmp: Path):
     """(context, images, warnings) for bao-cao and don-doc."""
     master, plan, records = m.path, m.plan, m.records
     st = compute_status(
@@ -101,9 +99,7 @@ def _report(plan, st, records, names, unit, ctx, tmp, warnings):
         mine = {a.task for a in build_assignments(plan) if a.unit == unit and a.role == LEAD}
         own = [u for u in plan.units if u.code == unit]
         plan = Plan(info=plan.info, units=own, tasks=[t for t in plan.tasks if t.code in mine])
-        st = compute_status(
-            plan, [r for r in records.summary if r.unit == unit], st.period, st.as_of, records.returns
-        )
+        st = compute_status(plan, [r for r in records.summary if r.unit == unit], st.period, st.as_of, records.returns)
     order = {t.code: i for i, t in enumerate(plan.tasks)}
     field_of = {t.code: (t.field or NO_FIELD) for t in plan.tasks}
     lead_first = sorted(rows, key=lambda r: (order.get(r.task, 10**9), r.role != LEAD))

@@ -119,5 +119,3 @@ def convert(path: Path, fmt: str, out_dir: Path) -> Path:
 def to_pdf(docx: Path, out_dir: Path | None = None) -> Path:
     """The PDF of a document, beside it unless `out_dir` is given."""
     return convert(docx, "pdf", Path(out_dir or Path(docx).parent))
-
-

@@ -1,6 +1,6 @@
 """Build the Word templates in word_templates/ from the format rules in `nd30`.
 
-Run `python -m ccpkh_excel.templates_build` after changing a rule; a test checks the shipped
+Run `python -m ccpkh_excel.features.documents.templates` after changing a rule; a test checks the shipped
 templates are what this builds. Office staff may then edit the .docx files in Word: every tag
 is one run, and HUONG_DAN_MAU.md lists them all.
 """

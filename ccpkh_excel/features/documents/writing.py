@@ -59,5 +59,3 @@ def write_document(
     if pdf:
         result.pdf = to_pdf(out)
     return result
-
-

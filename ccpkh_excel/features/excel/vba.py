@@ -342,7 +342,15 @@ def sources_dir() -> Path:
 
 def xlwings_sources() -> tuple[Path, Path, bytes]:
     """xlwings' standalone module, its Dictionary class, and the quickstart project (base)."""
-    import xlwings
+    try:
+        import xlwings
+    except ImportError:
+        from ccpkh_excel.errors import CcpkhError
+
+        raise CcpkhError(
+            'Sổ có nút bấm (.xlsm) cần gói xlwings. Cài thêm: pip install "ccpkh-excel[excel]" '
+            "(hoặc tạo sổ .xlsx, dùng dòng lệnh)."
+        ) from None
 
     root = Path(xlwings.__file__).parent
     with zipfile.ZipFile(root / "quickstart_standalone.xlsm") as z:
