@@ -35,7 +35,7 @@ _EXPORTS = {
     "Unit": "ccpkh_excel.domain.units",
     "parse_period": "ccpkh_excel.domain.periods",
     "compute_status": "ccpkh_excel.domain.status",
-    "StatusReport": "ccpkh_excel.domain.status",
+    "StatusFigures": "ccpkh_excel.domain.status",
     # the store
     "Master": "ccpkh_excel.store.master",
     "read_plan": "ccpkh_excel.store.master",

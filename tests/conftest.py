@@ -76,7 +76,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def cycle(tmp_path: Path, built_samples):
-    """A sample master and its Quý I/2026 report workbooks."""
+    """A sample master and its Quý I/2026 form workbooks."""
     from ccpkh_excel.features.forms import generate
 
     master = copy_sample(built_samples, tmp_path / "so.xlsx")

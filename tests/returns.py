@@ -1,4 +1,4 @@
-"""Fill report workbooks the way a person does: only cells the sheet leaves unlocked."""
+"""Fill form workbooks the way a person does: only cells the sheet leaves unlocked."""
 
 from __future__ import annotations
 

@@ -93,7 +93,7 @@ class TaskStatus:
 
 
 @dataclass
-class StatusReport:
+class StatusFigures:
     period: str
     as_of: date
     tasks: list[TaskStatus] = field(default_factory=list)
@@ -107,12 +107,12 @@ class StatusReport:
         return [t for t in self.tasks if t.status == OVERDUE]
 
 
-def compute_status(plan: Plan, summary, period: str, as_of: date, returns=()) -> StatusReport:
+def compute_status(plan: Plan, summary, period: str, as_of: date, returns=()) -> StatusFigures:
     """Status of every task and the figures by field and by lead unit for one period.
 
     `summary` and `returns` are the rows of Tổng hợp and Theo dõi nộp (named tuples)."""
     label = parse_period(period).label
-    report = StatusReport(label, as_of)
+    report = StatusFigures(label, as_of)
     assignments = build_assignments(plan)
     leads: dict[str, list[str]] = {}
     for a in assignments:

@@ -1,4 +1,7 @@
-"""Sheets out: one report workbook (phiếu báo cáo) per unit for a period.
+"""Forms out (`generate`): one form workbook (phiếu báo cáo) per unit for a period.
+
+Names: a *form* is the workbook a unit fills in and returns (its *return*); a *report* is the
+Word BÁO CÁO; what a command gives back is a *result*.
 
 The styled skeleton is built once with openpyxl; each unit's file is that skeleton with
 three parts written as text — its "Báo cáo" rows, its hidden metadata sheet and its custom
@@ -122,7 +125,7 @@ _INPUT = PatternFill("solid", fgColor="FFF2CC")
 
 
 def _skeleton(year: int | None) -> bytes:
-    """The report workbook with one placeholder task row, styled, validated and protected."""
+    """The form workbook with one placeholder task row, styled, validated and protected."""
     wb = Workbook()
     ws = wb.active
     ws.title = FORM_SHEET

@@ -1,4 +1,4 @@
-"""Merge: fold the units' returned report workbooks back into the master.
+"""Merge: fold the units' returned form workbooks back into the master.
 
 Every file gets one outcome — merged, merged with warnings, rejected, or superseded by a
 later save of the same unit and period — with its reason. Rows whose locked cells were

@@ -10,14 +10,14 @@ from datetime import date
 from pathlib import Path
 
 from ccpkh_excel.domain import times
-from ccpkh_excel.domain.status import StatusReport, compute_status, latest_period
+from ccpkh_excel.domain.status import StatusFigures, compute_status, latest_period
 from ccpkh_excel.store.master import Master
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def read_status(master: Master | Path, period: str | None = None, as_of: date | None = None) -> StatusReport:
+def read_status(master: Master | Path, period: str | None = None, as_of: date | None = None) -> StatusFigures:
     """Status from the master; the period defaults to the latest one with records."""
     m = master if isinstance(master, Master) else Master.read(master)
     records = m.records
@@ -50,7 +50,7 @@ TASK_COLUMNS = {
 SHEET_NAMES = {"fields": "Theo lĩnh vực", "units": "Theo đơn vị chủ trì", "tasks": "Từng nhiệm vụ"}
 
 
-def status_frames(st: StatusReport) -> dict[str, pd.DataFrame]:
+def status_frames(st: StatusFigures) -> dict[str, pd.DataFrame]:
     """The figures as pandas tables with Vietnamese headers: by field (with the total row),
     by lead unit (with its code) and task by task."""
     import pandas as pd
@@ -66,7 +66,7 @@ def status_frames(st: StatusReport) -> dict[str, pd.DataFrame]:
     return {"fields": fields, "units": units, "tasks": tasks.rename(columns=TASK_COLUMNS)}
 
 
-def export_status(st: StatusReport, path: Path) -> list[Path]:
+def export_status(st: StatusFigures, path: Path) -> list[Path]:
     """Write the figures to `path`: .xlsx (one sheet a table) or .csv (one file a table,
     UTF-8 with BOM so Excel shows the diacritics). Returns the files written."""
     import pandas as pd

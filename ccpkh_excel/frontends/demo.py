@@ -1,6 +1,6 @@
 """`ccpkh-excel demo`: the whole cycle on the bundled sample plan.
 
-init → check → generate the Quý I/2026 report workbooks → units fill them in (only the cells
+init → check → generate the Quý I/2026 form workbooks → units fill them in (only the cells
 a unit may type in, as in Excel; one unit sends late, one sends a file whose locked task text
 was edited, one sends a file that is not a report at all) → merge → status.
 """
@@ -97,7 +97,7 @@ class DemoResult:
 
 
 def fill_return(path: Path, answers: dict[str, tuple], saved: datetime | None = None) -> None:
-    """Type answers into a report workbook, only in the cells a unit may type in."""
+    """Type answers into a form workbook, only in the cells a unit may type in."""
     wb = load_workbook(path)
     ws = wb["Báo cáo"]
     r = 8

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ccpkh_excel.domain import times
 from ccpkh_excel.domain.plan import Plan, build_assignments
-from ccpkh_excel.domain.status import NO_FIELD, StatusReport, compute_status, latest_period
+from ccpkh_excel.domain.status import NO_FIELD, StatusFigures, compute_status, latest_period
 from ccpkh_excel.domain.units import LEAD
 from ccpkh_excel.errors import CcpkhError
 from ccpkh_excel.features.documents import nd30
@@ -27,7 +27,7 @@ def _item(unit: object, text: object) -> str:
     return f"{unit}: {str(text).strip().rstrip(' .;')}"
 
 
-def chart(st: StatusReport, path: Path) -> Path:
+def chart(st: StatusFigures, path: Path) -> Path:
     """A stacked bar chart of the tasks of each field by status, as a PNG."""
     import matplotlib
 
