@@ -71,7 +71,9 @@ def test_sheets_and_headers_exactly(sample):
         "Nhiệm vụ phát sinh",
         "Nhật ký",
         "Thống kê",
+        "_ccpkh",  # very hidden: the plan's secret that signs its forms
     ]
+    assert wb["_ccpkh"].sheet_state == "veryHidden"
     for name, headers in SHEETS.items():
         ws = wb[name]
         assert [c.value for c in ws[1]][: len(headers)] == headers

@@ -100,8 +100,9 @@ def test_metadata_travels_in_the_file(cycle):
         k: meta[k] for k in ("format", "version", "plan", "unit")
     }
     assert ro["Báo cáo"].max_column == 11
-    assert meta["unit"] == "SKHCN" and meta["period"] == "Quý I/2026" and meta["version"] == "1"
-    assert len(meta["fingerprint"]) == 32
+    assert meta["unit"] == "SKHCN" and meta["period"] == "Quý I/2026" and meta["version"] == "2"
+    assert re.fullmatch(r"[0-9a-f]{64}", meta["signature"])  # HMAC-SHA256, see test_signed_returns.py
+    assert "ccpkh_signature" in custom
 
 
 def test_identity_never_comes_from_the_file_name(cycle, tmp_path):

@@ -7,15 +7,15 @@ The styled skeleton is built once with openpyxl; each unit's file is that skelet
 three parts written as text — its "Báo cáo" rows, its hidden metadata sheet and its custom
 properties — so a province's thousand files take seconds, not minutes.
 
-What travels in each file (never taken from its name): the plan id, unit code, period,
-format version and a fingerprint of the locked cells, in a very hidden sheet "_ccpkh" (with a
-hash per row) and again in the document's custom properties.
+What travels in each file (never taken from its name): the plan id, unit code, period, return
+date and format version, signed with the plan's secret (see `ccpkh_excel.domain.signing`), in
+a very hidden sheet "_ccpkh" (with a MAC per task row) and again in the file's custom
+properties.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -28,7 +28,7 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ccpkh_excel.domain import times
+from ccpkh_excel.domain import signing, times
 from ccpkh_excel.domain.periods import Period, parse_period, period_key
 from ccpkh_excel.domain.plan import Plan, build_assignments
 from ccpkh_excel.domain.status import SENT
@@ -41,7 +41,9 @@ from ccpkh_excel.store.records import ReturnRow
 from ccpkh_excel.store.sheets import input_hint
 
 FORMAT = "ccpkh-excel/phieu-bao-cao"
-VERSION = "1"
+VERSION = "2"  # 2: signed with the plan's secret (HMAC-SHA256); 1: plain hashes, no longer accepted
+IDENTITY = ("format", "version", "plan", "unit", "period", "due", "rows")
+PROPS = tuple(f"ccpkh_{k}" for k in (*IDENTITY, "signature"))  # the identity again, in the file's properties
 FORM_SHEET = "Báo cáo"
 GUIDE_SHEET = "Hướng dẫn"
 META_SHEET = "_ccpkh"
@@ -102,19 +104,32 @@ class GenerateResult:
     files: list[UnitForm] = field(default_factory=list)
     manifest: Path | None = None
     skipped: list[str] = field(default_factory=list)  # asked-for units without tasks
+    failed: dict[str, str] = field(default_factory=dict)  # unit → why its file could not be written
 
 
-def row_hash(values: list[str]) -> str:
-    return hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()[:16]
+MAX_NAME = 100  # characters of a form's file name, extension included
 
 
-def fingerprint(plan_id: str, unit: str, period: str, rows: list[list[str]]) -> str:
-    h = hashlib.sha256("\x1e".join([plan_id, unit, period, *("\x1f".join(r) for r in rows)]).encode("utf-8"))
-    return h.hexdigest()[:32]
+def form_file_name(code: str, name: str, period: Period, taken: set[str] | None = None) -> str:
+    """`<mã>_<tên không dấu>_<kỳ>.xlsx`, at most 100 characters, never one already `taken`
+    (compared without case: Windows and macOS do not tell "SO" from "so")."""
+    code_slug, tail = ascii_slug(code)[:30] or "DV", f"_{period.slug}.xlsx"
+    room = MAX_NAME - len(code_slug) - len(tail) - 1
+    base = f"{code_slug}_{ascii_slug(name)[: max(room, 0)].rstrip('_')}".rstrip("_")
+    candidate, n = base + tail, 2
+    while taken is not None and candidate.casefold() in taken:
+        suffix = f"_{n}"
+        candidate = base[: MAX_NAME - len(tail) - len(suffix)] + suffix + tail
+        n += 1
+    if taken is not None:
+        taken.add(candidate.casefold())
+    return candidate
 
 
-def form_file_name(code: str, name: str, period: Period) -> str:
-    return f"{ascii_slug(code)}_{ascii_slug(name)}_{period.slug}.xlsx"
+def csv_safe(value: object) -> str:
+    """A CSV cell Excel will not run as a formula (OWASP: prefix = + - @ TAB CR with ')."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- the skeleton ----------------------------------------------------------------------------
@@ -229,7 +244,7 @@ def _skeleton(year: int | None) -> bytes:
     meta = wb.create_sheet(META_SHEET)
     meta["A1"] = "x"
     meta.sheet_state = "veryHidden"
-    for key in ("ccpkh_format", "ccpkh_version", "ccpkh_plan", "ccpkh_unit", "ccpkh_period", "ccpkh_fingerprint"):
+    for key in PROPS:
         wb.custom_doc_props.append(StringProperty(name=key, value="x"))
     wb.active = 0
     buf = io.BytesIO()
@@ -369,6 +384,8 @@ def _generate(
         rb"\g<1>" + stamp.encode() + rb"\g<2>",
         template.parts["docProps/core.xml"],
     )
+    secret, taken = m.secret, set()
+    failed: dict[str, str] = {}
     for code in wanted:
         if code not in by_unit:
             continue
@@ -381,7 +398,6 @@ def _generate(
             locked.append(lk)
             rows.append(lk + list(prefill.get((t.code, code), ["", "", "", "", ""])))
             dues.append(t.due)
-        fp = fingerprint(plan_id, code, p.label, locked)
         title = [
             "PHIẾU BÁO CÁO TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH",
             f"Kế hoạch: {plan_title(plan)}",
@@ -390,39 +406,45 @@ def _generate(
             f"Gửi về / liên hệ: {contact}",
             "Chỉ nhập vào các ô nền vàng (Trạng thái → Đề xuất, kiến nghị). Xem sheet Hướng dẫn.",
         ]
-        meta = [
-            ("format", FORMAT),
-            ("version", VERSION),
-            ("plan", plan_id),
-            ("unit", code),
-            ("period", p.label),
-            ("fingerprint", fp),
-            ("generated", f"{now:%Y-%m-%dT%H:%M:%S}"),
-            ("rows", str(len(locked))),
-            ("due", f"{due:%Y-%m-%d}"),
-        ] + [(lk[0], row_hash(lk)) for lk in locked]
-        props = {
-            "ccpkh_format": FORMAT,
-            "ccpkh_version": VERSION,
-            "ccpkh_plan": plan_id,
-            "ccpkh_unit": code,
-            "ccpkh_period": p.label,
-            "ccpkh_fingerprint": fp,
+        identity = {
+            "format": FORMAT,
+            "version": VERSION,
+            "plan": plan_id,
+            "unit": code,
+            "period": p.label,
+            "due": f"{due:%Y-%m-%d}",
+            "rows": str(len(locked)),
         }
+        macs = [signing.row_mac(secret, plan_id, code, p.label, lk) for lk in locked]
+        signature = signing.identity_mac(secret, identity, macs)
+        meta = [*identity.items(), ("generated", f"{now:%Y-%m-%dT%H:%M:%S}"), ("signature", signature)]
+        meta += [(lk[0], mac) for lk, mac in zip(locked, macs, strict=True)]
+        props = {f"ccpkh_{k}": v for k, v in identity.items()} | {"ccpkh_signature": signature}
         parts = dict(template.parts)
         parts[template.report_part] = template.render(title, rows, dues).encode("utf-8")
         parts[template.meta_part] = template.meta(meta).encode("utf-8")
         parts["docProps/custom.xml"] = xlsxfast.custom_props_xml(props)
         parts["docProps/core.xml"] = core
-        path = out_dir / form_file_name(code, unit.name, p)
-        xlsxfast.write_parts(parts, path)
+        path = out_dir / form_file_name(code, unit.name, p, taken)
+        try:
+            xlsxfast.write_parts(parts, path)
+        except OSError as exc:  # one unit's file: say so, go on with the others
+            path.unlink(missing_ok=True)
+            failed[code] = f"không ghi được tệp ({exc.strerror or exc.__class__.__name__})"
+            continue
         result.files.append(UnitForm(code, unit.name, unit.email, path, len(rows)))
+    result.failed = failed
     result.manifest = out_dir / f"danh_sach_gui_{p.slug}.csv"
+    made = {f.code: f for f in result.files}
     with open(result.manifest, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["Mã đơn vị", "Tên đơn vị", "Email", "Tệp", "Số nhiệm vụ", "Kỳ báo cáo", "Hạn gửi lại"])
-        for f in result.files:
-            w.writerow([f.code, f.name, f.email, f.file.name, f.tasks, p.label, f"{due:%d/%m/%Y}"])
+        w.writerow(["Mã đơn vị", "Tên đơn vị", "Email", "Tệp", "Số nhiệm vụ", "Kỳ báo cáo", "Hạn gửi lại", "Ghi chú"])
+        for code in wanted:
+            unit = units_by_code[code]
+            f = made.get(code)
+            note = failed.get(code) or ("" if f else "không có nhiệm vụ nào: không tạo phiếu")
+            row = [code, unit.name, unit.email, f.file.name if f else "", f.tasks if f else 0, p.label]
+            w.writerow([csv_safe(v) for v in [*row, f"{due:%d/%m/%Y}", note]])
     sent = {(f.code, p.label) for f in result.files}
     kept = [r for r in records.returns if not ((r.unit, r.period) in sent and r.outcome == SENT)]  # re-sent
     already = {(r.unit, r.period) for r in kept if r.outcome != SENT and r.unit}
@@ -432,6 +454,9 @@ def _generate(
                 ReturnRow(f.code, f.name, p.label, f.file.name, "", SENT, f.tasks, "", f"Hạn gửi lại {due:%d/%m/%Y}")
             )
     records.returns = kept
-    m.log("Tạo phiếu", [f.file.name for f in result.files], f"{len(result.files)} phiếu kỳ {p.label}")
+    note = f"{len(result.files)} phiếu kỳ {p.label}" + (
+        f"; {len(failed)} đơn vị lỗi: {', '.join(failed)}" if failed else ""
+    )
+    m.log("Tạo phiếu", [f.file.name for f in result.files], note)
     m.save(records=records)
     return result

@@ -9,16 +9,17 @@ written through the store (`Master.save`: lock held from the first read, backup,
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from ccpkh_excel.domain import times
+from ccpkh_excel.domain import signing, times
 from ccpkh_excel.domain.periods import parse_period, period_key
 from ccpkh_excel.domain.status import MERGED, MERGED_WARN, REJECTED, SENT, SUPERSEDED
-from ccpkh_excel.domain.values import free_text, read_date
+from ccpkh_excel.domain.values import cell_text, free_text, read_date
 from ccpkh_excel.domain.vntext import clean, fold
 from ccpkh_excel.errors import CcpkhError, MasterError
 from ccpkh_excel.features.forms import (
@@ -26,11 +27,10 @@ from ccpkh_excel.features.forms import (
     FORM_HEADERS,
     FORM_SHEET,
     FORMAT,
+    IDENTITY,
     META_SHEET,
     STATUSES,
     VERSION,
-    fingerprint,
-    row_hash,
 )
 from ccpkh_excel.store import xlsxfast
 from ccpkh_excel.store.master import Master, hold
@@ -91,6 +91,12 @@ class FileOutcome:
     warnings: list[str] = field(default_factory=list)
 
     @property
+    def name(self) -> str:
+        """The file's name as stored: NFC, spaces collapsed (the same file under an NFD or
+        double-spaced name is the same return)."""
+        return clean(self.path.name)
+
+    @property
     def failed(self) -> bool:
         return self.outcome == REJECTED or bool(self.not_applied)
 
@@ -120,6 +126,8 @@ class _Context:
     sent: set[tuple[str, str]]  # (unit, period) sent out
     period: str | None
     tasks: dict[str, int]  # code -> order
+    secret: str = ""  # the plan's secret: forms are signed with it
+    roles: dict[tuple[str, str], str] = field(default_factory=dict)  # (task, unit) -> role, from Phân công
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -179,39 +187,33 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
         out.saved = times.from_timestamp(path.stat().st_mtime)
     wb = CalamineWorkbook.from_path(str(path))
     meta: dict[str, str] = {}
-    hashes: list[tuple[str, str]] = []
+    macs: list[tuple[str, str]] = []  # (Mã NV, MAC) in the form's order
+    head_keys = (*IDENTITY, "generated", "signature", "fingerprint")
     if META_SHEET in wb.sheet_names:
-        head_keys = ("format", "version", "plan", "unit", "period", "fingerprint", "generated", "rows", "due")
         for r in wb.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False):
             if len(r) >= 2 and r[0] not in (None, ""):
-                k, v = str(r[0]), str(r[1])
+                k, v = str(r[0]), cell_text(r[1])
                 if k in head_keys:
                     meta[k] = v
                 else:
-                    hashes.append((k, v))
+                    macs.append((k, v))
     elif props.get("ccpkh_format"):
         meta = {k.removeprefix("ccpkh_"): v for k, v in props.items() if k.startswith("ccpkh_")}
     if meta.get("format") != FORMAT:
         return out.reject("không phải phiếu báo cáo do ccpkh-excel tạo (thiếu thông tin nhận dạng).")
+    if meta.get("version") == "1":
+        return out.reject(
+            "phiếu theo mẫu cũ, chưa có chữ ký; không nhận. Hãy tạo lại phiếu kỳ này ('ccpkh-excel generate') "
+            "và gửi lại cho đơn vị."
+        )
     if meta.get("version") != VERSION:
         return out.reject(f"phiếu định dạng phiên bản {meta.get('version')}, công cụ chỉ đọc phiên bản {VERSION}.")
     if meta.get("plan") != ctx.plan_id:
         return out.reject(f"phiếu thuộc kế hoạch khác (mã {meta.get('plan')}, sổ này là {ctx.plan_id}).")
-    out.unit = meta.get("unit", "")
-    if out.unit not in ctx.units:
-        return out.reject(f"đơn vị mã {out.unit} không có trong sheet Đơn vị của sổ.")
-    out.unit_name = ctx.units[out.unit]
-    try:
-        out.period = parse_period(meta.get("period", "")).label
-    except CcpkhError:
-        return out.reject(f"kỳ báo cáo '{meta.get('period')}' không hợp lệ.")
-    if ctx.period and out.period != ctx.period:
-        return out.reject(f"phiếu kỳ {out.period}, đang tổng hợp kỳ {ctx.period}.")
-    if (out.unit, out.period) not in ctx.sent:
-        return out.reject(f"chưa phát hành phiếu kỳ {out.period} cho đơn vị {out.unit} từ sổ này.")
     if FORM_SHEET not in wb.sheet_names:
         return out.reject(f"thiếu sheet '{FORM_SHEET}'.")
     rows = wb.get_sheet_by_name(FORM_SHEET).to_python(skip_empty_area=False)
+    _typed_formulas(path, rows)
     exact = list(FORM_HEADERS)
     header = next((i for i, r in enumerate(rows[:30]) if list(r[:10]) == exact), None)
     want = [fold(h) for h in FORM_HEADERS]
@@ -221,65 +223,134 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
         seen = {fold(_cell(r, c)) for r in rows[:30] for c in range(12)}
         missing = [h for h, k in zip(FORM_HEADERS, want, strict=True) if k not in seen]
         what = f"thiếu cột {', '.join(repr(m) for m in missing)}" if missing else "dòng tiêu đề bảng bị sửa"
-        return out.reject(f"sheet '{FORM_SHEET}': {what}.".replace("'", "'"))
-    _rows(rows[header + 1 :], header + 2, meta, hashes, ctx, out)
+        return out.reject(f"sheet '{FORM_SHEET}': {what}.")
+    task_rows, extra_rows = _split_rows(rows[header + 1 :], header + 2)
+    unit, period = meta.get("unit", ""), meta.get("period", "")
+    if not macs:  # only the file's properties survived: the MACs are those of the rows as they stand
+        macs = [
+            (_locked(r)[0], signing.row_mac(ctx.secret, ctx.plan_id, unit, period, _locked(r))) for _, r in task_rows
+        ]
+    if not signing.same(signing.identity_mac(ctx.secret, meta, [m for _, m in macs]), meta.get("signature", "")):
+        return out.reject(
+            "chữ ký của phiếu không khớp: thông tin nhận dạng (đơn vị, kỳ, hạn) hoặc mã kiểm tra các dòng đã bị "
+            "sửa, hoặc phiếu không do sổ này phát hành. Không nhận phiếu này; hãy dùng phiếu gốc."
+        )
+    if meta.get("rows") != str(len(macs)):
+        return out.reject("phiếu thiếu hoặc thừa mã kiểm tra dòng; không nhận. Hãy dùng phiếu gốc.")
+    out.unit = unit
+    if out.unit not in ctx.units:
+        return out.reject(f"đơn vị mã {out.unit} không có trong sheet Đơn vị của sổ.")
+    out.unit_name = ctx.units[out.unit]
+    try:
+        out.period = parse_period(period).label
+    except CcpkhError:
+        return out.reject(f"kỳ báo cáo '{period}' không hợp lệ.")
+    if ctx.period and out.period != ctx.period:
+        return out.reject(f"phiếu kỳ {out.period}, đang tổng hợp kỳ {ctx.period}.")
+    if (out.unit, out.period) not in ctx.sent:
+        return out.reject(f"chưa phát hành phiếu kỳ {out.period} cho đơn vị {out.unit} từ sổ này.")
+    _extra(extra_rows, out)
+    _task_rows(task_rows, macs, ctx, out)
     try:
         due = date.fromisoformat(meta.get("due", ""))
     except ValueError:
         due = None
     if due and out.saved and out.saved.date() > due:
         out.warnings.append(f"nộp muộn: lưu ngày {out.saved:%d/%m/%Y}, hạn gửi lại {due:%d/%m/%Y}")
-    if out.not_applied or out.warnings:
-        out.outcome = MERGED_WARN
-    else:
-        out.outcome = MERGED
+    out.outcome = MERGED_WARN if out.not_applied or out.warnings else MERGED
     return out
 
 
-def _rows(rows, first_excel_row, meta, hashes, ctx: _Context, out: FileOutcome) -> None:
-    expected = {code: (i, h) for i, (code, h) in enumerate(hashes)}
-    task_rows: list[tuple[int, list[object]]] = []
-    extra_mode = False
+def _typed_formulas(path: Path, rows: list[list[object]]) -> None:
+    """Put back, as text, formulas a unit typed into the form in a program that saved no
+    values for them ("=1+2" would otherwise be read as an empty cell)."""
+    from defusedxml.ElementTree import iterparse
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(path) as z:
+        part = xlsxfast.sheet_paths(z).get(FORM_SHEET)
+        if not part:
+            return
+        with z.open(part) as fh:
+            for _, el in iterparse(fh):
+                if el.tag != f"{ns}c":
+                    continue
+                f, v = el.find(f"{ns}f"), el.find(f"{ns}v")
+                if f is not None and f.text and (v is None or v.text in (None, "")):
+                    col, row = _ref(el.get("r", ""))
+                    if 0 < row <= len(rows):
+                        line = rows[row - 1]
+                        line.extend([""] * (col - len(line)))
+                        if line[col - 1] in ("", None):
+                            line[col - 1] = "=" + f.text
+                el.clear()
+
+
+def _ref(ref: str) -> tuple[int, int]:
+    m = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref)
+    if not m:
+        return 0, 0
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return col, int(m.group(2))
+
+
+def _locked(r: list[object]) -> list[str]:
+    """The locked cells of a task row as signed: Mã NV, STT, Nội dung, Vai trò, Thời gian."""
+    return [free_text(_cell(r, c)).replace("\n", " ") for c in range(5)]
+
+
+def _split_rows(rows, first_excel_row) -> tuple[list[tuple[int, list]], list[tuple[int, list]]]:
+    """(task rows, rows of the "Nhiệm vụ phát sinh" part), with their Excel row numbers."""
+    tasks, extra, extra_mode = [], [], False
     for n, r in enumerate(rows, start=first_excel_row):
         a = clean(_cell(r, 0))
         if a and not extra_mode and not a.upper().startswith("NHIỆM VỤ PHÁT SINH"):
-            task_rows.append((n, r))
-            continue
-        if fold(a).startswith(fold(EXTRA_TITLE)[:20]):
+            tasks.append((n, r))
+        elif fold(a).startswith(fold(EXTRA_TITLE)[:20]):
             extra_mode = True
+        elif any(free_text(_cell(r, c)) for c in range(1, 10)):
+            extra.append((n, r))
+    return tasks, extra
+
+
+def _extra(rows, out: FileOutcome) -> None:
+    """Tasks a unit added: to Nhiệm vụ phát sinh only, never into the plan's figures."""
+    for n, r in rows:
+        content = free_text(_cell(r, 2))
+        if not content and not any(free_text(_cell(r, c)) for c in range(5, 10)):
             continue
-        if any(free_text(_cell(r, c)) for c in range(1, 10)):
-            content = free_text(_cell(r, 2))
-            if not content and not any(free_text(_cell(r, c)) for c in range(5, 10)):
-                continue
-            vals = _answers(r, n, out)
-            out.extra.append(
-                ExtraRow(out.unit, out.unit_name, out.period, free_text(_cell(r, 1)), content, *vals, out.path.name)
-            )
-    # which rows are untouched: known code, same locked text, in the original order
-    candidates: list[tuple[int, int, list[object]]] = []  # (expected index, excel row, row)
+        vals = _answers(r, n, out)
+        out.extra.append(
+            ExtraRow(out.unit, out.unit_name, out.period, free_text(_cell(r, 1)), content, *vals, out.name)
+        )
+
+
+def _task_rows(task_rows, macs: list[tuple[str, str]], ctx: _Context, out: FileOutcome) -> None:
+    expected = {code: (i, mac) for i, (code, mac) in enumerate(macs)}
+    candidates: list[tuple[int, int, list[object]]] = []  # (index in the form as sent, excel row, row)
     seen: set[str] = set()
-    locked_rows = []
     for n, r in task_rows:
-        locked = [free_text(_cell(r, c)).replace("\n", " ") for c in range(5)]
-        locked_rows.append(locked)
+        locked = _locked(r)
         code = locked[0]
-        if hashes:
-            if code not in expected:
-                out.not_applied.append(f"dòng {n}: mã '{code}' không có trong phiếu gốc")
-            elif code in seen:
-                out.not_applied.append(f"dòng {n}: {code} lặp lại (dòng bị chép đè)")
-            elif row_hash(locked) != expected[code][1]:
-                out.not_applied.append(f"dòng {n}: {code} bị sửa nội dung đã khóa")
-            else:
-                candidates.append((expected[code][0], n, r))
-            seen.add(code)
+        if code not in expected:
+            out.not_applied.append(f"dòng {n}: mã '{code}' không có trong phiếu gốc")
+        elif code in seen:
+            out.not_applied.append(f"dòng {n}: {code} lặp lại (dòng bị chép đè)")
+        elif not signing.same(
+            signing.row_mac(ctx.secret, ctx.plan_id, out.unit, out.period, locked), expected[code][1]
+        ):
+            out.not_applied.append(f"dòng {n}: {code} bị sửa nội dung đã khóa")
+        elif code not in ctx.tasks:
+            out.not_applied.append(f"dòng {n}: mã {code} không có trong danh mục nhiệm vụ của sổ")
+        elif (code, out.unit) not in ctx.roles:
+            out.not_applied.append(
+                f"dòng {n}: nhiệm vụ {code} không (còn) giao cho đơn vị {out.unit} (sheet Phân công)"
+            )
         else:
-            candidates.append((len(candidates), n, r))
-    if not hashes:  # only the document properties survived: all or nothing
-        if fingerprint(ctx.plan_id, out.unit, out.period, locked_rows) != meta.get("fingerprint"):
-            out.not_applied.extend(f"dòng {n}: không đối chiếu được với phiếu gốc" for _, n, _ in candidates)
-            return
+            candidates.append((expected[code][0], n, r))
+        seen.add(code)
     keep = _in_order(candidates)
     for idx, n, r in candidates:
         if (idx, n) not in keep:
@@ -292,28 +363,39 @@ def _rows(rows, first_excel_row, meta, hashes, ctx: _Context, out: FileOutcome) 
             continue
         code = free_text(_cell(r, 0))
         vals = _answers(r, n, out)
-        role = free_text(_cell(r, 3))
-        out.rows.append(SummaryRow(code, out.unit, out.unit_name, role, out.period, *vals, out.saved, out.path.name))
+        role = ctx.roles[(code, out.unit)]  # the role is the plan's, never the file's
+        out.rows.append(SummaryRow(code, out.unit, out.unit_name, role, out.period, *vals, out.saved, out.name))
 
 
 def _in_order(candidates: list[tuple[int, int, list]]) -> set[tuple[int, int]]:
-    """The longest run of rows still in their original relative order."""
-    seq = [c[0] for c in candidates]
-    n = len(seq)
-    best = [1] * n
-    prev = [-1] * n
-    for i in range(n):
-        for j in range(i):
-            if seq[j] < seq[i] and best[j] + 1 > best[i]:
-                best[i], prev[i] = best[j] + 1, j
-    if not n:
-        return set()
-    i = max(range(n), key=lambda k: best[k])
+    """The longest run of rows still in their original relative order (n log n)."""
+    tails: list[int] = []  # tails[k]: index into candidates of the smallest tail of a run of length k+1
+    prev = [-1] * len(candidates)
+    for i, (idx, _, _) in enumerate(candidates):
+        k = _bisect(candidates, tails, idx)
+        if k > 0:
+            prev[i] = tails[k - 1]
+        if k == len(tails):
+            tails.append(i)
+        else:
+            tails[k] = i
     out = set()
+    i = tails[-1] if tails else -1
     while i >= 0:
         out.add((candidates[i][0], candidates[i][1]))
         i = prev[i]
     return out
+
+
+def _bisect(candidates, tails: list[int], idx: int) -> int:
+    lo, hi = 0, len(tails)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if candidates[tails[mid]][0] < idx:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def _answers(r: list[object], n: int, out: FileOutcome) -> list[object]:
@@ -362,6 +444,8 @@ def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, p
         sent={(r.unit, r.period) for r in records.returns if r.unit},
         period=parse_period(period).label if period else None,
         tasks={t.code: i for i, t in enumerate(plan.tasks)},
+        secret=m.secret,
+        roles={(a.task, a.unit): a.role for a in m.assignments},
     )
     outcomes = []
     for i, f in enumerate(files, start=1):
@@ -378,7 +462,7 @@ def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, p
         counts: dict[str, int] = {}
         for o in outcomes:
             counts[o.outcome] = counts.get(o.outcome, 0) + 1
-        m.log("Tổng hợp", [o.path.name for o in outcomes], ", ".join(f"{k}: {v}" for k, v in counts.items()))
+        m.log("Tổng hợp", [o.name for o in outcomes], ", ".join(f"{k}: {v}" for k, v in counts.items()))
         result.backup = m.save(records=records, stats=(latest, now.date()) if latest else None)
     return result
 
@@ -403,7 +487,7 @@ def _settle_duplicates(outcomes: list[FileOutcome], records: Records) -> None:
             a, b = best[k], o
             later, earlier = (b, a) if _when(b) >= _when(a) else (a, b)
             earlier.outcome = SUPERSEDED
-            earlier.reason = f"bị thay bởi {later.path.name} (lưu sau, lúc {later.saved:%d/%m/%Y %H:%M})"
+            earlier.reason = f"bị thay bởi {later.name} (lưu sau, lúc {later.saved:%d/%m/%Y %H:%M})"
             earlier.rows, earlier.extra, earlier.not_applied = [], [], []
             best[k] = later
         else:
@@ -435,18 +519,16 @@ def _apply(records: Records, outcomes: list[FileOutcome], ctx: _Context, now: da
     others = [r for r in records.returns if r.outcome in (REJECTED, SUPERSEDED)]
     for o in merged:
         old = returns.get((o.unit, o.period))
-        same = old is not None and old.file == o.path.name and old.saved == o.saved
+        same = old is not None and fold(old.file) == fold(o.name) and old.saved == o.saved
         received = old.received if same and old.received else now
         reason = "; ".join(o.not_applied + o.warnings)
         returns[(o.unit, o.period)] = ReturnRow(
-            o.unit, o.unit_name, o.period, o.path.name, received, o.outcome, len(o.rows), o.saved, reason
+            o.unit, o.unit_name, o.period, o.name, received, o.outcome, len(o.rows), o.saved, reason
         )
-    seen_other = {(r.file, r.reason) for r in others}
+    seen_other = {(fold(r.file), fold(r.reason)) for r in others}
     for o in outcomes:
-        if o.outcome in (REJECTED, SUPERSEDED) and (o.path.name, o.reason) not in seen_other:
-            others.append(
-                ReturnRow(o.unit, o.unit_name, o.period, o.path.name, now, o.outcome, 0, o.saved or "", o.reason)
-            )
-            seen_other.add((o.path.name, o.reason))
+        if o.outcome in (REJECTED, SUPERSEDED) and (fold(o.name), fold(o.reason)) not in seen_other:
+            others.append(ReturnRow(o.unit, o.unit_name, o.period, o.name, now, o.outcome, 0, o.saved or "", o.reason))
+            seen_other.add((fold(o.name), fold(o.reason)))
     ordered = sorted(returns.values(), key=lambda r: (period_key(r.period), unit_order.get(r.unit, 10**9)))
     records.returns = ordered + others

@@ -4,10 +4,9 @@ tables for exports."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ccpkh_excel.domain import times
 from ccpkh_excel.domain.status import StatusFigures, compute_status, latest_period

@@ -17,6 +17,7 @@ under Excel's feet.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -24,6 +25,7 @@ from pathlib import Path
 from uuid import uuid4
 
 from ccpkh_excel.domain.plan import INFO_FIELDS, PLAN_ID, Assignment, Plan, Task, build_assignments
+from ccpkh_excel.domain.signing import new_secret
 from ccpkh_excel.domain.units import Unit, split_list
 from ccpkh_excel.domain.values import cell_date, cell_text
 from ccpkh_excel.domain.vntext import fold
@@ -40,6 +42,7 @@ from ccpkh_excel.store.schema import (
     PLAN_SHEET_NAMES,
     PURPOSE,
     RECORD_SHEET_NAMES,
+    SECRET_SHEET,
     TASKS,
     UNITS,
     SheetSpec,
@@ -145,6 +148,8 @@ class Master:
         self._plan: Plan | None = None
         self._assignments: list[Assignment] | None = None
         self._records: Records | None = None
+        self._secret: str | None = None
+        self._new_secret = False
         self._log: list = []
         self.backup: Path | None = None  # the backup made by the last save
         self.removed_temps: list[Path] = []
@@ -238,6 +243,23 @@ class Master:
         return self._records
 
     @property
+    def secret(self) -> str:
+        """The plan's secret that signs its forms (made, and saved with the next `save`,
+        when the master has none yet)."""
+        if self._secret is None:
+            rows = []
+            if self.path.exists():
+                wb = self._workbook()
+                if SECRET_SHEET in wb.sheet_names:
+                    rows = wb.get_sheet_by_name(SECRET_SHEET).to_python(skip_empty_area=False)
+            found = next((str(r[1]) for r in rows if len(r) > 1 and r[0] == "secret" and r[1]), "")
+            if re.fullmatch(r"[0-9a-f]{64}", found):
+                self._secret = found
+            else:
+                self._secret, self._new_secret = new_secret(), True
+        return self._secret
+
+    @property
     def plan_id(self) -> str:
         return str(self.plan.info.get(PLAN_ID) or "")
 
@@ -270,6 +292,8 @@ class Master:
         files.ensure_writable(path)
         if plan is not None and not plan.info.get(PLAN_ID):
             plan.info[PLAN_ID] = "KH-" + uuid4().hex[:10].upper()
+        if plan is None and self._new_secret and (self.path.exists() and not fresh):
+            plan, assignments = self.plan, self.assignments  # the new secret goes in with the plan's sheets
         pending = list(self._log)
         if pending:
             records = records if records is not None else self.records
@@ -314,6 +338,7 @@ class Master:
             for p in temps:
                 p.unlink(missing_ok=True)
         self._log = [r for r in self._log if r not in pending]
+        self._new_secret = False
         self._wb = None
         self._plan, self._assignments = (plan, assignments) if plan is not None else (self._plan, self._assignments)
         self._records = records if records is not None else self._records
@@ -332,7 +357,9 @@ class Master:
         macro = path.suffix.lower() == ".xlsm"
         start = base if base is not None else (path if path.exists() and not fresh else None)
         wb = sheets.load(start, macro)
-        sheets.fill_plan(wb, plan, assignments)
+        if fresh or not self.path.exists():
+            self._secret, self._new_secret = new_secret(), True  # a new master: a new plan, a new secret
+        sheets.fill_plan(wb, plan, assignments, self.secret)
         tmp = files.temp_path(path)
         temps.append(tmp)
         wb.save(tmp)

@@ -163,7 +163,8 @@ TEXT_SHEETS = (BASIS, PURPOSE, CONTENT, ORGANIZATION)
 RECORD_SHEETS = (SUMMARY, RETURNS, EXTRA, LOG)  # written by generate/merge, kept when the plan is rewritten
 STATS = "Thống kê"
 DASHBOARD = "Bảng điều khiển"  # first sheet of a macro-enabled master
-PLAN_SHEET_NAMES = tuple(s.name for s in (*SHEETS, *TEXT_SHEETS)) + (STATS,)
+SECRET_SHEET = "_ccpkh"  # very hidden: the plan's secret that signs its forms (A1 "secret", B1 the key)
+PLAN_SHEET_NAMES = tuple(s.name for s in (*SHEETS, *TEXT_SHEETS)) + (STATS, SECRET_SHEET)
 RECORD_SHEET_NAMES = tuple(s.name for s in RECORD_SHEETS) + (STATS,)
 
 DATE_FORMAT = "dd/mm/yyyy"

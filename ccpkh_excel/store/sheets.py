@@ -28,6 +28,7 @@ from ccpkh_excel.store.schema import (
     ORGANIZATION,
     PURPOSE,
     RECORD_SHEETS,
+    SECRET_SHEET,
     TASKS,
     UNITS,
     SheetSpec,
@@ -241,8 +242,9 @@ def load(source: Path | bytes | None, macro: bool = False) -> Workbook:
         ) from exc
 
 
-def fill_plan(wb: Workbook, plan: Plan, assignments: list[Assignment]) -> None:
-    """Write the plan's sheets into `wb` as styled tables, keeping the record sheets."""
+def fill_plan(wb: Workbook, plan: Plan, assignments: list[Assignment], secret: str) -> None:
+    """Write the plan's sheets into `wb` as styled tables, keeping the record sheets; the
+    plan's secret goes into a very hidden sheet."""
     offset = 1 if DASHBOARD in wb.sheetnames else 0  # the dashboard of a macro workbook stays first
     for i, (spec, rows) in enumerate(
         (
@@ -269,6 +271,13 @@ def fill_plan(wb: Workbook, plan: Plan, assignments: list[Assignment]) -> None:
         ws.sheet_view.tabSelected = ws.title == first
     wb.properties.creator = "ccpkh-excel"
     wb.properties.title = clean(plan.info.get("Trích yếu", "")) or "Sổ theo dõi kế hoạch CCHC"
+    if SECRET_SHEET in wb.sheetnames:
+        del wb[SECRET_SHEET]
+    hidden = wb.create_sheet(SECRET_SHEET)
+    hidden["A1"], hidden["B1"] = "secret", secret
+    hidden["A2"] = "Khóa ký phiếu của kế hoạch này. Không sửa, không chép ra ngoài."
+    hidden.sheet_state = "veryHidden"
+    hidden.protection.sheet = True
 
 
 MACRO_PARTS = ("xl/vbaProject.bin", "xl/drawings/vmlDrawing")  # the VBA project and the buttons
