@@ -24,6 +24,21 @@ KEEP_BACKUPS = 20
 KEEP_ENV = "CCPKH_BACKUP_KEEP"
 
 
+def os_reason(exc: OSError) -> str:
+    """Why a write failed, as a clerk would say it."""
+    import errno
+
+    return {
+        errno.ENOSPC: "ổ đĩa đầy",
+        errno.EDQUOT: "hết hạn mức dung lượng",
+        errno.EFBIG: "tệp quá lớn",
+        errno.EACCES: "không có quyền ghi",
+        errno.EPERM: "không có quyền ghi",
+        errno.EROFS: "ổ đĩa chỉ cho đọc",
+        errno.EIO: "lỗi đọc ghi ổ đĩa",
+    }.get(exc.errno, f"{exc.__class__.__name__}: {exc.strerror or exc}")
+
+
 # --- who has the master open ----------------------------------------------------------------
 def owner_files(path: Path) -> list[Path]:
     """Files that say a person has `path` open (Excel's ~$, LibreOffice's .~lock)."""

@@ -13,6 +13,7 @@ over: the message says whose it is.
 
 from __future__ import annotations
 
+import errno
 import getpass
 import os
 import socket
@@ -23,11 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccpkh_excel.domain import times
-from ccpkh_excel.errors import MasterBusyError
+from ccpkh_excel.errors import MasterBusyError, MasterError
+from ccpkh_excel.store.files import os_reason
 
 POLL = 0.1  # seconds between two tries while waiting
 YOUNG = 5.0  # an empty lock younger than this may be one being written (fallback without hard links)
 TAKEOVER_STALE = 30.0  # a takeover lock older than this was left by a killed run
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS, errno.EMLINK}
 
 
 def lock_path(master: Path) -> Path:
@@ -127,25 +130,48 @@ class RunLock:
         """Put our lock in place if none is there; the file is never seen half written."""
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
         try:
-            with open(tmp, "x", encoding="utf-8") as fh:
-                fh.write(self._content())
-                fh.flush()
-                os.fsync(fh.fileno())
+            try:
+                with open(tmp, "x", encoding="utf-8") as fh:
+                    fh.write(self._content())
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as exc:
+                raise self._cannot(exc) from exc
             try:
                 os.link(tmp, self.path)
             except FileExistsError:
                 return False
-            except OSError:  # a file system without hard links: exclusive create, then write
-                try:
-                    fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-                except FileExistsError:
+            except OSError as exc:
+                if exc.errno not in _NO_LINKS:
+                    raise self._cannot(exc) from exc
+                if not self._create_without_link():
                     return False
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(self._content())
         finally:
             tmp.unlink(missing_ok=True)
         self.held = True
         return True
+
+    def _create_without_link(self) -> bool:
+        """For file systems without hard links: exclusive create, then write (removed again
+        if the write fails, so no empty lock is left behind)."""
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise self._cannot(exc) from exc
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(self._content())
+        except OSError as exc:
+            self.path.unlink(missing_ok=True)
+            raise self._cannot(exc) from exc
+        return True
+
+    def _cannot(self, exc: OSError) -> MasterError:
+        return MasterError(
+            f"không tạo được tệp khóa {self.path.name} ({os_reason(exc)}); chưa làm gì với sổ.", self.master
+        )
 
     def _read(self) -> Holder | None:
         try:

@@ -330,7 +330,7 @@ class Master:
             for p in temps:
                 p.unlink(missing_ok=True)
             self._forget(pending, records)
-            raise MasterError(f"không ghi được sổ ({_os_reason(exc)}); sổ giữ nguyên như trước.", path) from exc
+            raise MasterError(f"không ghi được sổ ({files.os_reason(exc)}); sổ giữ nguyên như trước.", path) from exc
         except BaseException:
             self._forget(pending, records)
             raise
@@ -370,19 +370,6 @@ class Master:
                     f"ghi lại sẽ làm mất {', '.join(sorted(lost))} (macro, nút bấm); đã dừng, sổ giữ nguyên.", path
                 )
         return tmp
-
-
-def _os_reason(exc: OSError) -> str:
-    import errno
-
-    return {
-        errno.ENOSPC: "ổ đĩa đầy",
-        errno.EDQUOT: "hết hạn mức dung lượng",
-        errno.EFBIG: "tệp quá lớn",
-        errno.EACCES: "không có quyền ghi",
-        errno.EPERM: "không có quyền ghi",
-        errno.EROFS: "ổ đĩa chỉ cho đọc",
-    }.get(exc.errno, f"{exc.__class__.__name__}: {exc.strerror or exc}")
 
 
 @contextmanager
