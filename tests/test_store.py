@@ -221,3 +221,23 @@ def test_a_return_saved_after_midnight_local_is_late(vietnam, cycle):
     rep = merge_returns(master, [f])
     assert rep.files[0].saved == datetime(2026, 4, 6, 3, 0)
     assert any("nộp muộn: lưu ngày 06/04/2026" in w for w in rep.files[0].warnings)
+
+
+def test_an_older_master_gets_the_sheets_it_lacks_at_its_next_write(tmp_path):
+    """The shipped sample predates "Thư điện tử" and "Cài đặt thư": a records-only write adds them."""
+    import shutil
+
+    from ccpkh_excel.resources import sample_master
+    from ccpkh_excel.store.records import MailRow
+
+    master = tmp_path / "cu.xlsx"
+    shutil.copy(sample_master(), master)
+    with Master.open(master) as m:
+        assert m.settings["Thư mục nhận (IMAP)"] == "INBOX"  # defaults while the sheet is missing
+        records = m.records
+        records.mail.append(MailRow(datetime(2026, 4, 1, 8, 0), "SNV", "Quý I/2026", "Gửi phiếu", "a@b", "<1@x>", "", ""))
+        m.save(records=records)
+    m = Master.read(master)
+    assert [r.message_id for r in m.records.mail] == ["<1@x>"]
+    assert m.settings["Cổng SMTP"] == "587"
+    assert len(m.plan.tasks) == 23

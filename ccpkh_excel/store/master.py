@@ -38,11 +38,14 @@ from ccpkh_excel.store.schema import (
     BASIS,
     CONTENT,
     INFO,
+    MAIL_SETTINGS,
     ORGANIZATION,
     PLAN_SHEET_NAMES,
     PURPOSE,
     RECORD_SHEET_NAMES,
+    RECORD_SHEETS,
     SECRET_SHEET,
+    SETTINGS,
     TASKS,
     UNITS,
     SheetSpec,
@@ -260,6 +263,24 @@ class Master:
         return self._secret
 
     @property
+    def settings(self) -> dict[str, str]:
+        """The e-mail settings the clerk wrote in "Cài đặt thư" (defaults where empty or missing)."""
+        values = dict(MAIL_SETTINGS)
+        if self.path.exists():
+            for r in sheet_records(self._workbook(), SETTINGS, self.path, required=False):
+                label, value = cell_text(r["Mục"]), r["Giá trị"]
+                if label:
+                    values[label] = (
+                        ""
+                        if value in (None, "")
+                        else (cell_text(value) if not isinstance(value, str) else value.strip())
+                    )
+        return values
+
+    def _lacks_record_sheets(self) -> bool:
+        return self.path.exists() and any(s.name not in self._workbook().sheet_names for s in RECORD_SHEETS)
+
+    @property
     def plan_id(self) -> str:
         return str(self.plan.info.get(PLAN_ID) or "")
 
@@ -292,8 +313,12 @@ class Master:
         files.ensure_writable(path)
         if plan is not None and not plan.info.get(PLAN_ID):
             plan.info[PLAN_ID] = "KH-" + uuid4().hex[:10].upper()
-        if plan is None and self._new_secret and (self.path.exists() and not fresh):
-            plan, assignments = self.plan, self.assignments  # the new secret goes in with the plan's sheets
+        if (
+            plan is None
+            and (self._new_secret or (records is not None and self._lacks_record_sheets()))
+            and (self.path.exists() and not fresh)
+        ):  # a new secret, or a record sheet an older master lacks, goes in with the plan's sheets
+            plan, assignments = self.plan, self.assignments
         pending = list(self._log)
         if pending:
             records = records if records is not None else self.records

@@ -19,12 +19,13 @@ from ccpkh_excel.domain.values import record_value
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store import xlsxfast
 from ccpkh_excel.store.lock import user_name
-from ccpkh_excel.store.schema import EXTRA, LOG, RECORD_SHEETS, RETURNS, STATS, SUMMARY, SheetSpec
+from ccpkh_excel.store.schema import EXTRA, LOG, MAIL, RECORD_SHEETS, RETURNS, STATS, SUMMARY, SheetSpec
 
 SummaryRow = SUMMARY.row
 ReturnRow = RETURNS.row
 ExtraRow = EXTRA.row
 LogRow = LOG.row
+MailRow = MAIL.row
 
 
 @dataclass
@@ -35,9 +36,16 @@ class Records:
     returns: list[ReturnRow] = field(default_factory=list)
     extra: list[ExtraRow] = field(default_factory=list)
     log: list[LogRow] = field(default_factory=list)
+    mail: list[MailRow] = field(default_factory=list)  # messages sent and received (Thư điện tử)
 
     def by_spec(self) -> dict[str, list[tuple]]:
-        return {SUMMARY.name: self.summary, RETURNS.name: self.returns, EXTRA.name: self.extra, LOG.name: self.log}
+        return {
+            SUMMARY.name: self.summary,
+            RETURNS.name: self.returns,
+            EXTRA.name: self.extra,
+            LOG.name: self.log,
+            MAIL.name: self.mail,
+        }
 
 
 def log_row(action: str, files: list[str], outcome: str, when: datetime | None = None) -> LogRow:
@@ -47,7 +55,7 @@ def log_row(action: str, files: list[str], outcome: str, when: datetime | None =
 def records_from(sheet_rows, path: Path) -> Records:
     """Records from `sheet_rows(spec, required)` → dicts keyed by header (see `Master`)."""
     out = Records()
-    for spec, rows in zip(RECORD_SHEETS, (out.summary, out.returns, out.extra, out.log), strict=True):
+    for spec, rows in zip(RECORD_SHEETS, (out.summary, out.returns, out.extra, out.log, out.mail), strict=True):
         cols = spec.stored_columns
         for rec in sheet_rows(spec, False):
             rows.append(spec.row(*(record_value(rec[c.header], c.kind) for c in cols)))

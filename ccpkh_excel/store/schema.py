@@ -150,6 +150,48 @@ LOG = SheetSpec(
         C("Kết quả", 60, key="outcome"),
     ),
 )
+MAIL = SheetSpec(
+    "Thư điện tử",
+    "ThuDienTu",
+    (
+        C("Thời điểm", 17, "datetime", key="time"),
+        C("Mã đơn vị", 12, key="unit"),
+        C("Kỳ báo cáo", 14, key="period"),
+        C("Việc", 16, key="action"),  # Gửi phiếu, Nhắc hạn, Đôn đốc, Nhận phiếu, Trả lời
+        C("Địa chỉ", 34, key="address"),
+        C("Message-ID", 40, key="message_id"),
+        C("Tệp", 40, key="file"),
+        C("Kết quả", 50, key="outcome"),
+    ),
+)
+SETTINGS = SheetSpec("Cài đặt thư", "CaiDatThu", (C("Mục", 34, key="label"), C("Giá trị", 90, key="value")))
+# What the clerk sets for e-mail (server names and ports, security, account, sender, folders, the
+# messages' subject and body); environment variables take precedence (see features/mailing.py).
+# The password is never here: only CCPKH_MAIL_PASSWORD or the OS keyring.
+MAIL_SETTINGS = (
+    ("Máy chủ gửi thư (SMTP)", ""),
+    ("Cổng SMTP", "587"),
+    ("Máy chủ nhận thư (IMAP)", ""),
+    ("Cổng IMAP", "993"),
+    ("Bảo mật (ssl/starttls/none)", "starttls"),
+    ("Tài khoản thư", ""),
+    ("Địa chỉ gửi", ""),
+    ("Thư mục nhận (IMAP)", "INBOX"),
+    ("Thư mục lưu thư đã xử lý", ""),
+    ("Tiêu đề thư gửi phiếu", "Phiếu báo cáo {ky} – {ke_hoach}"),
+    (
+        "Nội dung thư gửi phiếu",
+        "Kính gửi {don_vi},\n\nĐể tổng hợp tình hình thực hiện {ke_hoach}, đề nghị Quý cơ quan điền phiếu báo cáo "
+        "{ky} đính kèm (chỉ nhập vào các ô nền vàng) và gửi lại bằng cách trả lời thư này, kèm tệp phiếu, "
+        "trước ngày {han}.\n\nTrân trọng cảm ơn.\n{co_quan}",
+    ),
+    ("Tiêu đề thư nhắc", "Nhắc hạn gửi phiếu báo cáo {ky} – {ke_hoach}"),
+    (
+        "Nội dung thư nhắc",
+        "Kính gửi {don_vi},\n\nĐến nay chưa nhận được phiếu báo cáo {ky} của Quý cơ quan. Đề nghị gửi lại phiếu "
+        "trước ngày {han} bằng cách trả lời thư này, kèm tệp phiếu.\n\nTrân trọng.\n{co_quan}",
+    ),
+)
 BASIS = SheetSpec("Căn cứ", "CanCu", (C("Căn cứ", 120, key="text"),))
 PURPOSE = SheetSpec("Mục đích, yêu cầu", "MucDichYeuCau", (C("Mục", 14, key="label"), C("Nội dung", 110, key="text")))
 CONTENT = SheetSpec("Nội dung", "NoiDung", (C("Lĩnh vực", 34, key="label"), C("Nội dung", 100, key="text")))
@@ -160,11 +202,11 @@ ORGANIZATION = SheetSpec(
 )
 SHEETS = (INFO, UNITS, TASKS, ASSIGN)
 TEXT_SHEETS = (BASIS, PURPOSE, CONTENT, ORGANIZATION)
-RECORD_SHEETS = (SUMMARY, RETURNS, EXTRA, LOG)  # written by generate/merge, kept when the plan is rewritten
+RECORD_SHEETS = (SUMMARY, RETURNS, EXTRA, LOG, MAIL)  # written by generate/merge/mail; kept when the plan is rewritten
 STATS = "Thống kê"
 DASHBOARD = "Bảng điều khiển"  # first sheet of a macro-enabled master
 SECRET_SHEET = "_ccpkh"  # very hidden: the plan's secret that signs its forms (A1 "secret", B1 the key)
-PLAN_SHEET_NAMES = tuple(s.name for s in (*SHEETS, *TEXT_SHEETS)) + (STATS, SECRET_SHEET)
+PLAN_SHEET_NAMES = tuple(s.name for s in (*SHEETS, *TEXT_SHEETS)) + (STATS, SECRET_SHEET, SETTINGS.name)
 RECORD_SHEET_NAMES = tuple(s.name for s in RECORD_SHEETS) + (STATS,)
 
 DATE_FORMAT = "dd/mm/yyyy"

@@ -25,10 +25,12 @@ from ccpkh_excel.store.schema import (
     DATE_FORMAT,
     DATETIME_FORMAT,
     INFO,
+    MAIL_SETTINGS,
     ORGANIZATION,
     PURPOSE,
     RECORD_SHEETS,
     SECRET_SHEET,
+    SETTINGS,
     TASKS,
     UNITS,
     SheetSpec,
@@ -262,6 +264,10 @@ def fill_plan(wb: Workbook, plan: Plan, assignments: list[Assignment], secret: s
     for spec in RECORD_SHEETS:
         if spec.name not in wb.sheetnames:
             _write_sheet(wb, spec, [], len(wb.sheetnames), table=False)
+    if SETTINGS.name not in wb.sheetnames:  # the clerk's own values are kept once the sheet is there
+        ws = _write_sheet(wb, SETTINGS, [list(r) for r in MAIL_SETTINGS], len(wb.sheetnames))
+        ws["D1"] = "Mật khẩu thư không ghi ở đây: dùng lệnh 'ccpkh-excel mail-password' (lưu trong máy)."
+        ws["D1"].font = Font(name="Times New Roman", italic=True, color="7F7F7F")
     write_stats_sheet(wb, plan)
     wb.calculation.fullCalcOnLoad = True
     _decorate(wb, plan)
