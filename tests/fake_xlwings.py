@@ -73,6 +73,14 @@ class Sheet:
     def used_range(self):
         return Range(self, f"A1:{get_column_letter(max(self.ws.max_column, 1))}{max(self.ws.max_row, 1)}")
 
+    @property
+    def visible(self):
+        return self.ws.sheet_state == "visible"
+
+    @visible.setter
+    def visible(self, value):
+        self.ws.sheet_state = "visible" if value else "hidden"
+
     def activate(self):
         self.book.wb.active = self.book.wb.sheetnames.index(self.ws.title)
         self.book.active_sheet = self.ws.title
@@ -83,7 +91,20 @@ class Sheets:
         self.book = book
 
     def __getitem__(self, name):
+        if name not in self.book.wb.sheetnames:
+            raise KeyError(name)  # real xlwings raises from COM; callers must check first
         return Sheet(self.book, self.book.wb[name])
+
+    def __iter__(self):
+        return (Sheet(self.book, ws) for ws in self.book.wb.worksheets)
+
+    def add(self, name=None, before=None, after=None):
+        index = len(self.book.wb.sheetnames)
+        if after is not None:
+            index = self.book.wb.sheetnames.index(after.name) + 1
+        elif before is not None:
+            index = self.book.wb.sheetnames.index(before.name)
+        return Sheet(self.book, self.book.wb.create_sheet(name, index))
 
 
 class Book:

@@ -13,6 +13,7 @@ from fake_xlwings import App as FakeApp
 from fake_xlwings import Book as FakeBook
 from fake_xlwings import Range as FakeRange
 from fake_xlwings import Sheet as FakeSheet
+from fake_xlwings import Sheets as FakeSheets
 from openpyxl import load_workbook
 from returns import fill
 
@@ -65,6 +66,7 @@ def test_the_fake_matches_xlwings_api():
         (FakeSheet.activate, xw.main.Sheet.activate),
         (FakeRange.clear_contents, xw.main.Range.clear_contents),
         (FakeBook.save, xw.main.Book.save),
+        (FakeSheets.add, xw.main.Sheets.add),
     ]
     for fake, real in pairs:
         fp = list(inspect.signature(fake).parameters)
@@ -73,6 +75,7 @@ def test_the_fake_matches_xlwings_api():
     for prop in ("fullname", "sheets"):
         assert isinstance(inspect.getattr_static(xw.main.Book, prop), property)
     assert isinstance(inspect.getattr_static(xw.main.Sheet, "used_range"), property)
+    assert isinstance(inspect.getattr_static(xw.main.Sheet, "visible"), property)
     assert isinstance(inspect.getattr_static(xw.main.Range, "value"), property)
     assert callable(xw.Book.caller)
 
@@ -260,3 +263,24 @@ def test_the_caller_is_excel_by_default(monkeypatch, book):
     monkeypatch.setattr(macros, "_caller", lambda: book)
     macros.check()
     assert "Sổ có 23 nhiệm vụ" in _alert(book)["prompt"]
+
+
+def test_a_master_from_an_older_version_gains_the_new_sheets_through_excel(tmp_path):
+    """The shipped .xlsm predates the plan's secret and the mail sheets: the first button that
+    writes adds them to the open book (the secret very hidden), and signed forms then merge."""
+    from returns import fill
+
+    path = tmp_path / "cu.xlsm"
+    shutil.copy(SHIPPED, path)
+    b = FakeBook(path)
+    b.sheets[DASHBOARD].range("B3").value = "Quý I/2026"
+    macros.generate(b)
+    assert "Đã tạo 16 phiếu" in _alert(b)["prompt"]
+    assert b.wb["_ccpkh"].sheet_state != "visible" and "Thư điện tử" in b.wb.sheetnames
+    received = tmp_path / "phieu_nhan"
+    received.mkdir()
+    f = received / "SNV.xlsx"
+    shutil.copy(next((tmp_path / "phieu_gui").glob("SNV_*.xlsx")), f)
+    fill(f, {"NV001": ("Hoàn thành", date(2026, 3, 20), "Xong", "", "")})
+    macros.merge(b)
+    assert "Đã tổng hợp 1/1 tệp" in _alert(b)["prompt"], _alert(b)["prompt"]

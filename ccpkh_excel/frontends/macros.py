@@ -112,13 +112,28 @@ def _publisher(book):
                     else:
                         out.append(v)
                 rows.append(out)
-            sheet = book.sheets[name]
+            sheet = _sheet(book, name, hidden=wb[name].sheet_state != "visible")
             sheet.used_range.clear_contents()
             if rows:
                 sheet.range("A1").value = rows
         book.save()
 
     return publish
+
+
+def _sheet(book, name: str, hidden: bool = False):
+    """The open book's sheet of that name, added (after the last one) when the book lacks it:
+    a master made by an older version gains the sheets the store now writes."""
+    if name in [s.name for s in book.sheets]:
+        return book.sheets[name]
+    sheets = list(book.sheets)
+    sheet = book.sheets.add(name, after=sheets[-1] if sheets else None)
+    if hidden:
+        try:
+            sheet.api.Visible = 2  # xlSheetVeryHidden
+        except Exception:  # noqa: BLE001 - not Excel on Windows: hidden is the best there is
+            sheet.visible = False
+    return sheet
 
 
 def _hold(book) -> Master:
