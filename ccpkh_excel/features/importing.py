@@ -20,6 +20,8 @@ from ccpkh_excel.domain.plan import Plan, Problem, Task, TaskUpdate, apply_deadl
 from ccpkh_excel.domain.units import Directory, join_unit_lines
 from ccpkh_excel.domain.vntext import clean, clean_lines, decode_legacy, detect_legacy, fold, font_encoding
 from ccpkh_excel.errors import SourceError
+from ccpkh_excel.features.limits import Limits
+from ccpkh_excel.features.limits import check as check_input
 from ccpkh_excel.store.master import Master, hold
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -485,6 +487,7 @@ def read_source(path: Path, directory: Directory | None = None) -> ImportedTable
     """Read the task table of a .docx or .xlsx; raise SourceError when there is none."""
     path = Path(path)
     kind = sniff(path)
+    check_input(path, Limits.from_env())  # bounded: size, zip parts, dimensions, cell lengths
     paragraphs: list[str] = []
     if kind == "docx":
         grids, paragraphs, legacy_fonts = docx_grids(path)

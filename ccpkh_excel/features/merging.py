@@ -21,9 +21,11 @@ from ccpkh_excel.domain.periods import parse_period, period_key
 from ccpkh_excel.domain.status import MERGED, MERGED_WARN, REJECTED, SENT, SUPERSEDED
 from ccpkh_excel.domain.values import cell_text, free_text, read_date
 from ccpkh_excel.domain.vntext import clean, fold
-from ccpkh_excel.errors import CcpkhError, MasterError
+from ccpkh_excel.errors import CcpkhError, MasterError, SourceError
 from ccpkh_excel.features.forms import (
+    EXTRA_ROWS,
     EXTRA_TITLE,
+    FIRST_ROW,
     FORM_HEADERS,
     FORM_SHEET,
     FORMAT,
@@ -32,6 +34,8 @@ from ccpkh_excel.features.forms import (
     STATUSES,
     VERSION,
 )
+from ccpkh_excel.features.limits import Limits
+from ccpkh_excel.features.limits import check as check_input
 from ccpkh_excel.store import xlsxfast
 from ccpkh_excel.store.master import Master, hold
 from ccpkh_excel.store.records import ExtraRow, Records, ReturnRow, SummaryRow
@@ -128,6 +132,8 @@ class _Context:
     tasks: dict[str, int]  # code -> order
     secret: str = ""  # the plan's secret: forms are signed with it
     roles: dict[tuple[str, str], str] = field(default_factory=dict)  # (task, unit) -> role, from Phân công
+    limits: Limits = field(default_factory=Limits.from_env)
+    max_rows: int = 100_000  # rows a form may hold: its title, the most tasks a unit has, + 200 added
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -174,6 +180,10 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
         return out.reject("tệp có mật khẩu hoặc là định dạng Excel cũ; hãy gỡ mật khẩu, lưu lại .xlsx.")
     if not head.startswith(b"PK"):
         return out.reject("không phải tệp Excel .xlsx.")
+    try:  # bounded before any library opens it: size, zip parts (bombs), dimensions, cell lengths
+        check_input(path, ctx.limits, max_rows=ctx.max_rows)
+    except SourceError as exc:
+        return out.reject(exc.reason)
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
@@ -446,6 +456,7 @@ def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, p
         tasks={t.code: i for i, t in enumerate(plan.tasks)},
         secret=m.secret,
         roles={(a.task, a.unit): a.role for a in m.assignments},
+        max_rows=_form_rows(m.assignments),
     )
     outcomes = []
     for i, f in enumerate(files, start=1):
@@ -465,6 +476,13 @@ def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, p
         m.log("Tổng hợp", [o.name for o in outcomes], ", ".join(f"{k}: {v}" for k, v in counts.items()))
         result.backup = m.save(records=records, stats=(latest, now.date()) if latest else None)
     return result
+
+
+def _form_rows(assignments) -> int:
+    per_unit: dict[str, int] = {}
+    for a in assignments:
+        per_unit[a.unit] = per_unit.get(a.unit, 0) + 1
+    return FIRST_ROW + EXTRA_ROWS + max(per_unit.values(), default=0) + 200
 
 
 def _when(o: FileOutcome) -> tuple:

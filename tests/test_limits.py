@@ -1,0 +1,667 @@
+"""Bounded input (features/limits.py): hostile returns, import sources and templates are
+refused in seconds, with bounded memory and a Vietnamese message naming the file and cell.
+
+Every fixture is built by code: small workbooks with openpyxl or by hand, zip bombs as raw
+deflate streams (a block compressed once after a full flush, repeated) written into a zip by
+hand, so a 1 GiB part costs the test about 1 MB of disk and little memory.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import random
+import struct
+import subprocess
+import sys
+import time
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from ccpkh_excel.errors import CcpkhError, SourceError
+from ccpkh_excel.features.limits import (
+    MB,
+    Limits,
+    check,
+    check_docx,
+    check_file,
+    check_sheet,
+    iter_member,
+    read_member,
+)
+
+GIB = 1 << 30
+SECONDS = 5.0  # every refusal, generous for a loaded 2-core CI machine
+PEAK_KB = 500 * 1024  # ru_maxrss is in KiB on Linux
+
+# --- building workbooks by hand -------------------------------------------------------------
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+CT = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+)
+ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+WORKBOOK = (
+    f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
+    '<sheet name="Báo cáo" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+
+
+def wb_rels(shared: bool) -> str:
+    sst = f'<Relationship Id="rId2" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>' if shared else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>{sst}</Relationships>'
+    )
+
+
+SHEET_HEAD = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}">'
+
+
+def sheet(body: str, dimension: str | None = None, tail: str = "") -> str:
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return f"{SHEET_HEAD}{dim}<sheetData>{body}</sheetData>{tail}</worksheet>"
+
+
+def inline(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def make_xlsx(path: Path, sheet_xml: str, shared: list[str] | None = None) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", CT)
+        z.writestr("_rels/.rels", ROOT_RELS)
+        z.writestr("xl/workbook.xml", WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", wb_rels(shared is not None))
+        z.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+        if shared is not None:
+            items = "".join(f"<si><t>{s}</t></si>" for s in shared)
+            z.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN}" count="{len(shared)}">{items}</sst>')
+    return path
+
+
+def write_zip(path: Path, members: list[tuple[str, bytes, int, int, int | None]]) -> Path:
+    """A zip written byte by byte: (name, raw deflate data, crc, real size, size to declare)."""
+    with open(path, "wb") as fh:
+        central = []
+        for name, data, crc, size, declared in members:
+            n = name.encode()
+            usize = size if declared is None else declared
+            offset = fh.tell()
+            fh.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(data), usize, len(n), 0))
+            fh.write(n + data)
+            central.append(
+                struct.pack(
+                    "<4sHHHHHHIIIHHHHHII",
+                    b"PK\x01\x02",
+                    20,
+                    20,
+                    0,
+                    8,
+                    0,
+                    0x21,
+                    crc,
+                    len(data),
+                    usize,
+                    len(n),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    offset,
+                )
+                + n
+            )
+        start = fh.tell()
+        for c in central:
+            fh.write(c)
+        end = fh.tell()
+        fh.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(central), len(central), end - start, start, 0))
+    return path
+
+
+def deflated(data: bytes) -> tuple[str, bytes, int, int]:
+    co = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return co.compress(data) + co.flush(), zlib.crc32(data), len(data)
+
+
+def bomb_part(prefix: bytes, unit: bytes, times: int, suffix: bytes) -> tuple[bytes, int, int]:
+    """Raw deflate of prefix + unit*times + suffix without compressing it all: the unit is
+    compressed once after a full flush (no reference before it) and its blocks repeated."""
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = co.compress(prefix) + co.flush(zlib.Z_FULL_FLUSH)
+    body = co.compress(unit) + co.flush(zlib.Z_FULL_FLUSH)
+    tail = co.compress(suffix) + co.flush()
+    crc = zlib.crc32(prefix)
+    for _ in range(times):
+        crc = zlib.crc32(unit, crc)
+    crc = zlib.crc32(suffix, crc)
+    return head + body * times + tail, crc, len(prefix) + len(unit) * times + len(suffix)
+
+
+def bomb_xlsx(path: Path, declared: int | None = None) -> Path:
+    """A workbook of about 1 MB whose one cell A1 expands to 1 GiB ('x' repeated)."""
+    prefix = (SHEET_HEAD + '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>').encode()
+    suffix = b"</t></is></c></row></sheetData></worksheet>"
+    data, crc, size = bomb_part(prefix, b"x" * (16 * MB), GIB // (16 * MB), suffix)
+    members = [(n, *deflated(t.encode()), None) for n, t in _skeleton(False)]
+    members.append(("xl/worksheets/sheet1.xml", data, crc, size, declared))
+    return write_zip(path, members)
+
+
+def _skeleton(shared: bool) -> list[tuple[str, str]]:
+    return [
+        ("[Content_Types].xml", CT),
+        ("_rels/.rels", ROOT_RELS),
+        ("xl/workbook.xml", WORKBOOK),
+        ("xl/_rels/workbook.xml.rels", wb_rels(shared)),
+    ]
+
+
+@pytest.fixture(scope="module")
+def bombs(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("bombs")
+    return {
+        "honest": bomb_xlsx(d / "bom.xlsx"),
+        # the headers claim 900 KB (under the ratio check's 1 MB floor): only reading tells
+        "lying": bomb_xlsx(d / "noi-doi.xlsx", declared=900_000),
+    }
+
+
+def refused(fn, *args, **kwargs) -> tuple[str, float]:
+    """The message of the SourceError fn raises, and how long it took."""
+    t = time.perf_counter()
+    with pytest.raises(SourceError) as info:
+        fn(*args, **kwargs)
+    return str(info.value), time.perf_counter() - t
+
+
+# a subprocess that runs one check and reports its message, time and peak memory; the
+# libraries that open workbooks and documents are made unimportable there
+PROBE = r"""
+import json, resource, sys, time
+for blocked in ("python_calamine", "openpyxl", "docx", "docxtpl", "lxml"):
+    sys.modules[blocked] = None
+from ccpkh_excel.errors import SourceError
+from ccpkh_excel.features import limits
+fn, path, kwargs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+t = time.perf_counter()
+try:
+    if fn == "read_member":
+        import zipfile
+        with zipfile.ZipFile(path) as z:
+            out = len(limits.read_member(z, kwargs.pop("name"), limits.Limits(**kwargs)))
+    else:
+        out = getattr(limits, fn)(path, limits.Limits(**kwargs.pop("limits", {})), **kwargs)
+    message = None
+except SourceError as exc:
+    out, message = None, str(exc)
+print(json.dumps({"out": out, "message": message, "seconds": time.perf_counter() - t,
+                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def probe(fn: str, path: Path, **kwargs) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CCPKH_MAX_")}
+    res = subprocess.run(
+        [sys.executable, "-c", PROBE, fn, str(path), json.dumps(kwargs)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    return json.loads(res.stdout)
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch):
+    for var in ("CCPKH_MAX_FILE_MB", "CCPKH_MAX_PART_MB", "CCPKH_MAX_RATIO", "CCPKH_MAX_ROWS"):
+        monkeypatch.delenv(var, raising=False)
+
+
+# --- normal files pass ------------------------------------------------------------------------
+@pytest.fixture
+def small_xlsx(tmp_path: Path) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Báo cáo"
+    ws.append(["STT", "Nhiệm vụ", "Tình trạng", "Kết quả"])
+    for i in range(1, 51):
+        ws.append([i, f"Rà soát thủ tục hành chính số {i}", "Đang thực hiện", "Đã trình UBND tỉnh " * 20])
+    ws.merge_cells("A60:D61")
+    path = tmp_path / "phieu.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_a_normal_workbook_passes(small_xlsx):
+    t = time.perf_counter()
+    assert check(small_xlsx, Limits(), max_rows=60) == "xlsx"
+    check_file(small_xlsx, Limits())
+    check_sheet(small_xlsx, Limits(), max_rows=60)
+    check_sheet(small_xlsx, Limits(), sheet_part="xl/worksheets/sheet1.xml")
+    assert time.perf_counter() - t < 1
+
+
+def test_a_normal_document_passes(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("KẾ HOẠCH Cải cách hành chính năm 2025")
+    table = d.add_table(rows=30, cols=6)
+    table.cell(0, 0).merge(table.cell(0, 2))
+    table.cell(1, 1).text = "Rà soát, đơn giản hóa thủ tục hành chính"
+    path = tmp_path / "ke-hoach.docx"
+    d.save(path)
+    assert check(path, Limits(), max_rows=40) == "docx"
+    check_docx(path, Limits(), max_rows=30)
+    msg, _ = refused(check_docx, path, Limits(), max_rows=29)  # the same table, one row too many
+    assert "các bảng trong tệp có hơn 29 dòng" in msg
+
+
+def test_the_projects_own_forms_and_master_pass(cycle):
+    from returns import fill
+
+    master, report = cycle
+    assert report.files
+    for form in report.files:
+        fill(form.file, {})  # saved again by openpyxl, as a clerk's Excel would
+        t = time.perf_counter()
+        assert check(form.file, Limits(), max_rows=form.tasks + 200) == "xlsx"
+        assert time.perf_counter() - t < 1
+    assert check(master, Limits()) == "xlsx"
+
+
+def test_the_exact_scan_alone_agrees(cycle, small_xlsx, tmp_path, monkeypatch):
+    from ccpkh_excel.features import limits
+
+    monkeypatch.setattr(limits._FastSheet, "run", lambda self, buffers: False)
+    monkeypatch.setattr(limits, "_fast_shared", lambda buffers, lim: False)
+    _, report = cycle
+    assert check(small_xlsx, Limits(), max_rows=60) == "xlsx"
+    for form in report.files:
+        assert check(form.file, Limits(), max_rows=form.tasks + 200) == "xlsx"
+    body = '<row r="1"><c r="A1"><v>1</v></c></row><row r="60000"><c r="GR60000"><v>2</v></c></row>'
+    msg, _ = refused(check, make_xlsx(tmp_path / "goc.xlsx", sheet(body)), Limits())
+    assert "có ô GR60000: vùng dữ liệu 60.000 dòng × 200 cột" in msg
+
+
+@pytest.mark.libreoffice
+def test_a_form_saved_by_libreoffice_passes(cycle, tmp_path):
+    from returns import fill, libreoffice_resave
+
+    _, report = cycle
+    form = report.files[0]
+    fill(form.file, {})
+    saved = libreoffice_resave(form.file, tmp_path / "lo")
+    with zipfile.ZipFile(saved) as z:
+        assert "xl/sharedStrings.xml" in z.namelist()  # LibreOffice writes shared strings
+    assert check(saved, Limits(), max_rows=form.tasks + 200) == "xlsx"
+
+
+def test_a_file_that_is_not_a_zip_only_has_its_size_checked(tmp_path):
+    path = tmp_path / "cu.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1000)
+    assert check(path, Limits()) == "other"
+    (tmp_path / "rong.xlsx").write_bytes(b"")
+    assert check(tmp_path / "rong.xlsx", Limits()) == "other"
+
+
+# --- the file's size --------------------------------------------------------------------------
+def test_a_file_over_the_size_limit_is_refused(small_xlsx):
+    size = small_xlsx.stat().st_size
+    msg, took = refused(check, small_xlsx, Limits(max_file_bytes=size - 1))
+    assert msg.startswith("Tệp phieu.xlsx: tệp nặng ")
+    assert "KB, quá giới hạn" in msg and msg.endswith("(đặt CCPKH_MAX_FILE_MB để đổi).")
+    assert took < 1
+    from ccpkh_excel.features.limits import _sizes
+
+    assert _sizes(25.3 * MB, 20 * MB) == ("25,3 MB", "20 MB")
+    assert _sizes(20 * MB + 2000, 20 * MB) == ("20,002 MB", "20 MB")  # never "20 MB, quá giới hạn 20 MB"
+
+
+def test_the_size_limit_is_set_by_the_environment(small_xlsx, monkeypatch):
+    monkeypatch.setenv("CCPKH_MAX_FILE_MB", "0,001")  # about 1 KB, the comma as Vietnamese write it
+    msg, _ = refused(check, small_xlsx)  # no Limits given: read from the environment
+    assert "KB, quá giới hạn 1 KB (đặt CCPKH_MAX_FILE_MB để đổi)" in msg
+    monkeypatch.setenv("CCPKH_MAX_FILE_MB", "1")
+    assert check(small_xlsx) == "xlsx"
+
+
+def test_limits_from_the_environment():
+    lim = Limits.from_env(
+        {"CCPKH_MAX_FILE_MB": "25", "CCPKH_MAX_PART_MB": "150", "CCPKH_MAX_RATIO": "50", "CCPKH_MAX_ROWS": "1200"}
+    )
+    assert lim.max_file_bytes == 25 * MB and lim.max_part_bytes == 150 * MB
+    assert lim.max_ratio == 50 and lim.max_rows == 1200
+    assert lim.max_total_bytes == 450 * MB  # at least three parts' worth
+    assert Limits.from_env({}) == Limits()
+    assert Limits() == Limits(
+        max_file_bytes=20 * MB, max_part_bytes=100 * MB, max_ratio=200, max_cell_chars=32_767, max_rows=100_000
+    )
+    for bad in ("abc", "-1", "0", "1.5e999"):
+        with pytest.raises(CcpkhError, match="CCPKH_MAX_ROWS"):
+            Limits.from_env({"CCPKH_MAX_ROWS": bad})
+    with pytest.raises(CcpkhError, match="cần một số dương"):
+        Limits.from_env({"CCPKH_MAX_ROWS": "10.5"})
+
+
+# --- zip bombs --------------------------------------------------------------------------------
+def test_the_bomb_is_small_on_disk(bombs):
+    assert bombs["honest"].stat().st_size < 2 * MB
+    with zipfile.ZipFile(bombs["honest"]) as z:
+        assert z.getinfo("xl/worksheets/sheet1.xml").file_size > GIB
+
+
+def test_a_zip_bomb_is_refused_fast_with_little_memory(bombs):
+    r = probe("check", bombs["honest"])
+    assert r["message"] == (
+        "Tệp bom.xlsx: phần xl/worksheets/sheet1.xml giải nén ra hơn 100 MB "
+        "(tệp nén bất thường, có thể là 'bom zip'); không đọc."
+    )
+    assert r["seconds"] < SECONDS
+    assert r["peak_kb"] < PEAK_KB
+
+
+def test_read_member_stops_at_the_limit_whatever_the_header_says(bombs):
+    # read without check_file first: the honest 1 GiB header is not trusted, reading stops at 100 MB
+    r = probe("read_member", bombs["honest"], name="xl/worksheets/sheet1.xml")
+    assert r["out"] is None and "giải nén ra hơn 100 MB" in r["message"]
+    assert r["seconds"] < SECONDS and r["peak_kb"] < PEAK_KB
+    with zipfile.ZipFile(bombs["honest"]) as z:
+        msg, took = refused(read_member, z, "xl/worksheets/sheet1.xml", Limits(max_part_bytes=2 * MB))
+        assert "giải nén ra hơn 2 MB" in msg and took < 1
+        chunks = iter_member(z, "xl/worksheets/sheet1.xml", Limits(max_part_bytes=3 * MB))
+        got = []
+        with pytest.raises(SourceError):
+            for c in chunks:
+                got.append(len(c))
+        assert sum(got) <= 3 * MB
+
+
+def test_a_header_that_lies_about_the_size_is_caught_when_read(bombs):
+    lying = bombs["lying"]
+    with zipfile.ZipFile(lying) as z:
+        assert z.getinfo("xl/worksheets/sheet1.xml").file_size == 900_000
+    check_file(lying, Limits())  # the directory alone looks fine
+    with zipfile.ZipFile(lying) as z:
+        msg, took = refused(read_member, z, "xl/worksheets/sheet1.xml", Limits())
+    assert "phần xl/worksheets/sheet1.xml bị hỏng hoặc khai báo sai kích thước" in msg and took < SECONDS
+    for fn in ("check", "check_sheet"):
+        r = probe(fn, lying)
+        assert r["message"] is not None and "khai báo sai kích thước" in r["message"], r
+        assert r["seconds"] < SECONDS and r["peak_kb"] < PEAK_KB
+
+
+def test_ratio_count_and_total_are_checked_from_the_directory(tmp_path):
+    data, crc, size = bomb_part(b"<a>", b" " * MB, 20, b"</a>")  # 20 MB of spaces in ~25 KB
+    members = [(n, *deflated(t.encode()), None) for n, t in _skeleton(False)]
+    path = write_zip(tmp_path / "nen.xlsx", [*members, ("xl/worksheets/sheet1.xml", data, crc, size, None)])
+    msg, took = refused(check_file, path, Limits())
+    assert "phần xl/worksheets/sheet1.xml nén chặt bất thường" in msg and "'bom zip'" in msg and took < 1
+    msg, _ = refused(check_file, path, Limits(max_ratio=10**6, max_total_bytes=10 * MB))
+    assert "nội dung tệp giải nén ra hơn 10 MB" in msg
+    many = tmp_path / "nhieu.xlsx"
+    with zipfile.ZipFile(many, "w") as z:
+        for i in range(60):
+            z.writestr(f"p{i}.xml", "<a/>")
+    msg, _ = refused(check_file, many, Limits(max_members=50))
+    assert "tệp gồm 60 phần, quá giới hạn 50 phần" in msg
+
+
+def test_an_encrypted_part_is_refused(tmp_path):
+    members = [(n, *deflated(t.encode()), None) for n, t in _skeleton(False)]
+    members.append(("xl/worksheets/sheet1.xml", *deflated(sheet("").encode()), None))
+    path = write_zip(tmp_path / "mat-khau.xlsx", members)
+    data = bytearray(path.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # set the "encrypted" flag everywhere
+        i = data.find(sig)
+        while i >= 0:
+            data[i + at] |= 1
+            i = data.find(sig, i + 4)
+    path.write_bytes(bytes(data))
+    msg, _ = refused(check, path, Limits())
+    assert "được mã hoá (có mật khẩu)" in msg
+
+
+def test_a_damaged_zip_is_refused(tmp_path, small_xlsx):
+    path = tmp_path / "hong.xlsx"
+    path.write_bytes(small_xlsx.read_bytes()[:-40])
+    msg, _ = refused(check, path, Limits())
+    assert "tệp bị hỏng, không mở được" in msg
+
+
+# --- cells ------------------------------------------------------------------------------------
+def test_a_cell_over_excels_limit_is_refused_naming_it(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Báo cáo"
+    ws["A1"] = "Nhiệm vụ"
+    ws["H12"] = "ư" * 30_000  # openpyxl cuts at 32.767; lengthened below as another writer could
+    made = tmp_path / "openpyxl.xlsx"
+    wb.save(made)
+    path = tmp_path / "dai.xlsx"
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert data.count(b"&#432;") == 30_000  # written as character references
+                data = data.replace(b"&#432;" * 30_000, b"&#432;" * 40_000)
+            out.writestr(info, data)
+    msg, took = refused(check, path, Limits())
+    assert msg == "Tệp dai.xlsx: sheet 'Báo cáo', ô H12: 40.000 ký tự, quá giới hạn 32.767 của Excel; không đọc."
+    assert took < SECONDS
+    # a shared string, used by the cell
+    body = '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="12"><c r="H12" t="s"><v>1</v></c></row>'
+    path = make_xlsx(tmp_path / "sst.xlsx", sheet(body), shared=["Nhiệm vụ", "ư" * 40_000])
+    msg, _ = refused(check, path, Limits())
+    assert msg == "Tệp sst.xlsx: sheet 'Báo cáo', ô H12: 40.000 ký tự, quá giới hạn 32.767 của Excel; không đọc."
+    # written inline, and with a comment in the XML so only the exact scan can decide
+    for extra in ("", "<!-- viết tay -->"):
+        path = make_xlsx(tmp_path / "dai2.xlsx", sheet(extra + '<row r="12">' + inline("H12", "a" * 40_000) + "</row>"))
+        msg, _ = refused(check_sheet, path, Limits())
+        assert "sheet 'Báo cáo', ô H12: 40.000 ký tự, quá giới hạn 32.767 của Excel" in msg
+    ok = make_xlsx(tmp_path / "vua.xlsx", sheet('<row r="12">' + inline("H12", "ệ" * 32_767) + "</row>"))
+    assert check(ok, Limits()) == "xlsx"
+
+
+def test_a_cell_of_rich_text_runs_is_counted_whole(tmp_path):
+    runs = "".join(f"<r><t>{'b' * 10_000}</t></r>" for _ in range(4))
+    path = make_xlsx(tmp_path / "runs.xlsx", sheet(f'<row r="3"><c r="C3" t="inlineStr"><is>{runs}</is></c></row>'))
+    msg, _ = refused(check, path, Limits())
+    assert "ô C3: 40.000 ký tự" in msg
+
+
+def test_an_unused_shared_string_over_the_limit_is_named_by_index(tmp_path):
+    body = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+    path = make_xlsx(tmp_path / "sst.xlsx", sheet(body), shared=["ngắn", "y" * 33_000])
+    msg, _ = refused(check, path, Limits())
+    assert "chuỗi dùng chung số 2 dài 33.000 ký tự, quá giới hạn 32.767 của Excel" in msg
+
+
+def test_a_gigabyte_cell_inside_a_lying_zip_is_stopped(tmp_path):
+    # the part is honest about being 99 MB but holds one 99 MB cell: streamed, counted, refused
+    prefix = (SHEET_HEAD + '<sheetData><row r="7"><c r="B7" t="inlineStr"><is><t>').encode()
+    data, crc, size = bomb_part(prefix, b"z" * MB, 99, b"</t></is></c></row></sheetData></worksheet>")
+    members = [(n, *deflated(t.encode()), None) for n, t in _skeleton(False)]
+    path = write_zip(tmp_path / "o-lon.xlsx", [*members, ("xl/worksheets/sheet1.xml", data, crc, size, None)])
+    r = probe("check", path, limits={"max_ratio": 10**6})
+    assert "sheet 'Báo cáo', ô B7: hơn " in r["message"] and "ký tự, quá giới hạn 32.767 của Excel" in r["message"]
+    assert r["seconds"] < SECONDS and r["peak_kb"] < PEAK_KB
+
+
+# --- dimensions, positions, areas, rows ------------------------------------------------------
+def test_an_absurd_dimension_is_refused_fast(tmp_path):
+    body = '<row r="1">' + inline("A1", "Nhiệm vụ") + '</row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    path = make_xlsx(tmp_path / "xfd.xlsx", sheet(body, dimension="A1:XFD1048576"))
+    r = probe("check", path)
+    assert r["message"] == "Tệp xfd.xlsx: sheet 'Báo cáo' khai báo vùng tới ô XFD1048576, quá lớn; không đọc."
+    assert r["seconds"] < 1 and r["peak_kb"] < PEAK_KB
+    # the same cell without the claim
+    path = make_xlsx(tmp_path / "xfd2.xlsx", sheet(body))
+    msg, took = refused(check, path, Limits())
+    assert "sheet 'Báo cáo' có ô XFD1048576 ở cột thứ 16.384, quá giới hạn 200 cột" in msg and took < 1
+
+
+def test_a_sparse_corner_cell_is_refused_for_its_area(tmp_path):
+    body = '<row r="1"><c r="A1"><v>1</v></c></row><row r="60000"><c r="GR60000"><v>2</v></c></row>'
+    path = make_xlsx(tmp_path / "goc.xlsx", sheet(body))
+    msg, _ = refused(check, path, Limits())
+    assert "có ô GR60000: vùng dữ liệu 60.000 dòng × 200 cột, quá giới hạn 500.000 ô" in msg
+
+
+def test_an_absurd_merged_range_is_refused(tmp_path):
+    tail = '<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>'
+    path = make_xlsx(tmp_path / "gop.xlsx", sheet('<row r="1"><c r="A1"><v>1</v></c></row>', tail=tail))
+    msg, _ = refused(check, path, Limits())
+    assert "có vùng gộp ô A1:XFD1048576, quá lớn" in msg
+
+
+def test_rows_beyond_the_limit_are_refused(tmp_path):
+    path = tmp_path / "dong.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in _skeleton(False):
+            z.writestr(name, text)
+        with z.open("xl/worksheets/sheet1.xml", "w") as f:
+            f.write((SHEET_HEAD + "<sheetData>").encode())
+            for start in range(1, 200_001, 10_000):
+                f.write(
+                    "".join(
+                        f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(start, start + 10_000)
+                    ).encode()
+                )
+            f.write(b"</sheetData></worksheet>")
+    # a unit with 100 tasks: 100 + 200 rows holding values at most
+    msg, took = refused(check, path, Limits(), max_rows=300)
+    assert msg == (
+        "Tệp dong.xlsx: sheet 'Báo cáo' có hơn 300 dòng có dữ liệu (tới dòng 301), "
+        "quá giới hạn 300 dòng của tệp này; không đọc."
+    )
+    assert took < SECONDS
+    msg, took = refused(check, path, Limits())
+    assert "có hơn 100.000 dòng có dữ liệu" in msg and took < SECONDS
+    assert check(path, Limits(max_rows=200_000)) == "xlsx"
+
+
+def test_empty_formatted_rows_do_not_count_as_rows_with_values(tmp_path):
+    body = "".join(f'<row r="{r}"><c r="A{r}" s="1"/><c r="B{r}" s="1"/></row>' for r in range(1, 1001))
+    body += '<row r="1001"><c r="A1001"><v>5</v></c></row>'
+    path = make_xlsx(tmp_path / "khung.xlsx", sheet(body))
+    assert check(path, Limits(), max_rows=10) == "xlsx"
+
+
+# --- what a lenient reader would take ---------------------------------------------------------
+def test_xml_tricks_are_refused(tmp_path):
+    twice = '<row r="1"><c r="A1" r="GR2000"><v>1</v></c></row>'  # python-calamine takes the second
+    path = make_xlsx(tmp_path / "hai-r.xlsx", sheet(twice))
+    msg, _ = refused(check, path, Limits())
+    assert "sheet 'Báo cáo' bị hỏng (XML lỗi ở dòng" in msg
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+        f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">{inline("A1", "&lol2;")}</row></sheetData></worksheet>'
+    )
+    path = make_xlsx(tmp_path / "dtd.xlsx", laughs)
+    msg, _ = refused(check, path, Limits())
+    assert "chứa khai báo DTD" in msg
+
+
+def test_prefixed_tags_are_checked_too(tmp_path):
+    xml = (
+        f'<?xml version="1.0"?><x:worksheet xmlns:x="{MAIN}"><x:sheetData><x:row r="5">'
+        f'<x:c r="D5" t="inlineStr"><x:is><x:t>{"q" * 33_000}</x:t></x:is></x:c></x:row></x:sheetData></x:worksheet>'
+    )
+    path = make_xlsx(tmp_path / "x.xlsx", xml)
+    msg, _ = refused(check, path, Limits())
+    assert "ô D5: 33.000 ký tự" in msg
+
+
+# --- Word documents ---------------------------------------------------------------------------
+def test_a_document_with_a_huge_paragraph_is_refused(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Mở đầu")
+    words = ("cải", "cách", "hành", "chính", "thủ", "tục", "một", "cửa", "liên", "thông", "số", "hóa")
+    rnd = random.Random(7)
+    d.add_paragraph(" ".join(rnd.choice(words) for _ in range(300_000)))  # about 1,4 million characters
+    path = tmp_path / "doan.docx"
+    d.save(path)
+    r = probe("check", path)
+    assert r["message"] == (
+        "Tệp doan.docx: đoạn văn thứ 2 của tài liệu dài hơn 1.000.000 ký tự (bất thường); không đọc."
+    )
+    assert r["seconds"] < SECONDS and r["peak_kb"] < PEAK_KB
+    msg, _ = refused(check_docx, path, Limits())
+    assert "dài hơn 1.000.000 ký tự" in msg
+
+
+def test_a_document_with_absurd_tables_is_refused(tmp_path):
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    table = d.add_table(rows=2, cols=2)
+    tcpr = table.cell(1, 0)._tc.get_or_add_tcPr()
+    span = OxmlElement("w:gridSpan")
+    span.set(qn("w:val"), "100000000")
+    tcpr.append(span)
+    path = tmp_path / "bang.docx"
+    d.save(path)
+    msg, _ = refused(check, path, Limits())
+    assert msg == "Tệp bang.docx: bảng 1, dòng 2: ô gộp 100.000.000 cột, quá giới hạn 200 cột; không đọc."
+    d = docx.Document()
+    d.add_table(rows=12, cols=3)
+    path = tmp_path / "dai.docx"
+    d.save(path)
+    msg, _ = refused(check, path, Limits(max_rows=10))
+    assert "các bảng trong tệp có hơn 10 dòng" in msg
+
+
+def test_a_document_bomb_is_refused(tmp_path):
+    prefix = (
+        b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
+    )
+    data, crc, size = bomb_part(prefix, b" " * (16 * MB), 64, b"</w:t></w:r></w:p></w:body></w:document>")
+    path = write_zip(tmp_path / "bom.docx", [("word/document.xml", data, crc, size, 50_000)])
+    r = probe("check", path)
+    assert "phần word/document.xml bị hỏng hoặc khai báo sai kích thước" in r["message"]
+    assert r["seconds"] < SECONDS and r["peak_kb"] < PEAK_KB
+
+
+# --- no library is needed, no traceback, no MemoryError -------------------------------------
+def test_the_checks_need_neither_calamine_nor_openpyxl_nor_python_docx(small_xlsx, tmp_path):
+    # PROBE makes python_calamine, openpyxl, docx, docxtpl and lxml unimportable
+    r = probe("check", small_xlsx, max_rows=60)
+    assert r == {**r, "out": "xlsx", "message": None}
+    big = make_xlsx(tmp_path / "dai.xlsx", sheet('<row r="2">' + inline("B2", "a" * 40_000) + "</row>"))
+    r = probe("check_sheet", big)
+    assert "ô B2: 40.000 ký tự" in r["message"]
+    source = Path(__file__).parent.parent / "ccpkh_excel" / "features" / "limits.py"
+    imported = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert not imported & {"python_calamine", "openpyxl", "docx", "docxtpl", "lxml"}
