@@ -149,27 +149,62 @@ def test_merge_beside_check(office, wait):
     assert_clean(master)
 
 
+def _kill_when(proc: subprocess.Popen, folder: Path, seen, limit: float) -> bool:
+    """SIGKILL `proc` as soon as `seen(names in folder)` holds (or after `limit` seconds)."""
+    import time
+
+    end = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < end:
+        names = [p.name for p in folder.iterdir()] + [p.name for p in (folder / "sao_luu").glob(".*")]
+        if seen(names):
+            break
+    if proc.poll() is not None:
+        return False
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return True
+
+
+MOMENTS = {
+    "giữ khóa": lambda names: any(n.endswith(".ccpkh-lock") for n in names),
+    "đang ghi sổ tạm": lambda names: any(n.startswith(".so.xlsx.ccpkh-tmp-") for n in names),
+    "đang sao lưu": lambda names: any(n.startswith(".so-") for n in names),
+}
+
+
 def test_killed_at_random_points_then_a_normal_run(office):
-    """SIGKILL a merge at a random moment; the next run (no --wait) takes over the lock,
+    """SIGKILL a merge at random moments and at the dangerous ones (holding the lock, writing
+    the temporary master, copying the backup); the next run (no --wait) takes over the lock,
     removes the temporary files and succeeds; the killed run is all there or not at all."""
+    import time
+
     master, returns = office
     rnd = random.Random(20261202)
     units = list(returns)
-    outcomes = []
-    for trial in range(6):
-        victim, after = units[2 * trial], units[2 * trial + 1]
+    t0 = time.monotonic()
+    code, output = finish(start("merge", master, returns[units[0]][0]))
+    assert code == 0, output
+    duration = time.monotonic() - t0
+    plan = [("ngẫu nhiên", rnd.uniform(0.1, 1.0) * duration) for _ in range(3)] + [(m, None) for m in MOMENTS]
+    killed = []
+    for trial, (moment, delay) in enumerate(plan):
+        victim, after = units[2 * trial + 1], units[2 * trial + 2]
         proc = start("merge", master, returns[victim][0])
-        delay = rnd.uniform(0.2, 2.0)
-        try:
-            proc.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-        outcomes.append((round(delay, 2), proc.returncode))
+        if delay is not None:
+            try:
+                proc.wait(timeout=delay)
+                was_killed = False
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                was_killed = True
+        else:
+            was_killed = _kill_when(proc, master.parent, MOMENTS[moment], 30)
+        killed.append((moment, was_killed))
         n = merged_rows(master, victim)
-        assert n in (0, returns[victim][1]), f"killed after {delay:.2f} s: {n} rows of {victim}"
+        assert n in (0, returns[victim][1]), f"killed ({moment}): {n} rows of {victim}"
         code, output = finish(start("merge", master, returns[after][0]))
-        assert code == 0, f"after a kill at {delay:.2f} s: {output}"
+        assert code == 0, f"after a kill ({moment}): {output}"
         assert merged_rows(master, after) == returns[after][1]
         assert_clean(master)
-    assert any(code == -signal.SIGKILL for _, code in outcomes), outcomes  # some runs really were killed
+    assert sum(k for _, k in killed) >= 3, killed  # the dangerous moments really were hit

@@ -331,9 +331,22 @@ def derive_cmd(master: Path, unit: str, out_path: Path, force: bool) -> None:
 )
 @click.option("--pdf", is_flag=True, help="Xuất thêm bản PDF (cần LibreOffice).")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="Dùng mẫu .docx khác mẫu có sẵn.")
-def report_cmd(master: Path, kind: str, period, unit, as_of, out_path: Path, pdf: bool, template) -> None:
+@click.option(
+    "--pdf-timeout",
+    "pdf_timeout",
+    type=click.FloatRange(min=1),
+    default=120,
+    show_default=True,
+    metavar="GIÂY",
+    help="Chờ LibreOffice xuất PDF tối đa chừng ấy giây; quá thì dừng LibreOffice và báo lỗi (mã 2).",
+)
+def report_cmd(
+    master: Path, kind: str, period, unit, as_of, out_path: Path, pdf: bool, template, pdf_timeout: float
+) -> None:
     """Viết văn bản Word đúng thể thức Nghị định 30/2020 từ sổ theo dõi."""
-    result = api.write_document(master, kind, out_path, period, unit, template, pdf, _parse_day(as_of, "--as-of"))
+    result = api.write_document(
+        master, kind, out_path, period, unit, template, pdf, _parse_day(as_of, "--as-of"), pdf_timeout=pdf_timeout
+    )
     con = out()
     con.print(f"Đã viết {escape(str(result.path))}" + (f" và {escape(str(result.pdf))}" if result.pdf else "") + ".")
     for w in result.warnings:

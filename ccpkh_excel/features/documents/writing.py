@@ -11,7 +11,7 @@ from pathlib import Path
 from ccpkh_excel.errors import CcpkhError
 from ccpkh_excel.features.documents.context import missing_info, plan_context
 from ccpkh_excel.features.documents.period_report import report_context
-from ccpkh_excel.features.documents.rendering import render, to_pdf
+from ccpkh_excel.features.documents.rendering import PDF_TIMEOUT, render, to_pdf
 from ccpkh_excel.resources import templates_dir
 from ccpkh_excel.store.master import Master
 
@@ -39,8 +39,12 @@ def write_document(
     template: Path | None = None,
     pdf: bool = False,
     as_of: date | None = None,
+    pdf_timeout: float = PDF_TIMEOUT,
 ) -> Rendered:
-    """Write one document of `kind` (ke-hoach, phu-luc, bao-cao, don-doc) from the master."""
+    """Write one document of `kind` (ke-hoach, phu-luc, bao-cao, don-doc) from the master.
+
+    The template is filled under limits (time, output size, loop sizes: see rendering.render);
+    with `pdf`, LibreOffice gets `pdf_timeout` seconds and is stopped past them."""
     if kind not in KINDS:
         raise CcpkhError(f"Loại văn bản '{kind}' không có; chọn một trong: {', '.join(KINDS)}.")
     out = Path(out)
@@ -57,5 +61,5 @@ def write_document(
         render(template or templates_dir() / KINDS[kind], ctx, out, images)
     result = Rendered(out, warnings)
     if pdf:
-        result.pdf = to_pdf(out)
+        result.pdf = to_pdf(out, timeout=pdf_timeout)
     return result
