@@ -61,6 +61,11 @@ _EXPORTS = {
     "derive": "ccpkh_excel.features.cascade",
     "write_document": "ccpkh_excel.features.documents.writing",
     "lint_docx": "ccpkh_excel.features.documents.lint",
+    "send_forms": "ccpkh_excel.features.mailing",
+    "collect_returns": "ccpkh_excel.features.mailing",
+    "send_reminders": "ccpkh_excel.features.mailing",
+    "MailSettings": "ccpkh_excel.features.mailing",
+    "store_password": "ccpkh_excel.features.mailing",
 }
 __all__ = ["__version__", *_EXPORTS]
 

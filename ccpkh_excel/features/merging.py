@@ -117,6 +117,8 @@ class MergeResult:
     backup: Path | None = None
     missing: list[tuple[str, str, str]] = field(default_factory=list)  # (unit, name, period) not returned
     as_of: date | None = None
+    records: Records | None = None  # with save=False: the records to save, and the Thống kê selection
+    stats: tuple[str, date] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -432,19 +434,23 @@ def merge_returns(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
     wait: float = 0.0,
+    save: bool = True,
 ) -> MergeResult:
-    """Merge returned form workbooks into the master (nothing written on a dry run)."""
+    """Merge returned form workbooks into the master (nothing written on a dry run).
+
+    `save=False` (for a caller holding the master that writes more in the same save, as
+    `collect` does): the merged records are left in `result.records`/`result.stats`, unsaved."""
     now = times.local(now) if now else times.now()
     files = collect_files(paths)
     if not files:
         raise CcpkhError("Không có tệp phiếu nào để tổng hợp (cần tệp .xlsx hoặc thư mục chứa chúng).")
     if dry_run and not isinstance(master, Master):
-        return _merge(Master.read(master), files, True, period, now, progress)
+        return _merge(Master.read(master), files, True, period, now, progress, save)
     with hold(master, wait) as m:
-        return _merge(m, files, dry_run, period, now, progress)
+        return _merge(m, files, dry_run, period, now, progress, save)
 
 
-def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, progress) -> MergeResult:
+def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, progress, save: bool) -> MergeResult:
     plan, records = m.plan, m.records
     if not m.plan_id:
         raise MasterError("chưa có 'Mã kế hoạch'; chưa phát hành phiếu nào từ sổ này.", m.path)
@@ -474,7 +480,11 @@ def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, p
         for o in outcomes:
             counts[o.outcome] = counts.get(o.outcome, 0) + 1
         m.log("Tổng hợp", [o.name for o in outcomes], ", ".join(f"{k}: {v}" for k, v in counts.items()))
-        result.backup = m.save(records=records, stats=(latest, now.date()) if latest else None)
+        stats = (latest, now.date()) if latest else None
+        if save:
+            result.backup = m.save(records=records, stats=stats)
+        else:
+            result.records, result.stats = records, stats
     return result
 
 

@@ -386,6 +386,11 @@ def demo_cmd(out_dir: Path) -> None:
     run_demo(out_dir, out())
 
 
+from ccpkh_excel.frontends.mail_cli import register as _register_mail  # noqa: E402
+
+_register_mail(cli)  # send, collect, remind, mail-password
+
+
 def main() -> None:
     cli(prog_name="ccpkh-excel")
 
