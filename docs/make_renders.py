@@ -3,11 +3,14 @@
     python docs/make_renders.py
 
 Runs the demo in a temporary folder, converts its KẾ HOẠCH and BÁO CÁO to PDF and saves
-page 1 of the KẾ HOẠCH, the first phụ lục page and page 1 of the BÁO CÁO as PNG here.
+page 1 of the KẾ HOẠCH, the first phụ lục page and page 1 of the BÁO CÁO as PNG here, and
+the master's Thống kê sheet (its figures and its two charts) as thong_ke.png.
 """
 
+import re
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -28,11 +31,54 @@ def page_count_portrait(pdf: Path) -> int:
     return sum(1 for w, h in sizes if float(w) < float(h))
 
 
-def png(pdf: Path, page: int, name: str) -> None:
+def png(pdf: Path, page: int, name: str, dpi: int = 80) -> None:
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "80", "-singlefile", "-f", str(page), "-l", str(page), str(pdf), str(HERE / name)],
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            str(dpi),
+            "-singlefile",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            str(pdf),
+            str(HERE / name),
+        ],
         check=True,
     )
+
+
+def only_sheet(xlsx: Path, sheet: str, out: Path) -> Path:
+    """A copy of the workbook in which every sheet but `sheet` is hidden (so a PDF of it holds
+    that sheet alone), the cached values of its formulas kept as the tool wrote them."""
+
+    def hide(m: re.Match) -> str:
+        tag = m.group(0)
+        if f'name="{sheet}"' in tag or "veryHidden" in tag:
+            return tag
+        return re.sub(r'\s*state="\w+"', "", tag).replace("<sheet ", '<sheet state="hidden" ', 1)
+
+    with zipfile.ZipFile(xlsx) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        names = re.findall(r'<sheet [^>]*name="([^"]+)"', zin.read("xl/workbook.xml").decode("utf-8"))
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/workbook.xml":
+                xml = re.sub(r"<sheet [^>]*/>", hide, data.decode("utf-8"))
+                xml = re.sub(r'activeTab="\d+"', f'activeTab="{names.index(sheet)}"', xml)
+                data = xml.encode("utf-8")
+            elif info.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'tabSelected="1"', b'tabSelected="0"', data)
+            zout.writestr(info, data)
+    return out
+
+
+def render_statistics(master: Path, work: Path, name: str = "thong_ke") -> Path:
+    """The Thống kê sheet of `master` through LibreOffice (xlsx → pdf → png) into docs/."""
+    pdf = to_pdf(only_sheet(master, "Thống kê", work / "thong_ke.xlsx"))
+    png(pdf, 1, name, dpi=130)
+    return HERE / f"{name}.png"
 
 
 def main() -> None:
@@ -45,6 +91,7 @@ def main() -> None:
         png(plan, 1, "ke_hoach_trang_1")
         png(plan, page_count_portrait(plan) + 1, "ke_hoach_phu_luc")
         png(report, 1, "bao_cao_trang_1")
+        render_statistics(out / "ke_hoach_cchc_2026.xlsx", out)
     for p in sorted(HERE.glob("*.png")):
         print(p)
 

@@ -5,6 +5,7 @@ import re
 import zipfile
 from datetime import date
 
+import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from returns import fill
@@ -75,15 +76,74 @@ def test_report_sheet(cycle):
         assert hint.showInputMessage and hint.prompt and str(hint.sqref) == f"{col}8:{col}41"
     when = next(dv for k, dv in dvs.items() if k.startswith("G8:"))
     assert when.type == "date" and when.formula1 == "DATE(2025,1,1)" and when.formula2 == "DATE(2028,12,31)"
-    (cf,) = list(ws.conditional_formatting)
-    assert str(cf.sqref) == "A8:J29"
-    assert "TODAY()" in cf.rules[0].formula[0]
+    rules = {str(cf.sqref): cf.rules[0] for cf in ws.conditional_formatting}
+    assert set(rules) == {"A8:E29", "F8:J29"}  # every task row
+    assert all("TODAY()" in r.formula[0] for r in rules.values())
     assert ws.freeze_panes == "A8"
     assert ws.print_title_rows == "$7:$7"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     assert ws["C8"].alignment.wrap_text
     assert ws.column_dimensions["K"].hidden
     assert "HƯỚNG DẪN" in wb["Hướng dẫn"]["A1"].value
+
+
+def test_overdue_rows_keep_the_input_cells_recognisable(cycle):
+    """The overdue warning colours the locked cells; the input cells keep their yellow fill
+    (red text and a red frame instead), so the warning never hides where to type."""
+    _, report = cycle
+    wb = load_workbook(next(f for f in report.files if f.code == "SNV").file)
+    ws = wb["Báo cáo"]
+    rules = {str(cf.sqref): cf.rules[0] for cf in ws.conditional_formatting}
+    locked, inputs = rules["A8:E29"], rules["F8:J29"]
+    assert locked.dxf.fill is not None and locked.dxf.font.color.rgb.endswith("9C0006")
+    assert inputs.dxf.fill is None  # the input fill stays
+    assert inputs.dxf.font.color.rgb.endswith("9C0006") and inputs.dxf.border.left.style == "thin"
+    for col in "FGHIJ":
+        assert ws[f"{col}8"].fill.fgColor.rgb.endswith("FFF2CC")
+    with zipfile.ZipFile(next(f for f in report.files if f.code == "SNV").file) as z:
+        styles = z.read("xl/styles.xml").decode()
+    dxfs = re.search(r"<dxfs[^>]*>(.*?)</dxfs>", styles, re.S).group(1)
+    assert dxfs.count("<fill>") == 1  # one rule fills (the locked cells), the other does not
+
+
+def test_guide_prints_on_a4_portrait_without_cut_columns(cycle):
+    _, report = cycle
+    wb = load_workbook(next(f for f in report.files if f.code == "SNV").file)
+    guide = wb["Hướng dẫn"]
+    setup = guide.page_setup
+    assert int(setup.paperSize) == 9 and setup.orientation == "portrait"
+    assert guide.sheet_properties.pageSetUpPr.fitToPage
+    assert setup.fitToWidth == 1 and setup.fitToHeight == 0  # one page wide, as many pages down as needed
+    width = guide.column_dimensions["A"].width
+    assert width <= 75  # A4 portrait minus margins, even with LibreOffice's wider fallback font
+    for row in guide.iter_rows(min_row=1, max_row=guide.max_row):
+        cell = row[0]
+        if cell.value:
+            assert cell.alignment.wrap_text, cell.coordinate
+            lines = -(-len(cell.value) // int(width * 0.9))  # at most ~63 letters a line in Excel
+            assert guide.row_dimensions[cell.row].height >= 15 * lines, cell.coordinate
+    assert guide.max_column == 1
+
+
+@pytest.mark.libreoffice
+def test_guide_printed_by_libreoffice_keeps_every_word_on_the_page(cycle, tmp_path):
+    import subprocess
+
+    from test_formula_values import make_renders
+
+    from ccpkh_excel.features.documents.rendering import to_pdf
+
+    _, report = cycle
+    form = next(f for f in report.files if f.code == "SNV").file
+    pdf = to_pdf(make_renders().only_sheet(form, "Hướng dẫn", tmp_path / "huong_dan.xlsx"))
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    w, h = map(float, re.search(r"Page size: +([\d.]+) x ([\d.]+)", info).groups())
+    assert w < h and round(w) == 595  # A4 portrait
+    box = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', box))
+    assert right < w - 0.3 * 72  # inside the right margin: no word cut by the page edge
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "kiến nghị." in text and "không chép nội dung sang tệp khác." in text
 
 
 def test_metadata_travels_in_the_file(cycle):

@@ -81,7 +81,8 @@ GUIDE = [
     "4. Ngày hoàn thành: nhập ngày dạng ngày/tháng/năm, ví dụ 15/03/2026.",
     "5. Kết quả thực hiện: nêu việc đã làm, số và ngày văn bản, sản phẩm. Với nhiệm vụ phối hợp, ghi phần việc của đơn vị.",
     "6. Kỳ trước đơn vị đã báo cáo gì thì phiếu đã điền sẵn: chỉ cần sửa phần thay đổi.",
-    "7. Dòng tô đỏ là nhiệm vụ đã quá hạn mà chưa hoàn thành.",
+    "7. Nhiệm vụ đã quá hạn mà chưa hoàn thành: các ô Mã NV … Thời gian hoàn thành tô đỏ, các ô nền vàng"
+    " có chữ đỏ và viền đỏ — vẫn nhập vào các ô nền vàng đó.",
     "8. Nhiệm vụ phát sinh ngoài kế hoạch: ghi vào các dòng dưới bảng (phần NHIỆM VỤ PHÁT SINH).",
     "9. Lưu tệp (giữ nguyên định dạng .xlsx, có thể đổi tên) và gửi lại cho đầu mối ghi ở đầu sheet Báo cáo trước hạn gửi.",
     "   Không lưu thành .xls hay .xlsm; không chép nội dung sang tệp khác.",
@@ -137,6 +138,11 @@ _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _FONT = Font(name="Times New Roman", size=12)
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
+_OVERDUE_FILL = PatternFill("solid", fgColor="F8CBAD", bgColor="F8CBAD")
+_OVERDUE_FONT = Font(color="9C0006", bold=True)
+_RED = Side(style="thin", color="C00000")
+_OVERDUE_BORDER = Border(left=_RED, right=_RED, top=_RED, bottom=_RED)
+GUIDE_WIDTH = 70  # column A of Hướng dẫn: fits A4 portrait at 12 pt (LibreOffice too), long lines wrap
 
 
 def _skeleton(year: int | None) -> bytes:
@@ -215,13 +221,16 @@ def _skeleton(year: int | None) -> bytes:
         ("J", "Đề xuất, kiến nghị", "Ghi nếu có; nêu cơ quan được đề nghị."),
     ):
         input_hint(ws, f"{col}{FIRST_ROW}:{col}{n_last_extra}", title, prompt)
+    # A task past due and not done: the locked cells turn red, the input cells keep their yellow
+    # fill (where to type must stay visible) and get red text and a red frame instead.
+    overdue = f'AND($K{FIRST_ROW}<>"",$K{FIRST_ROW}<TODAY(),$F{FIRST_ROW}<>"{STATUSES[2]}")'
     ws.conditional_formatting.add(
-        f"A{FIRST_ROW}:J{FIRST_ROW}",
-        FormulaRule(
-            formula=[f'AND($K{FIRST_ROW}<>"",$K{FIRST_ROW}<TODAY(),$F{FIRST_ROW}<>"{STATUSES[2]}")'],
-            fill=PatternFill("solid", fgColor="F8CBAD", bgColor="F8CBAD"),
-            font=Font(color="9C0006"),
-        ),
+        f"A{FIRST_ROW}:E{FIRST_ROW}",
+        FormulaRule(formula=[overdue], fill=_OVERDUE_FILL, font=_OVERDUE_FONT),
+    )
+    ws.conditional_formatting.add(
+        f"F{FIRST_ROW}:J{FIRST_ROW}",
+        FormulaRule(formula=[overdue], font=_OVERDUE_FONT, border=_OVERDUE_BORDER),
     )
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -239,7 +248,16 @@ def _skeleton(year: int | None) -> bytes:
     for r, line in enumerate(GUIDE, start=1):
         c = guide.cell(row=r, column=1, value=line)
         c.font = Font(name="Times New Roman", size=13 if r == 1 else 12, bold=(r == 1))
-    guide.column_dimensions["A"].width = 120
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        # room for every wrapped line, counted for the narrowest rendering (Excel: about 66 letters a line)
+        guide.row_dimensions[r].height = xlsxfast.row_height([line], [GUIDE_WIDTH * 0.9], line=16.0, minimum=17.0)
+    guide.column_dimensions["A"].width = GUIDE_WIDTH
+    guide.page_setup.paperSize = guide.PAPERSIZE_A4
+    guide.page_setup.orientation = guide.ORIENTATION_PORTRAIT
+    guide.page_setup.fitToWidth, guide.page_setup.fitToHeight = 1, 0
+    guide.sheet_properties.pageSetUpPr.fitToPage = True
+    guide.page_margins.left = guide.page_margins.right = 0.6
+    guide.print_area = f"A1:A{len(GUIDE)}"
     guide.protection.sheet = True
     meta = wb.create_sheet(META_SHEET)
     meta["A1"] = "x"
@@ -264,7 +282,8 @@ class _Template:
         self.meta_prefix, self.meta_suffix = xlsxfast.split_sheet(self.parts[self.meta_part].decode("utf-8"))
         last = FIRST_ROW + 3 + EXTRA_ROWS - 1
         input_ranges = [f"{c}{FIRST_ROW}:{c}{last}" for c in INPUT_COLUMNS]
-        for needle in (*input_ranges, f"A{FIRST_ROW}:J{FIRST_ROW}", f"A{FIRST_ROW + 2}:J{FIRST_ROW + 2}"):
+        overdue = (f"A{FIRST_ROW}:E{FIRST_ROW}", f"F{FIRST_ROW}:J{FIRST_ROW}")
+        for needle in (*input_ranges, *overdue, f"A{FIRST_ROW + 2}:J{FIRST_ROW + 2}"):
             if self.suffix.count(needle) != 1:
                 raise RuntimeError(f"report skeleton: range {needle} not found once")
         self.last_template_row = last
@@ -295,7 +314,8 @@ class _Template:
         suffix = self.suffix
         for c in INPUT_COLUMNS:
             suffix = suffix.replace(f"{c}{FIRST_ROW}:{c}{self.last_template_row}", f"{c}{FIRST_ROW}:{c}{last}")
-        suffix = suffix.replace(f"A{FIRST_ROW}:J{FIRST_ROW}", f"A{FIRST_ROW}:J{FIRST_ROW + max(n, 1) - 1}")
+        for a, b in (("A", "E"), ("F", "J")):  # the overdue highlight covers every task row
+            suffix = suffix.replace(f"{a}{FIRST_ROW}:{b}{FIRST_ROW}", f"{a}{FIRST_ROW}:{b}{FIRST_ROW + max(n, 1) - 1}")
         suffix = suffix.replace(f"A{FIRST_ROW + 2}:J{FIRST_ROW + 2}", f"A{title_row}:J{title_row}")
         prefix = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:K{last}"/>', self.prefix)
         return prefix + "".join(out) + suffix

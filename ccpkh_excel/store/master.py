@@ -333,6 +333,8 @@ class Master:
                     assignments = build_assignments(plan)
                 source = self._write_plan(plan, assignments, base, fresh, temps)
                 changed += PLAN_SHEET_NAMES
+            if plan is not None and records is None:
+                records = self.records  # the fast writer finishes every save: it writes the formulas' values
             if records is not None or stats is not None:
                 if source is None:
                     raise MasterError("sổ chưa có sheet nào; hãy tạo bằng 'ccpkh-excel init'.", path)

@@ -91,12 +91,56 @@ def render_chunks(sheet_xml: str, spec: SheetSpec, rows, count: int):
     yield "".join(batch) + "</sheetData>" + re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="{ref}"', suffix)
 
 
-def summary_rows(rows: list[SummaryRow], dues: dict[str, date | None]):
-    """Tổng hợp rows as written: the stored columns, the task's due date, the live evaluation."""
+def summary_rows(rows: list[SummaryRow], dues: dict[str, date | None], evaluations: list | None = None):
+    """Tổng hợp rows as written: the stored columns, the task's due date, the live evaluation
+    (with its computed value when `evaluations` gives it)."""
     from ccpkh_excel.store.stats_sheet import row_formula
 
     for n, r in enumerate(rows, start=2):
-        yield [*r, dues.get(str(r.task)) or "", row_formula(n)]
+        value = () if evaluations is None else (evaluations[n - 2],)
+        yield [*r, dues.get(str(r.task)) or "", row_formula(n, *value)]
+
+
+def _summary_sheet(rows: list[SummaryRow], dues: dict[str, date | None], evaluations: list):
+    """Tổng hợp as the formulas of Thống kê read it (each column made when first asked for)."""
+    from ccpkh_excel.store.formula_values import Sheet, excel_value
+
+    sheet = Sheet(SUMMARY.name, max_row=max(len(rows) + 1, 2))
+    headers, stored = SUMMARY.headers, SUMMARY.stored
+
+    def column(i: int):
+        def make() -> list:
+            if i < stored:
+                body = [excel_value(r[i]) for r in rows]
+            elif i == stored:
+                body = [excel_value(dues.get(str(r.task)) or "") for r in rows]
+            else:
+                body = list(evaluations)
+            return [headers[i], *body]
+
+        return make
+
+    for i in range(len(headers)):
+        sheet.columns[i + 1] = column(i)
+    return sheet
+
+
+def _shared_strings(zin: zipfile.ZipFile):
+    """The workbook's shared strings, read when first needed and then kept."""
+    from ccpkh_excel.store.formula_values import shared_strings
+
+    kept: list[list[str]] = []
+
+    def get() -> list[str]:
+        if not kept:
+            try:
+                xml = zin.read("xl/sharedStrings.xml").decode("utf-8")
+            except KeyError:
+                xml = ""
+            kept.append(shared_strings(xml))
+        return kept[0]
+
+    return get
 
 
 def write_records(
@@ -109,24 +153,48 @@ def write_records(
     """Write `source` to `target` with the record sheets replaced by `records`.
 
     workbook.xml asks for a recalculation on open; `stats` (period, as-of date) goes into
-    Thống kê's selection cells; `dues` gives each task's due date for Tổng hợp.
+    Thống kê's selection cells; `dues` gives each task's due date for Tổng hợp. Every formula
+    (Tổng hợp's "Đánh giá", all of Thống kê) is written with its computed value
+    (`formula_values`), so readers that do not calculate show the figures too.
     """
-    from ccpkh_excel.store.stats_sheet import set_selection
+    from ccpkh_excel.store import formula_values as fv
+    from ccpkh_excel.store.schema import ASSIGN
+    from ccpkh_excel.store.stats_sheet import AS_OF_CELL, chart_caches, set_selection
 
     with zipfile.ZipFile(source) as zin:
         sheets = xlsxfast.sheet_paths(zin)
-        targets = {}
-        data = records.by_spec()
         for spec in RECORD_SHEETS:
             if spec.name not in sheets:
                 raise MasterError(
                     f"thiếu sheet '{spec.name}'. Chạy 'ccpkh-excel check' một lần để bổ sung các sheet còn thiếu.",
                     target,
                 )
+        data = records.by_spec()
+        strings = _shared_strings(zin)
+        stats_part = sheets.get(STATS)
+        stats_xml = zin.read(stats_part).decode("utf-8") if stats_part else None
+        if stats_xml is not None and stats is not None:
+            stats_xml = set_selection(stats_xml, *stats)
+        summary = data[SUMMARY.name]
+        evaluations = None
+        parts: dict[str, str] = {}
+        if stats_xml is not None:
+            stats_sheet = fv.read_sheet(STATS, stats_xml, strings)
+            as_of = fv.Book([stats_sheet]).value(STATS, int(AS_OF_CELL[1:]), fv.col_index(AS_OF_CELL[0]))
+            evaluations = [
+                fv.summary_evaluation(r.status, r.done, r.saved, dues.get(str(r.task)) or "", as_of) for r in summary
+            ]
+            book = [stats_sheet, _summary_sheet(summary, dues, evaluations)]
+            if ASSIGN.name in sheets:
+                book.append(fv.read_sheet(ASSIGN.name, zin.read(sheets[ASSIGN.name]).decode("utf-8"), strings))
+            values = fv.sheet_values(fv.Book(book), stats_sheet)
+            parts[stats_part] = fv.put_values(stats_xml, values)
+            parts.update(chart_caches(zin, stats_part, stats_sheet, values))
+        targets = {}
+        for spec in RECORD_SHEETS:
             rows = data[spec.name]
-            out = summary_rows(rows, dues) if spec is SUMMARY else rows
+            out = summary_rows(rows, dues, evaluations) if spec is SUMMARY else rows
             targets[sheets[spec.name]] = (spec, out, len(rows))
-        stats_part = sheets.get(STATS) if stats is not None else None
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
             for info in zin.infolist():
                 name = info.filename
@@ -137,8 +205,8 @@ def write_records(
                             fh.write(chunk.encode("utf-8"))
                 elif name == "xl/workbook.xml":
                     zout.writestr(name, _recalc_on_load(zin.read(name).decode("utf-8")))
-                elif name == stats_part:
-                    zout.writestr(name, set_selection(zin.read(name).decode("utf-8"), *stats))
+                elif name in parts:
+                    zout.writestr(name, parts[name])
                 else:
                     zout.writestr(name, zin.read(name))
 

@@ -6,12 +6,18 @@ clerk fixes a cell by hand. A test recalculates them in LibreOffice and compares
 
 from __future__ import annotations
 
+import html
+import posixpath
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ccpkh_excel.domain.periods import ROMAN
@@ -34,13 +40,15 @@ PERIOD_CELL, AS_OF_CELL = "B2", "B3"
 _REF_ASOF = f"'{STATS}'!$B$3"
 
 
-def row_formula(n: int) -> xlsxfast.Formula:
-    """The "Đánh giá" formula of Tổng hợp row n (F status, G done, K saved, M due)."""
+def row_formula(n: int, *value) -> xlsxfast.Formula:
+    """The "Đánh giá" formula of Tổng hợp row n (F status, G done, K saved, M due), with its
+    computed value when given (`formula_values.summary_evaluation`)."""
     done_day = f'IF(G{n}<>"",G{n},INT(K{n}))'
     return xlsxfast.Formula(
         f'IF(F{n}="{DONE}",IF(M{n}="","{ON_TIME}",IF({done_day}<=M{n},"{ON_TIME}","{LATE}")),'
         f'IF(AND(M{n}<>"",{_REF_ASOF}>M{n}),"{OVERDUE}",'
-        f'IF(OR(F{n}="{ACTIVE[0]}",F{n}="{ACTIVE[1]}"),"{IN_PROGRESS}","{NOT_STARTED}")))'
+        f'IF(OR(F{n}="{ACTIVE[0]}",F{n}="{ACTIVE[1]}"),"{IN_PROGRESS}","{NOT_STARTED}")))',
+        *value,
     )
 
 
@@ -72,6 +80,9 @@ TASK_HEADERS = (
     "Đang thực hiện",
     "Trạng thái chung",
 )
+
+
+_WIDTHS = (34, 34, 14, 14, 14, 14, 12, 20, 14)  # A … I
 
 
 @dataclass
@@ -161,6 +172,13 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
         if fmt:
             c.number_format = fmt
 
+    def fit(row: int, texts: tuple[str, ...]) -> None:
+        """A row high enough for its wrapped names (LibreOffice does not grow it on open)."""
+        widths = [1.2 * w for w in _WIDTHS]  # Times New Roman 12: about 1.25 letters per unit of width
+        height = xlsxfast.row_height(list(texts), widths, line=15.0, minimum=15.0)
+        if height > 20:
+            ws.row_dimensions[row].height = height
+
     th, pc = "'Tổng hợp'", "'Phân công'"
     crit = f'{th}!$D:$D,"{LEAD}",{th}!$E:$E,$B$2'
     # 3. tasks
@@ -170,6 +188,7 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
         r = t1 + i
         put(r, 1, t.code)
         put(r, 2, t.field or NO_FIELD)
+        fit(r, ("", t.field or NO_FIELD))
         put(r, 3, t.due, "dd/mm/yyyy")
         put(r, 4, f'=COUNTIFS({pc}!$A:$A,A{r},{pc}!$D:$D,"{LEAD}")')
         put(r, 5, f'=COUNTIFS({th}!$A:$A,A{r},{crit},{th}!$F:$F,"{DONE}")')
@@ -191,6 +210,7 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
     for i, f in enumerate(fields):
         r = lay.field_first + i
         put(r, 1, f)
+        fit(r, (f,))
         put(r, 2, f"=COUNTIF({rng('B')},A{r})")
         for col, st in zip((3, 4, 5, 6, 7), (ON_TIME, LATE, IN_PROGRESS, OVERDUE, NOT_STARTED), strict=True):
             put(r, col, f'=COUNTIFS({rng("B")},$A{r},{rng("H")},"{st}")')
@@ -208,39 +228,88 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
         r = lay.unit_first + i
         put(r, 1, u.code)
         put(r, 2, u.name)
+        fit(r, (u.code, u.name))
         put(r, 3, f'=COUNTIFS({pc}!$B:$B,A{r},{pc}!$D:$D,"{LEAD}")')
         for col, st in zip((4, 5, 6, 7), (ON_TIME, LATE, IN_PROGRESS, OVERDUE), strict=True):
             put(r, col, f'=COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$N:$N,"{st}")')
         put(r, 8, f"=C{r}-COUNTIFS({th}!$B:$B,$A{r},{crit})")
         put(r, 9, f"=IF(C{r}=0,0,ROUND(100*(D{r}+E{r})/C{r},1))", "0.0")
-    for col, w in zip("ABCDEFGHI", (34, 34, 14, 14, 14, 14, 12, 14, 14), strict=True):
+    for col, w in zip("ABCDEFGHI", _WIDTHS, strict=True):
         ws.column_dimensions[col].width = w
+    below = 6  # the row under the last chart, so the next one does not cover it
     if fields:
-        chart = BarChart()
-        chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
-        chart.title = "Tình hình thực hiện theo lĩnh vực"
+        chart = _bar_chart("Tình hình thực hiện theo lĩnh vực", "Lĩnh vực", "Số nhiệm vụ")
+        chart.grouping, chart.overlap = "stacked", 100
         data = Reference(ws, min_col=3, max_col=7, min_row=lay.field_first - 1, max_row=lay.field_last)
         chart.add_data(data, titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=lay.field_first, max_row=lay.field_last))
-        chart.height, chart.width = 9, 18
-        ws.add_chart(chart, "K6")
+        _categories(chart, ws, 1, lay.field_first, lay.field_last)
+        chart.height, chart.width = max(9.0, 1.1 * len(fields) + 5), 20
+        chart.legend.position = "b"
+        _label_values(chart, "ctr", "0;;;")  # a zero shows no label
+        ws.add_chart(chart, f"K{below}")
+        below = _row_below(lay, below, chart.height)
     if lead_units:
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = "Tỷ lệ hoàn thành theo đơn vị chủ trì (%)"
+        chart = _bar_chart("Tỷ lệ hoàn thành theo đơn vị chủ trì (%)", "Đơn vị chủ trì", "Tỷ lệ hoàn thành (%)")
         chart.add_data(
             Reference(ws, min_col=9, min_row=lay.unit_first - 1, max_row=lay.unit_last), titles_from_data=True
         )
-        chart.set_categories(Reference(ws, min_col=2, min_row=lay.unit_first, max_row=lay.unit_last))
-        chart.height, chart.width = max(7, 0.6 * len(lead_units)), 18
+        _categories(chart, ws, 2, lay.unit_first, lay.unit_last)
+        chart.height, chart.width = max(8.0, 0.7 * len(lead_units) + 4), 20
         chart.legend = None
-        ws.add_chart(chart, f"K{lay.unit_first}")
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 100
+        _label_values(chart, "outEnd", "0.0")
+        ws.add_chart(chart, f"K{max(below, lay.unit_first - 1)}")
     ws.freeze_panes = "A5"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     return lay
+
+
+def _bar_chart(title: str, categories: str, values: str) -> BarChart:
+    """A horizontal bar chart whose axes Excel shows: openpyxl 3.1 leaves `<c:delete>` out
+    of each axis, and Excel then hides it; here each axis says `delete val="0"` and has a title."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = title
+    chart.style = 10
+    chart.x_axis.title, chart.y_axis.title = categories, values
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.x_axis.tickLblPos = chart.y_axis.tickLblPos = "nextTo"
+    chart.y_axis.axPos = "b"
+    chart.y_axis.majorGridlines = ChartLines()
+    chart.y_axis.number_format = "0"
+    return chart
+
+
+def _label_values(chart: BarChart, position: str, number_format: str) -> None:
+    """Each bar shows its figure."""
+    for s in chart.series:
+        s.dLbls = DataLabelList(showVal=True, showSerName=False, showCatName=False, showLegendKey=False)
+        s.dLbls.dLblPos, s.dLbls.numFmt = position, number_format
+    chart.dataLabels = DataLabelList(showVal=True)
+
+
+def _categories(chart: BarChart, ws, col: int, first: int, last: int) -> None:
+    """The bars' names (text: a string reference, as Excel writes it)."""
+    ref = f"{quote_sheetname(ws.title)}!${xlsxfast.col_letter(col)}${first}:${xlsxfast.col_letter(col)}${last}"
+    for s in chart.series:
+        s.cat = AxDataSource(strRef=StrRef(f=ref))
+
+
+_ROW_CM = 15 * 2.54 / 72  # a row of the default height (15 pt), in cm
+
+
+def _row_below(lay: StatsLayout, top: int, height_cm: float) -> int:
+    """The first row under a chart `height_cm` high anchored at row `top` (rows of default
+    height, header rows 48 pt; rows that grow with wrapped text only add room)."""
+    headers = {lay.field_first - 1, lay.unit_first - 1, lay.task_first - 1}
+    r, room = top, 0.0
+    while room < height_cm + 0.5:
+        room += 48 * 2.54 / 72 if r in headers else _ROW_CM
+        r += 1
+    return r
 
 
 def set_selection(sheet_xml: str, period: str, as_of: date) -> str:
@@ -253,3 +322,78 @@ def set_selection(sheet_xml: str, period: str, as_of: date) -> str:
         new = xlsxfast.cell(ref, value, int(style.group(1)) if style else None)
         sheet_xml = sheet_xml[: m.start()] + new + sheet_xml[m.end() :]
     return sheet_xml
+
+
+def chart_caches(zin, stats_part: str, sheet, values: dict) -> dict[str, str]:
+    """Thống kê's chart parts with the figures they show cached (`<c:numCache>`, `<c:strCache>`),
+    so a viewer that draws charts from the file alone shows the bars; Excel and LibreOffice
+    read the ranges again. `sheet`: Thống kê's cells (`formula_values.read_sheet`), `values`:
+    its formulas' values. Returns part name → new XML."""
+    out = {}
+    for part in _chart_parts(zin, stats_part):
+        xml = zin.read(part).decode("utf-8")
+
+        def cache(m: re.Match) -> str:
+            p, kind, ref = m.group(1) or "", m.group(2), m.group(3)
+            cells = _ref_cells(html.unescape(ref), sheet.name)
+            if cells is None:
+                return m.group(0)
+            got = [values[rc] if rc in values else _constant(sheet, *rc) for rc in cells]
+            pts = []
+            for i, v in enumerate(got):
+                if v is None or (kind == "num" and not isinstance(v, (int, float))):
+                    continue
+                shown = xlsxfast.number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+                pts.append(f'<{p}pt idx="{i}"><{p}v>{xlsxfast.text(shown)}</{p}v></{p}pt>')
+            head = f"<{p}formatCode>General</{p}formatCode>" if kind == "num" else ""
+            body = f'{head}<{p}ptCount val="{len(got)}"/>' + "".join(pts)
+            return f"<{p}{kind}Ref><{p}f>{ref}</{p}f><{p}{kind}Cache>{body}</{p}{kind}Cache></{p}{kind}Ref>"
+
+        new = _REF.sub(cache, xml)
+        new = re.sub(
+            r"<((?:c:)?)numFmt formatCode=\"([^\"]*)\"\s*/>", r'<\1numFmt formatCode="\2" sourceLinked="0"/>', new
+        )
+        if new != xml:
+            out[part] = new
+    return out
+
+
+_REF = re.compile(r"<((?:c:)?)(str|num)Ref>\s*<(?:c:)?f>(.*?)</(?:c:)?f>.*?</(?:c:)?\2Ref>", re.S)
+
+
+def _chart_parts(zin, sheet_part: str) -> list[str]:
+    """The chart parts drawn on a worksheet (through its drawing's relationships)."""
+
+    def targets(part: str, kind: str) -> list[str]:
+        folder, name = posixpath.split(part)
+        try:
+            rels = zin.read(f"{folder}/_rels/{name}.rels").decode("utf-8")
+        except KeyError:
+            return []
+        found = []
+        for m in re.finditer(r"<Relationship\b[^>]*>", rels):
+            tag = m.group(0)
+            t, target = re.search(r'Type="([^"]+)"', tag), re.search(r'Target="([^"]+)"', tag)
+            if t and target and t.group(1).endswith("/" + kind):
+                path = target.group(1)
+                found.append(path.lstrip("/") if path.startswith("/") else posixpath.normpath(f"{folder}/{path}"))
+        return found
+
+    return [c for d in targets(sheet_part, "drawing") for c in targets(d, "chart")]
+
+
+def _ref_cells(ref: str, sheet_name: str) -> list[tuple[int, int]] | None:
+    """(row, column) of each cell of a reference to Thống kê ('Thống kê'!$C$8:$C$15)."""
+    m = re.fullmatch(r"(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?", ref.strip())
+    if not m or (m.group(1) or "").replace("''", "'") + (m.group(2) or "") != sheet_name:
+        return None
+    from ccpkh_excel.store.formula_values import col_index
+
+    c1, r1 = col_index(m.group(3)), int(m.group(4))
+    c2, r2 = (col_index(m.group(5)), int(m.group(6))) if m.group(5) else (c1, r1)
+    return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+def _constant(sheet, r: int, c: int):
+    col = sheet.column(c)
+    return col[r - 1] if r - 1 < len(col) else None

@@ -48,14 +48,57 @@ def text(s: str) -> str:
     return escape(_ILLEGAL.sub("", s), {'"': "&quot;"})
 
 
+class ErrorValue(str):
+    """An error a formula computes (#VALUE!, #DIV/0! …), written with t="e"."""
+
+
+_UNKNOWN = object()
+
+
 class Formula(str):
-    """A cell formula (without the leading "=")."""
+    """A cell formula (without the leading "="), and the value it computes when known: it is
+    written as the cell's cached value, which readers that do not calculate show."""
+
+    value: object = _UNKNOWN
+
+    def __new__(cls, formula: str, value: object = _UNKNOWN):
+        obj = super().__new__(cls, formula)
+        obj.value = value
+        return obj
+
+    @property
+    def known(self) -> bool:
+        return self.value is not _UNKNOWN
+
+
+def number(x: float | int) -> str:
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x) if isinstance(x, float) else str(x)
+
+
+def formula_cell(ref: str, attrs: str, formula_xml: str, value: object = _UNKNOWN) -> str:
+    """`<c>` holding a formula (`formula_xml`: its `<f>` element) and its cached value:
+    text with t="str", booleans t="b", errors t="e", numbers and dates as numbers."""
+    if value is _UNKNOWN:
+        return f'<c r="{ref}"{attrs}>{formula_xml}</c>'
+    if isinstance(value, ErrorValue):
+        return f'<c r="{ref}"{attrs} t="e">{formula_xml}<v>{text(str(value))}</v></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{attrs} t="b">{formula_xml}<v>{int(value)}</v></c>'
+    if isinstance(value, (date, datetime)):
+        value = serial(value)
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{attrs}>{formula_xml}<v>{number(value)}</v></c>'
+    if value is None:
+        value = ""
+    return f'<c r="{ref}"{attrs} t="str">{formula_xml}<v>{text(str(value))}</v></c>'
 
 
 def cell(ref: str, value: object, style: int | None = None) -> str:
     s = f' s="{style}"' if style else ""
     if isinstance(value, Formula):
-        return f'<c r="{ref}"{s}><f>{text(value)}</f></c>'
+        return formula_cell(ref, s, f"<f>{text(value)}</f>", value.value)
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>' if style else ""
     if isinstance(value, bool):

@@ -1,0 +1,339 @@
+"""Every formula the tool writes carries its computed value, equal to LibreOffice's own
+recalculation; the charts of Thống kê show their axes, a title and their figures."""
+
+import importlib.util
+import io
+import re
+import shutil
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+from returns import fill
+
+from ccpkh_excel.domain.status import LATE, NOT_STARTED, ON_TIME, OVERDUE
+from ccpkh_excel.features.merging import merge_returns
+from ccpkh_excel.store import formula_values as fv
+from ccpkh_excel.store import xlsxfast
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_renders():
+    """docs/make_renders.py as a module (it is not a package)."""
+    spec = importlib.util.spec_from_file_location("make_renders", ROOT / "docs" / "make_renders.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- helpers -----------------------------------------------------------------------------------
+_FORMULA_CELL = re.compile(r'<c r="([A-Z]+)(\d+)"(?:\s[^>]*?)?(?<!/)>(?:(?!</c>).)*?<f[ >].*?</c>', re.S)
+
+
+def formula_cells(path: Path) -> dict[str, list[tuple[int, int]]]:
+    """(row, column), 0-based, of every formula cell of every sheet."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    with zipfile.ZipFile(path) as z:
+        for name, part in xlsxfast.sheet_paths(z).items():
+            for m in _FORMULA_CELL.finditer(z.read(part).decode("utf-8")):
+                out.setdefault(name, []).append((int(m.group(2)) - 1, fv.col_index(m.group(1)) - 1))
+    return out
+
+
+def without_values(path: Path, out: Path) -> Path:
+    """A copy whose formulas carry no cached value: LibreOffice must calculate them all (with a
+    value there, it shows the value and does not recalculate)."""
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                xml = data.decode("utf-8")
+                xml = re.sub(r'(<c r="[A-Z]+\d+"[^>]*?) t="(?:str|b|e|n)"(>(?:<f[ >]))', r"\1\2", xml)
+                xml = re.sub(r"(<f>.*?</f>|<f [^>]*/>)<v>[^<]*</v>", r"\1", xml, flags=re.S)
+                data = xml.encode("utf-8")
+            zout.writestr(info, data)
+    return out
+
+
+def recalculated_by_libreoffice(path: Path, work: Path) -> Path:
+    """The workbook as LibreOffice calculates it: the values removed, then saved by LibreOffice."""
+    from returns import libreoffice_resave
+
+    work.mkdir(parents=True, exist_ok=True)
+    return libreoffice_resave(without_values(path, work / path.name), work / "lo")
+
+
+def grids(path: Path) -> dict[str, list[list]]:
+    wb = CalamineWorkbook.from_path(str(path))
+    return {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names}
+
+
+def _at(grid: list[list], r: int, c: int):
+    return grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(a - b) < 1e-9
+    return a == b
+
+
+def compare_with_libreoffice(path: Path, work: Path) -> tuple[int, list]:
+    """(how many formula cells, those whose cached value differs from LibreOffice's)."""
+    cells = formula_cells(path)
+    ours, theirs = grids(path), grids(recalculated_by_libreoffice(path, work))
+    differ, n = [], 0
+    for sheet, refs in cells.items():
+        for r, c in refs:
+            n += 1
+            a, b = _at(ours[sheet], r, c), _at(theirs[sheet], r, c)
+            if a in (None, "") or not _same(a, b):
+                differ.append((sheet, f"{xlsxfast.col_letter(c + 1)}{r + 1}", a, b))
+    return n, differ
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    from rich.console import Console
+
+    from ccpkh_excel.frontends.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    return run_demo(out, Console(file=io.StringIO())).master
+
+
+# --- the values ---------------------------------------------------------------------------------
+def test_every_formula_of_the_demo_master_carries_a_value(demo):
+    cells = formula_cells(demo)
+    assert set(cells) == {"Tổng hợp", "Thống kê"}
+    values = grids(demo)
+    blank = [(s, r, c) for s, refs in cells.items() for r, c in refs if _at(values[s], r, c) in (None, "")]
+    assert sum(map(len, cells.values())) >= 400 and not blank
+    with zipfile.ZipFile(demo) as z:
+        assert 'fullCalcOnLoad="1"' in z.read("xl/workbook.xml").decode()  # Excel recalculates anyway
+
+
+@pytest.mark.libreoffice
+def test_values_equal_libreoffice_recalculation(demo, tmp_path):
+    n, differ = compare_with_libreoffice(demo, tmp_path)
+    assert n >= 400 and differ == []
+
+
+def test_pandas_and_calamine_read_the_figures(demo):
+    import pandas as pd
+
+    from ccpkh_excel.store.stats_sheet import layout
+
+    stats = pd.read_excel(demo, sheet_name="Thống kê", header=None, engine="calamine")
+    summary = pd.read_excel(demo, sheet_name="Tổng hợp", engine="calamine")
+    assert summary["Đánh giá"].notna().all() and set(summary["Đánh giá"]) <= {
+        ON_TIME,
+        LATE,
+        OVERDUE,
+        NOT_STARTED,
+        "Đang thực hiện",
+    }
+    total = next(i for i, v in enumerate(stats[0]) if v == "Tổng cộng")
+    assert stats.iloc[total, 1] == 23 and stats.iloc[total, 1:7].notna().all()
+    assert layout(8, 15, 23).total_row == total + 1
+    wb = CalamineWorkbook.from_path(str(demo))
+    rows = wb.get_sheet_by_name("Thống kê").to_python()
+    assert [v for v in rows[total][1:8]] == list(stats.iloc[total, 1:8])
+
+
+@pytest.mark.libreoffice
+def test_values_stay_right_after_check_status_and_a_second_merge(cycle, tmp_path):
+    from ccpkh_excel import check_master, read_status
+
+    master, report = cycle
+    f = {x.code: x.file for x in report.files}
+    fill(
+        f["SNV"],
+        {"NV001": ("Hoàn thành", date(2026, 3, 20), "", "", ""), "NV003": ("Đang thực hiện", None, "", "", "")},
+    )
+    merge_returns(master, [f["SNV"]], now=datetime(2026, 4, 10, 9))
+    fill(f["VPUBND"], {"NV003": ("Hoàn thành", date(2026, 2, 20), "", "", "")})
+    merge_returns(master, [f["VPUBND"]], now=datetime(2026, 4, 11, 9))  # a second merge
+    n, differ = compare_with_libreoffice(master, tmp_path / "merged")
+    assert n > 100 and differ == []
+    # the library reads the same figures a previewer shows
+    st = read_status(master, "Quý I/2026", date(2026, 4, 11))
+    stats = grids(master)["Thống kê"]
+    total = next(r for r in stats if r and r[0] == "Tổng cộng")
+    assert total[1:8] == [
+        st.total.tasks,
+        st.total.on_time,
+        st.total.late,
+        st.total.in_progress,
+        st.total.overdue,
+        st.total.rest,
+        st.total.pct,
+    ]
+    # check rewrites the plan's sheets with openpyxl: the values are written again
+    from openpyxl import load_workbook
+
+    wb = load_workbook(master)
+    wb["Danh mục nhiệm vụ"]["A3"] = None  # a task without a code: check numbers it and saves
+    wb.save(master)
+    assert check_master(master).saved
+    n, differ = compare_with_libreoffice(master, tmp_path / "checked")
+    assert n > 100 and differ == []
+
+
+def test_a_form_workbook_holds_no_formula_without_a_value(cycle):
+    _, report = cycle
+    for f in report.files[:3]:
+        values = grids(f.file)
+        for sheet, refs in formula_cells(f.file).items():
+            assert all(_at(values[sheet], r, c) not in (None, "") for r, c in refs)
+
+
+def test_summary_evaluation_follows_excel_semantics():
+    due = date(2026, 3, 31)
+    as_of = fv.excel_value(date(2026, 4, 10))
+    assert fv.summary_evaluation("Hoàn thành", date(2026, 3, 1), "", due, as_of) == ON_TIME
+    assert fv.summary_evaluation("hoàn thành", "", datetime(2026, 4, 1, 8), due, as_of) == LATE  # = ignores case
+    assert fv.summary_evaluation("Hoàn thành", "", "", due, as_of) == ON_TIME  # INT(blank) = 0
+    assert fv.summary_evaluation("Hoàn thành", "không rõ", "", due, as_of) == LATE  # text > numbers
+    assert fv.summary_evaluation("", "", "", due, as_of) == OVERDUE
+    assert fv.summary_evaluation("", "", "", "", as_of) == NOT_STARTED
+
+
+def test_the_evaluator_counts_in_linear_time():
+    import time
+
+    n = 60_000
+    sheet = fv.Sheet("Data", max_row=n)
+    sheet.columns[1] = [f"NV{i % 500:03d}" for i in range(n)]
+    sheet.columns[2] = ["Chủ trì" if i % 3 else "Phối hợp" for i in range(n)]
+    stats = fv.Sheet("S")
+    for r in range(1, 501):
+        stats.set(r, 1, f"NV{r - 1:03d}")
+        stats.formulas[(r, 2)] = f'COUNTIFS(Data!$A:$A,A{r},Data!$B:$B,"chủ trì")'
+    t = time.perf_counter()
+    values = fv.sheet_values(fv.Book([sheet, stats]), stats)
+    assert time.perf_counter() - t < 2
+    assert values[(1, 2)] == sum(1 for i in range(n) if i % 500 == 0 and i % 3)
+
+
+@pytest.mark.parametrize(
+    "formula, expected",
+    [
+        ("ROUND(100*1/23,1)", 4.3),
+        ("ROUND(2.5,0)", 3.0),
+        ('IF(""="",1,2)', 1.0),
+        ('IF(A1>0,"x","y")', "x"),
+        ("1/0", fv.DIV0),
+        ('COUNTIF(A1:A3,">1")', 2.0),
+        ('COUNTIF(B1:B3,"a*")', 2.0),
+        ("SUM(A1:A3)", 6.0),
+        ('AND(A1=1,B1="ab")', True),
+    ],
+)
+def test_evaluator(formula, expected):
+    s = fv.Sheet("S")
+    for r, (a, b) in enumerate(((1.0, "ab"), (2.0, "AC"), (3.0, "b")), start=1):
+        s.set(r, 1, a)
+        s.set(r, 2, b)
+    assert fv.Book([s]).evaluate(formula, "S") == expected
+
+
+# --- the charts ----------------------------------------------------------------------------------
+def _charts(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as z:
+        return [z.read(n).decode("utf-8") for n in sorted(z.namelist()) if n.startswith("xl/charts/chart")]
+
+
+def _strip_ns(xml: str) -> str:
+    return re.sub(r"<(/?)c:", r"<\1", xml)
+
+
+def test_charts_show_axes_titles_and_values(demo):
+    charts = _charts(demo)
+    assert len(charts) == 2
+    for xml in map(_strip_ns, charts):
+        assert re.search(r"<chart><title>", xml)
+        axes = re.findall(r"<(catAx|valAx)>(.*?)</\1>", xml, re.S)
+        assert sorted(a for a, _ in axes) == ["catAx", "valAx"]
+        for _, body in axes:
+            assert '<delete val="0"/>' in body  # openpyxl 3.1 leaves it out; Excel then hides the axis
+            assert "<title>" in body
+        for ser in re.findall(r"<ser>.*?</ser>", xml, re.S):
+            assert re.search(r'<dLbls>.*?<showVal val="1"/>.*?</dLbls>', ser, re.S)
+            assert "<numCache>" in ser and "<strCache>" in ser  # the figures, for viewers that do not calculate
+
+
+def _series_refs(path: Path) -> list[tuple[str, str]]:
+    out = []
+    for xml in map(_strip_ns, _charts(path)):
+        for ser in re.findall(r"<ser>.*?</ser>", xml, re.S):
+            cat = re.search(r"<cat>.*?<f>(.*?)</f>", ser, re.S).group(1)
+            val = re.search(r"<val>.*?<f>(.*?)</f>", ser, re.S).group(1)
+            out.append((cat, val))
+    return out
+
+
+def test_charts_follow_the_rows_after_an_import(cycle, tmp_path):
+    """An import that changes the number of fields and lead units: the charts point at the rows
+    that hold the figures (and their caches hold those figures)."""
+    from openpyxl import Workbook
+
+    from ccpkh_excel import import_plan
+    from ccpkh_excel.store.stats_sheet import layout
+
+    master, _ = cycle
+    before = grids(master)["Thống kê"]
+    source = tmp_path / "them.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    for row in (
+        ["DANH MỤC NHIỆM VỤ BỔ SUNG NĂM 2026"],
+        [],
+        ["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời hạn", "Sản phẩm"],
+        ["I", "Lĩnh vực thử nghiệm mới"],
+        ["1", "Nhiệm vụ thử nghiệm thứ nhất", "Sở Tư pháp", "Sở Nội vụ", "Quý II/2026", "Báo cáo"],
+        ["II", "Một lĩnh vực nữa"],
+        ["1", "Nhiệm vụ thử nghiệm thứ hai", "Sở Công Thương", "", "Năm 2026", "Báo cáo"],
+    ):
+        ws.append(row)
+    wb.save(source)
+    import_plan(source, master)
+    stats = grids(master)["Thống kê"]
+    fields = [r[0] for r in stats[7:] if r and r[0] not in ("", None)]
+    n_fields = fields.index("Tổng cộng")
+    unit_header = next(i for i, r in enumerate(stats) if r and r[0] == "Mã đơn vị")
+    n_units = next(i for i, r in enumerate(stats[unit_header + 1 :]) if not r or r[0] in ("", None))
+    task_header = next(i for i, r in enumerate(stats) if r and r[0] == "Mã NV")
+    n_tasks = sum(1 for r in stats[task_header + 1 :] if r and r[0])
+    lay = layout(n_fields, n_units, n_tasks)
+    old_fields = [r[0] for r in before[7:]].index("Tổng cộng")
+    assert n_fields == old_fields + 2 and "Lĩnh vực thử nghiệm mới" in fields
+    refs = _series_refs(master)
+    for cat, val in refs[:5]:
+        assert cat == f"'Thống kê'!$A${lay.field_first}:$A${lay.field_last}", cat
+        assert re.fullmatch(rf"'Thống kê'!\$[C-G]\${lay.field_first}:\$[C-G]\${lay.field_last}", val), val
+    cat, val = refs[5]
+    assert cat == f"'Thống kê'!$B${lay.unit_first}:$B${lay.unit_last}"
+    assert val == f"'Thống kê'!$I${lay.unit_first}:$I${lay.unit_last}"
+    assert [r[0] for r in stats[lay.unit_first - 1 : lay.unit_last]] == [
+        r[0] for r in stats[unit_header + 1 : unit_header + 1 + n_units]
+    ]
+    # the cached figures of the chart are those of the rows
+    xml = _strip_ns(_charts(master)[0])
+    first = re.search(r"<val>.*?<numCache>(.*?)</numCache>", xml, re.S).group(1)
+    cached = {int(i): float(v) for i, v in re.findall(r'<pt idx="(\d+)"><v>([^<]*)</v>', first)}
+    column = [stats[r - 1][2] for r in range(lay.field_first, lay.field_last + 1)]
+    assert [cached.get(i, None) for i in range(len(column))] == [float(v) for v in column]
+
+
+@pytest.mark.libreoffice
+def test_statistics_render_through_libreoffice(demo, tmp_path):
+    renders = make_renders()
+    renders.HERE = tmp_path
+    png = renders.render_statistics(demo, tmp_path)
+    assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    assert (ROOT / "docs" / "thong_ke.png").exists()
+    assert shutil.which("pdftoppm")
