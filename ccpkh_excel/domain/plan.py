@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from datetime import date
-
-from rapidfuzz import fuzz
 
 from ccpkh_excel.domain import deadlines
 from ccpkh_excel.domain.units import COOP, LEAD, Directory, Resolution, Unit
@@ -72,12 +70,22 @@ class Plan:
             return None
 
     def directory(self) -> Directory:
-        return Directory(self.units)
+        """The units indexed for resolution; built once while the units stay as they are."""
+        key = _units_key(self.units)
+        memo = self.__dict__.get("_directory_memo")
+        if memo is None or memo[0] != key:
+            memo = self.__dict__["_directory_memo"] = (key, Directory(self.units))
+        return memo[1]
 
 
-@dataclass(frozen=True)
+def _units_key(units: list[Unit]) -> tuple:
+    """What resolution reads of the units: a directory or assignments made from equal keys are equal."""
+    return tuple((u.code, u.name, tuple(u.aliases), tuple(u.groups)) for u in units)
+
+
+@dataclass(frozen=True, slots=True)
 class Assignment:
-    """One row of "Phân công"."""
+    """One row of "Phân công" (slots: a national plan has hundreds of thousands)."""
 
     task: str
     unit: str
@@ -147,24 +155,27 @@ def update_tasks(existing: list[Task], incoming: list[Task]) -> TaskUpdate:
     edited wording, by a high similarity); matched tasks keep their code and take the
     source's text, new ones get the next codes, existing ones not in the source stay.
     """
-    pool = {i: t for i, t in enumerate(existing)}
-    by_key: dict[str, list[int]] = {}
-    for i, t in pool.items():
-        by_key.setdefault(fold(t.content), []).append(i)
+    from rapidfuzz import fuzz, process  # only import needs it: every command imports this module
+
+    pool = {i: fold(t.content) for i, t in enumerate(existing)}  # unmatched existing: index -> folded content
+    by_key: dict[str, deque[int]] = {}
+    for i, key in pool.items():
+        by_key.setdefault(key, deque()).append(i)
+    keys = [fold(t.content) for t in incoming]
     matched: dict[int, int] = {}  # incoming index -> existing index
-    for j, t in enumerate(incoming):
-        cands = [i for i in by_key.get(fold(t.content), []) if i in pool]
-        if cands:
-            matched[j] = cands[0]
-            pool.pop(cands[0])
-    for j, t in enumerate(incoming):
+    for j, key in enumerate(keys):
+        cands = by_key.get(key)
+        if cands:  # the first existing task with this content not matched yet
+            matched[j] = cands.popleft()
+            pool.pop(matched[j])
+    for j, key in enumerate(keys):
         if j in matched or not pool:
             continue
-        key = fold(t.content)
-        best = max(pool, key=lambda i: fuzz.ratio(key, fold(pool[i].content)))
-        if fuzz.ratio(key, fold(pool[best].content)) >= 90:
-            matched[j] = best
-            pool.pop(best)
+        # the first most similar of the tasks left, if similar enough (as max() over the pool)
+        hit = process.extractOne(key, pool, scorer=fuzz.ratio, score_cutoff=90)
+        if hit is not None:
+            matched[j] = hit[2]
+            pool.pop(hit[2])
     result = TaskUpdate(tasks=[])
     placed = set()
     for j, t in enumerate(incoming):
@@ -202,21 +213,34 @@ def resolve_task(task: Task, directory: Directory) -> TaskUnits:
     lead = directory.resolve(task.lead)
     coop = directory.resolve(task.coop)
     both = set(lead.codes) & set(coop.codes)
-    to_coop = {c for c in both if c in coop.explicit and c not in lead.explicit}
-    lead.codes = [c for c in lead.codes if c not in to_coop]
-    coop.codes = [c for c in coop.codes if c not in both - to_coop]
+    if both:
+        lead_explicit, coop_explicit = lead.explicit, coop.explicit  # computed once, not per code
+        to_coop = {c for c in both if c in coop_explicit and c not in lead_explicit}
+        to_lead = both - to_coop
+        lead.codes = [c for c in lead.codes if c not in to_coop]
+        coop.codes = [c for c in coop.codes if c not in to_lead]
     return TaskUnits(lead, coop)
 
 
 def build_assignments(plan: Plan) -> list[Assignment]:
-    """The rows of "Phân công": one per task and resolved unit."""
+    """The rows of "Phân công": one per task and resolved unit (a new list each call).
+
+    Built once while the tasks' codes and units and the units stay as they are: one run asks
+    for them several times (check, the Thống kê sheet, status) and a national plan has
+    hundreds of thousands."""
+    key = (tuple((t.code, t.lead, t.coop) for t in plan.tasks), _units_key(plan.units))
+    memo = plan.__dict__.get("_assignments_memo")
+    if memo is not None and memo[0] == key:
+        return list(memo[1])
     directory = plan.directory()
+    names = {code: u.name for code, u in directory.by_code.items()}  # as Directory.name_of, without a call per row
     rows = []
     for t in plan.tasks:
         r = resolve_task(t, directory)
         for role, codes in ((LEAD, r.lead.codes), (COOP, r.coop.codes)):
-            rows.extend(Assignment(t.code, c, directory.name_of(c), role) for c in codes)
-    return rows
+            rows.extend([Assignment(t.code, c, names.get(c, c), role) for c in codes])
+    plan.__dict__["_assignments_memo"] = (key, rows)
+    return list(rows)
 
 
 def check_plan(plan: Plan) -> list[Problem]:

@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from rapidfuzz import fuzz, process
-
 from ccpkh_excel.domain.vntext import clean, fold
 
 LEAD = "Chủ trì"
@@ -108,8 +106,9 @@ def split_list(text: str) -> list[str]:
     return [c for c in (clean(p) for p in re.split(r"[;\n]", text or "")) if c]
 
 
-def _syllables(name: str) -> tuple[str, ...]:
-    return tuple(t for t in fold(name).split() if t not in _CONNECTORS)
+def _syllables(key: str) -> tuple[str, ...]:
+    """Syllables of a folded name, connectors left out."""
+    return tuple(t for t in key.split() if t not in _CONNECTORS)
 
 
 def _initial_tokens(text: str) -> list[str]:
@@ -152,23 +151,33 @@ class Directory:
         self._groups: dict[str, list[str]] = {}  # fold(group) -> codes
         self._group_labels: dict[str, str] = {}
         self._syllables: list[tuple[tuple[str, ...], str]] = []
+        choices: dict[str, str] = {}  # fold(name or alias) -> the name as written (the last one)
+        group_keys: dict[str, str] = {}  # a group as written -> its key: thousands of units share a few
         for u in self.units:
             for name in [u.name, *u.aliases]:
-                key = fold(name)
+                key = fold(name)  # folded once: a province has thousands of names
+                choices[key] = name
                 if key:
                     self._names.setdefault(key, u.code)
                     self._names.setdefault(_strip_cac(key), u.code)
-                    self._syllables.append((_syllables(name), u.code))
+                    self._syllables.append((_syllables(key), u.code))
             for g in u.groups:
-                key = _strip_cac(fold(g))
+                key = group_keys.get(g)
+                if key is None:
+                    key = group_keys[g] = _strip_cac(fold(g))
                 if key:
                     self._groups.setdefault(key, []).append(u.code)
                     self._group_labels.setdefault(key, g)
-        self._choices = {
-            **{fold(n): n for u in self.units for n in [u.name, *u.aliases]},
-            **{k: v for k, v in self._group_labels.items()},
-        }
+        # abbreviation candidates by the first letter of their first syllable (a match's first
+        # token, whole syllable or initials, starts with it), in the order of `_syllables`
+        self._by_initial: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for syl, code in self._syllables:
+            self._by_initial.setdefault(syl[0][0] if syl else "", []).append((syl, code))
+        self._choices = {**choices, **self._group_labels}
+        self._choice_keys = list(self._choices)
         self._cache: dict[str, list[str] | None] = {}
+        self._suggestions: dict[str, str] = {}
+        self._resolved: dict[str, Resolution] = {}
 
     def groups(self) -> dict[str, list[str]]:
         """Group label → unit codes."""
@@ -209,24 +218,48 @@ class Directory:
                 return [self._names[bare]]
         tokens = _initial_tokens(piece)
         if tokens and any(len(t) >= 2 for t in tokens):
-            hits = {code for syl, code in self._syllables if _abbrev_match(tokens, syl)}
+            hits = self._abbrev_hits(tokens)
             if not hits and tokens[-1] in _QUALIFIERS:
-                hits = {code for syl, code in self._syllables if _abbrev_match(tokens[:-1], syl)}
+                hits = self._abbrev_hits(tokens[:-1])
             if len(hits) == 1:
                 return [hits.pop()]
         return None
+
+    def _abbrev_hits(self, tokens: list[str]) -> set[str]:
+        """Codes of the names `tokens` spell (see `_abbrev_match`)."""
+        if not tokens:  # only a name without syllables matches no tokens
+            pool = self._by_initial.get("", [])
+        else:
+            pool = self._by_initial.get(tokens[0][0], [])
+        n = len(tokens)
+        return {code for syl, code in pool if len(syl) >= n and _abbrev_match(tokens, syl)}
 
     def suggest(self, piece: str) -> str:
         """The closest unit or group name, for a message; "" when nothing is close."""
         if not self._choices:
             return ""
-        hit = process.extractOne(fold(piece), list(self._choices), scorer=fuzz.token_set_ratio, score_cutoff=70)
-        return self._choices[hit[0]] if hit else ""
+        key = fold(piece)
+        if key not in self._suggestions:
+            from rapidfuzz import fuzz, process  # only for names not found: every command imports this module
+
+            hit = process.extractOne(key, self._choice_keys, scorer=fuzz.token_set_ratio, score_cutoff=70)
+            self._suggestions[key] = self._choices[hit[0]] if hit else ""
+        return self._suggestions[key]
 
     # -- a whole cell -----------------------------------------------------------------
     def resolve(self, text: str) -> Resolution:
-        """Resolve a "Cơ quan chủ trì/phối hợp" cell into unit codes."""
+        """Resolve a "Cơ quan chủ trì/phối hợp" cell into unit codes (a new object each call:
+        callers may change it)."""
+        r = self._resolved.get(text)
+        if r is None:
+            r = self._resolved[text] = self._resolve(text)
+        return Resolution(
+            list(r.codes), [Unresolved(u.text, u.suggestion) for u in r.unresolved], list(r.vague), set(r.via_group)
+        )
+
+    def _resolve(self, text: str) -> Resolution:
         result = Resolution()
+        seen: set[str] = set()  # result.codes as a set: a group of thousands stays linear
         for segment in _segments(text):
             prefix = ""
             if m := re.match(r"^\s*các\s+(sở|phòng|ban)\s*:\s*(.+)$", segment, re.IGNORECASE):
@@ -234,7 +267,8 @@ class Directory:
             for kind, piece, codes in self._split(segment, prefix):
                 if kind == "unit":
                     for c in codes:
-                        if c not in result.codes:
+                        if c not in seen:
+                            seen.add(c)
                             result.codes.append(c)
                             if len(codes) > 1:
                                 result.via_group.add(c)
