@@ -1,16 +1,98 @@
-"""A small stand-in for the few xlwings Book/Sheet/Range/App calls ccpkh_excel.frontends.macros uses.
+"""A strict stand-in for the few xlwings Book/Sheet/Range/Table/App calls of
+ccpkh_excel.frontends.macros, behaving as Excel does where Excel would hurt us.
 
 There is no Excel here: the "open book" is the workbook file loaded with openpyxl, changed
 cell by cell as Excel would change it, and written by `save()` as Excel's Save would.
+Modelled strictly, each after documented Excel/xlwings behaviour (`test_excel_strict.py`):
+
+- a write to (or clearing of) a locked cell of a protected sheet raises `ComError` carrying
+  Excel's error 1004 (0x800A03EC), and writes nothing; cells are locked unless their style
+  says unlocked; `sheet.api.Unprotect(password)` / `sheet.api.Protect(...)` as in Excel's
+  object model (the password is ignored when the sheet has none);
+- a string written to a cell not formatted as Text ("@") is converted as Excel converts
+  typed input: '1' -> 1, '01/6/2026' -> a date (day first, as on a Vietnamese Windows),
+  '1.1' -> 1.1, 'TRUE' -> True, '=…' -> a formula; a leading apostrophe keeps the rest as text;
+- an Excel table (ListObject) keeps its range when cells around it are written, until
+  `sheet.tables[name].resize(range)`;
+- numbers are read back as floats (formulas as their text: there is no calculation here), and a one-row or one-column range reads as a flat list,
+  a single cell as a scalar (xlwings' default converter).
+
 `test_macros.py` checks every method here against xlwings' own signatures.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
+
+XL_ERROR_1004 = -2146827284  # 0x800A03EC: Excel's "Application-defined or object-defined error"
+DISP_E_EXCEPTION = -2147352567
+
+
+class ComError(Exception):
+    """Shaped like pywintypes.com_error as raised through xlwings on Windows:
+    args = (hresult, text, excepinfo, argerror); excepinfo[5] is Excel's scode."""
+
+    def __init__(self, description: str):
+        self.hresult = DISP_E_EXCEPTION
+        self.strerror = "Exception occurred."
+        self.excepinfo = (0, "Microsoft Excel", description, "xlmain11.chm", 0, XL_ERROR_1004)
+        self.argerror = None
+        super().__init__(self.hresult, self.strerror, self.excepinfo, self.argerror)
+
+    @property
+    def excel_error(self) -> int:
+        return self.excepinfo[5] & 0xFFFF  # 1004
+
+
+PROTECTED = (
+    "The cell or chart you're trying to change is on a protected sheet. "
+    "To make a change, unprotect the sheet. You might be requested to enter a password."
+)
+
+
+# --- Excel's reading of typed input ----------------------------------------------------------
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_DATE = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})")
+
+
+def excel_input(text: str):
+    """What Excel stores for `text` typed into a General cell: (value, is_formula)."""
+    if text.startswith("'"):
+        return text[1:], False
+    if text.startswith("=") and len(text) > 1:
+        return text, True
+    s = text.strip()
+    if _NUMBER.fullmatch(s):
+        v = float(s)
+        return (int(v) if v.is_integer() and "e" not in s.lower() else v), False
+    if s.endswith("%") and _NUMBER.fullmatch(s[:-1].strip()):
+        return float(s[:-1]) / 100, False
+    if m := _DATE.fullmatch(s):
+        d, mo, y = (int(g) for g in m.groups())
+        y = y + 2000 if y < 30 else (y + 1900 if y < 100 else y)
+        try:
+            return datetime(y, mo, d), False
+        except ValueError:
+            return text, False
+    if s.upper() in ("TRUE", "FALSE"):
+        return s.upper() == "TRUE", False
+    return text, False
+
+
+def _read(v):
+    """A cell's value as xlwings returns it: numbers as floats, dates as datetimes."""
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, int):
+        return float(v)
+    if isinstance(v, date) and not isinstance(v, datetime):
+        return datetime.combine(v, datetime.min.time())
+    return v
 
 
 class App:
@@ -24,38 +106,265 @@ class App:
 class Range:
     def __init__(self, sheet: Sheet, cell1, cell2=None):
         self.sheet = sheet
+        if isinstance(cell1, Range):
+            cell1 = cell1.address.replace("$", "")
+        if isinstance(cell2, Range):
+            cell2 = cell2.address.replace("$", "")
         ref = cell1 if cell2 is None else f"{cell1}:{cell2}"
         if ":" not in ref:
             ref = f"{ref}:{ref}"
         self.min_col, self.min_row, self.max_col, self.max_row = range_boundaries(ref)
 
     @property
-    def value(self):
+    def address(self):
+        a = f"${get_column_letter(self.min_col)}${self.min_row}"
+        b = f"${get_column_letter(self.max_col)}${self.max_row}"
+        return a if a == b else f"{a}:{b}"
+
+    @property
+    def row(self):
+        return self.min_row
+
+    @property
+    def column(self):
+        return self.min_col
+
+    @property
+    def shape(self):
+        return (self.max_row - self.min_row + 1, self.max_col - self.min_col + 1)
+
+    def _cells(self):
         ws = self.sheet.ws
-        rows = [
-            [ws.cell(row=r, column=c).value for c in range(self.min_col, self.max_col + 1)]
+        return [
+            [ws.cell(row=r, column=c) for c in range(self.min_col, self.max_col + 1)]
             for r in range(self.min_row, self.max_row + 1)
         ]
-        if len(rows) == 1 and len(rows[0]) == 1:
+
+    @property
+    def value(self):
+        rows = [[_read(c.value) for c in row] for row in self._cells()]
+        nrows, ncols = self.shape
+        if nrows == 1 and ncols == 1:
             return rows[0][0]
+        if nrows == 1:
+            return rows[0]  # xlwings: a one-row range is a flat list
+        if ncols == 1:
+            return [r[0] for r in rows]  # and so is a one-column range
         return rows
 
     @value.setter
     def value(self, data):
-        rows = data if isinstance(data, list) and data and isinstance(data[0], list) else [[data]]
+        if isinstance(data, (list, tuple)) and data and isinstance(data[0], (list, tuple)):
+            rows = [list(r) for r in data]
+        elif isinstance(data, (list, tuple)):
+            rows = [list(data)]  # xlwings writes a flat list as one row
+        else:
+            rows = [[data]]
+        target = Range(
+            self.sheet,
+            f"{get_column_letter(self.min_col)}{self.min_row}:"
+            f"{get_column_letter(self.min_col + max(len(r) for r in rows) - 1)}{self.min_row + len(rows) - 1}",
+        )
+        target._check_unlocked()
+        ws = self.sheet.ws
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
-                cell = self.sheet.ws.cell(row=self.min_row + i, column=self.min_col + j)
-                if isinstance(v, str) and v.startswith("'"):
-                    cell.value = v[1:]  # Excel: a leading apostrophe keeps the rest as text
-                    cell.data_type = "s"
+                cell = ws.cell(row=self.min_row + i, column=self.min_col + j)
+                if isinstance(v, str) and cell.number_format != "@":
+                    value, formula = excel_input(v)
+                    cell.value = value
+                    if isinstance(value, str) and not formula:
+                        cell.data_type = "s"  # text, even when it starts with "="
                 else:
-                    cell.value = v  # "=…" becomes a formula, as in Excel
+                    cell.value = v
+                    if isinstance(v, str):
+                        cell.data_type = "s"  # a Text cell keeps what is typed, as text
+
+    def _check_unlocked(self):
+        if not self.sheet.ws.protection.sheet:
+            return
+        for row in self._cells():
+            for c in row:
+                if c.protection.locked:
+                    raise ComError(PROTECTED)
 
     def clear_contents(self):
-        for r in range(self.min_row, self.max_row + 1):
-            for c in range(self.min_col, self.max_col + 1):
-                self.sheet.ws.cell(row=r, column=c).value = None
+        self._check_unlocked()
+        for row in self._cells():
+            for c in row:
+                c.value = None
+
+    def __repr__(self):
+        return f"<Range [{self.sheet.book.path.name}]{self.sheet.name}!{self.address}>"
+
+
+class Table:
+    """An Excel table (ListObject); its range changes only through `resize`."""
+
+    def __init__(self, sheet: Sheet, name: str):
+        self.sheet, self._name = sheet, name
+
+    @property
+    def _t(self):
+        return self.sheet.ws.tables[self._name]
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def range(self):
+        return Range(self.sheet, self._t.ref)
+
+    @property
+    def data_body_range(self):
+        r = self.range
+        if r.max_row == r.min_row:
+            return None
+        return Range(
+            self.sheet, f"{get_column_letter(r.min_col)}{r.min_row + 1}:{get_column_letter(r.max_col)}{r.max_row}"
+        )
+
+    def resize(self, range):  # noqa: A002 - xlwings' own parameter name
+        if self.sheet.ws.protection.sheet:
+            raise ComError("Resize method of ListObject class failed")  # Excel refuses on a protected sheet
+        old = self.range
+        new = range
+        if new.min_row != old.min_row or new.max_row <= new.min_row:
+            raise ComError("Resize method of ListObject class failed")  # header must stay; a body row needed
+        t = self._t
+        ref = new.address.replace("$", "")
+        ncols = new.max_col - new.min_col + 1
+        if ncols != len(t.tableColumns):
+            from openpyxl.worksheet.table import TableColumn
+
+            cols = []
+            for i in range(ncols):
+                head = self.sheet.ws.cell(row=new.min_row, column=new.min_col + i).value
+                cols.append(TableColumn(id=i + 1, name=str(head if head is not None else f"Column{i + 1}")))
+            t.tableColumns = cols
+        t.ref = ref
+        if t.autoFilter is not None:
+            t.autoFilter.ref = ref
+
+
+class Tables:
+    def __init__(self, sheet: Sheet):
+        self.sheet = sheet
+
+    def __getitem__(self, key):
+        names = list(self.sheet.ws.tables)
+        name = names[key] if isinstance(key, int) else key
+        if name not in self.sheet.ws.tables:
+            raise KeyError(key)
+        return Table(self.sheet, name)
+
+    def __iter__(self):
+        return (Table(self.sheet, n) for n in list(self.sheet.ws.tables))
+
+    def __len__(self):
+        return len(self.sheet.ws.tables)
+
+    def add(
+        self,
+        source=None,
+        name=None,
+        source_type=None,
+        link_source=None,
+        has_headers=True,
+        destination=None,
+        table_style_name="TableStyleMedium2",
+    ):
+        from openpyxl.worksheet.table import Table as XTable
+        from openpyxl.worksheet.table import TableStyleInfo
+
+        if self.sheet.ws.protection.sheet:
+            raise ComError("Add method of ListObjects class failed")
+        t = XTable(displayName=name, ref=source.address.replace("$", ""))
+        t.tableStyleInfo = TableStyleInfo(name=table_style_name, showRowStripes=True)
+        self.sheet.ws.add_table(t)
+        return Table(self.sheet, name)
+
+
+_PROTECT_FLAGS = {  # Protect's Allow… argument -> openpyxl's flag (True there = not allowed)
+    "AllowFormattingCells": "formatCells",
+    "AllowFormattingColumns": "formatColumns",
+    "AllowFormattingRows": "formatRows",
+    "AllowInsertingColumns": "insertColumns",
+    "AllowInsertingRows": "insertRows",
+    "AllowInsertingHyperlinks": "insertHyperlinks",
+    "AllowDeletingColumns": "deleteColumns",
+    "AllowDeletingRows": "deleteRows",
+    "AllowSorting": "sort",
+    "AllowFiltering": "autoFilter",
+    "AllowUsingPivotTables": "pivotTables",
+}
+
+
+class SheetApi:
+    """The few members of Excel's Worksheet COM object (`sheet.api`) the buttons use."""
+
+    def __init__(self, sheet: Sheet):
+        self._sheet = sheet
+
+    @property
+    def _ws(self):
+        return self._sheet.ws
+
+    @property
+    def ProtectContents(self):  # noqa: N802 - Excel's name
+        return bool(self._ws.protection.sheet)
+
+    def Unprotect(self, Password=None):  # noqa: N802, N803 - Excel's names
+        p = self._ws.protection
+        if not p.sheet:
+            return
+        if p.password:  # the password is ignored when the sheet has none (Worksheet.Unprotect)
+            from openpyxl.utils.protection import hash_password
+
+            if hash_password(Password or "") != p.password:
+                raise ComError("The password you supplied is not correct. Verify that the CAPS LOCK key is off.")
+        p._password = None  # (openpyxl's set_password would protect the sheet again)
+        p.sheet = False
+
+    def Protect(  # noqa: N802 - Excel's names
+        self,
+        Password=None,  # noqa: N803
+        DrawingObjects=True,  # noqa: N803
+        Contents=True,  # noqa: N803
+        Scenarios=True,  # noqa: N803
+        UserInterfaceOnly=False,  # noqa: N803
+        AllowFormattingCells=False,  # noqa: N803
+        AllowFormattingColumns=False,  # noqa: N803
+        AllowFormattingRows=False,  # noqa: N803
+        AllowInsertingColumns=False,  # noqa: N803
+        AllowInsertingRows=False,  # noqa: N803
+        AllowInsertingHyperlinks=False,  # noqa: N803
+        AllowDeletingColumns=False,  # noqa: N803
+        AllowDeletingRows=False,  # noqa: N803
+        AllowSorting=False,  # noqa: N803
+        AllowFiltering=False,  # noqa: N803
+        AllowUsingPivotTables=False,  # noqa: N803
+    ):
+        p = self._ws.protection
+        if p.sheet:
+            return  # Excel: protecting a protected sheet changes nothing
+        given = locals()
+        p.sheet = bool(Contents)
+        p.objects = bool(DrawingObjects)
+        p.scenarios = bool(Scenarios)
+        for arg, flag in _PROTECT_FLAGS.items():
+            setattr(p, flag, not given[arg])
+        if Password:
+            p.password = Password  # openpyxl hashes it
+
+    @property
+    def Visible(self):  # noqa: N802
+        return {"visible": -1, "hidden": 0, "veryHidden": 2}[self._ws.sheet_state]
+
+    @Visible.setter
+    def Visible(self, value):  # noqa: N802
+        self._ws.sheet_state = {-1: "visible", True: "visible", 0: "hidden", 2: "veryHidden"}[value]
 
 
 class Sheet:
@@ -65,6 +374,14 @@ class Sheet:
     @property
     def name(self):
         return self.ws.title
+
+    @property
+    def api(self):
+        return SheetApi(self)
+
+    @property
+    def tables(self):
+        return Tables(self)
 
     def range(self, cell1, cell2=None):
         return Range(self, cell1, cell2)
@@ -85,18 +402,26 @@ class Sheet:
         self.book.wb.active = self.book.wb.sheetnames.index(self.ws.title)
         self.book.active_sheet = self.ws.title
 
+    def delete(self):
+        self.book.wb.remove(self.ws)
+
 
 class Sheets:
     def __init__(self, book: Book):
         self.book = book
 
     def __getitem__(self, name):
+        if isinstance(name, int):
+            return Sheet(self.book, self.book.wb.worksheets[name])
         if name not in self.book.wb.sheetnames:
             raise KeyError(name)  # real xlwings raises from COM; callers must check first
         return Sheet(self.book, self.book.wb[name])
 
     def __iter__(self):
         return (Sheet(self.book, ws) for ws in self.book.wb.worksheets)
+
+    def __len__(self):
+        return len(self.book.wb.worksheets)
 
     def add(self, name=None, before=None, after=None):
         index = len(self.book.wb.sheetnames)

@@ -14,6 +14,8 @@ from fake_xlwings import Book as FakeBook
 from fake_xlwings import Range as FakeRange
 from fake_xlwings import Sheet as FakeSheet
 from fake_xlwings import Sheets as FakeSheets
+from fake_xlwings import Table as FakeTable
+from fake_xlwings import Tables as FakeTables
 from openpyxl import load_workbook
 from returns import fill
 
@@ -49,7 +51,7 @@ def test_every_button_names_a_sub_that_exists():
 
 
 def test_every_runpython_names_an_entry_point_that_exists_and_is_tested():
-    calls = re.findall(r'RunPython PY & "(\w+)\(\)"', BAS.read_text(encoding="utf-8"))
+    calls = re.findall(r'RunPython\(PY & "(\w+)\(\)"\)', BAS.read_text(encoding="utf-8"))
     assert len(calls) == len(BUTTONS)
     assert set(calls) == set(macros.ENTRY_POINTS)
     tested = Path(__file__).read_text(encoding="utf-8")
@@ -67,6 +69,9 @@ def test_the_fake_matches_xlwings_api():
         (FakeRange.clear_contents, xw.main.Range.clear_contents),
         (FakeBook.save, xw.main.Book.save),
         (FakeSheets.add, xw.main.Sheets.add),
+        (FakeSheet.delete, xw.main.Sheet.delete),
+        (FakeTable.resize, xw.main.Table.resize),
+        (FakeTables.add, xw.main.Tables.add),
     ]
     for fake, real in pairs:
         fp = list(inspect.signature(fake).parameters)
@@ -74,9 +79,15 @@ def test_the_fake_matches_xlwings_api():
         assert fp == rp[: len(fp)], (fake.__qualname__, fp, rp)
     for prop in ("fullname", "sheets"):
         assert isinstance(inspect.getattr_static(xw.main.Book, prop), property)
-    assert isinstance(inspect.getattr_static(xw.main.Sheet, "used_range"), property)
-    assert isinstance(inspect.getattr_static(xw.main.Sheet, "visible"), property)
-    assert isinstance(inspect.getattr_static(xw.main.Range, "value"), property)
+    for cls, props in (
+        ("Sheet", ("used_range", "visible", "tables", "api", "name")),
+        ("Range", ("value", "shape", "row", "column", "address")),
+        ("Table", ("range", "name", "data_body_range")),
+    ):
+        for prop in props:
+            assert isinstance(inspect.getattr_static(getattr(xw.main, cls), prop), property), (cls, prop)
+            assert isinstance(inspect.getattr_static(globals()[f"Fake{cls}"], prop), property), (cls, prop)
+    assert callable(xw.main.Sheets.__getitem__) and callable(xw.main.Tables.__getitem__)
     assert callable(xw.Book.caller)
 
 
@@ -110,6 +121,44 @@ def test_shipped_macro_workbook_holds_the_sample():
     assert wb.sheetnames[0] == DASHBOARD and wb.active.title == DASHBOARD
     dash = wb[DASHBOARD]
     assert [dash[f"A{row}"].value for row, *_ in SETTINGS.values()] == [label for _, label, _, _ in SETTINGS.values()]
+
+
+def test_olevba_sees_no_sheet_index_and_an_error_handler_in_every_button():
+    """Sheets named by name, never by position; every button's Sub has `On Error GoTo`."""
+    from oletools.olevba import VBA_Parser
+
+    from ccpkh_excel.features.excel.dashboard import PICKERS
+
+    parser = VBA_Parser(str(SHIPPED))
+    ours = {Path(name).stem: code for _, _, name, code in parser.extract_macros() if "xlwings" not in name}
+    parser.close()
+    assert {"BangDieuKhien", "ThisWorkbook", "Sheet1"} <= set(ours)
+    for name, code in ours.items():
+        assert not re.search(r"\b(Worksheets|Sheets|Charts)\s*\(\s*\d", code, re.I), name
+    bas = ours["BangDieuKhien"].replace("\r\n", "\n")
+    buttons = {m for m, _, _ in BUTTONS} | set(PICKERS.values())
+    for sub in buttons:
+        body = bas.split(f"Public Sub {sub}()")[1].split("End Sub")[0]
+        assert re.search(r"^\s*On Error GoTo \w+", body, re.M), sub
+        label = re.search(r"^(\w+):", body, re.M)
+        assert label and "BaoLoi" in body.split(label.group(0))[1], sub
+    # the version of xlwings' module in the workbook is compared with Python's, really
+    assert "XLWINGS_VERSION" in bas and "x.__version__" in bas
+    from ccpkh_excel.features.excel.vba import xlwings_sources
+
+    embedded = re.search(r'XLWINGS_VERSION As String = "([\d.]+)"', xlwings_sources()[0].read_text()).group(1)
+    import xlwings
+
+    assert embedded == xlwings.__version__
+
+
+def test_shipped_xlwings_conf_holds_no_empty_key():
+    wb = load_workbook(SHIPPED, keep_vba=True)
+    conf = wb["xlwings.conf"]
+    rows = [(conf.cell(row=r, column=1).value, conf.cell(row=r, column=2).value) for r in range(1, conf.max_row + 1)]
+    keys = [(k, v) for k, v in rows if k not in (None, "")]
+    assert keys == [("Interpreter_Win", "python")]
+    assert all(v not in (None, "") for _, v in keys)
 
 
 @pytest.mark.libreoffice
@@ -221,7 +270,7 @@ def test_generate_merge_status_and_documents(book, tmp_path):
     fill(f, {"NV001": ("Hoàn thành", date(2026, 3, 20), "=KH số 45", "", "")})
     macros.merge(book)
     assert "Đã tổng hợp 1/1 tệp" in _alert(book)["prompt"]
-    th = book.sheets["Tổng hợp"].range("A2:N2").value[0]
+    th = book.sheets["Tổng hợp"].range("A2:N2").value  # one row: a flat list, as xlwings gives
     assert th[:2] == ["NV001", "SNV"] and th[7] == "=KH số 45"  # text, not a formula
     assert book.wb["Tổng hợp"]["H2"].data_type == "s"
     assert str(th[13]).startswith("=IF(")  # the live evaluation column
@@ -271,7 +320,10 @@ def test_a_master_from_an_older_version_gains_the_new_sheets_through_excel(tmp_p
     from returns import fill
 
     path = tmp_path / "cu.xlsm"
-    shutil.copy(SHIPPED, path)
+    old = load_workbook(SHIPPED, keep_vba=True)
+    for name in ("Thư điện tử", "Cài đặt thư"):
+        del old[name]
+    old.save(path)
     b = FakeBook(path)
     b.sheets[DASHBOARD].range("B3").value = "Quý I/2026"
     macros.generate(b)
@@ -284,3 +336,21 @@ def test_a_master_from_an_older_version_gains_the_new_sheets_through_excel(tmp_p
     fill(f, {"NV001": ("Hoàn thành", date(2026, 3, 20), "Xong", "", "")})
     macros.merge(b)
     assert "Đã tổng hợp 1/1 tệp" in _alert(b)["prompt"], _alert(b)["prompt"]
+
+
+def test_check_reports_a_master_that_lost_its_macros(tmp_path, built_samples):
+    """Saved by a program that drops the VBA project: `check` says so and what to run."""
+    from conftest import copy_sample
+
+    from ccpkh_excel import check_master
+
+    path = copy_sample(built_samples, tmp_path / "so.xlsm")
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist() if not i.filename.startswith("xl/vbaProject")}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    result = check_master(path)
+    lost = [p for p in result.problems if p.kind == "Sổ mất macro"]
+    assert lost and "ccpkh-excel macros" in lost[0].message, result.problems
+    assert result.exit_code == 1

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccpkh_excel.domain.deadlines import DATE, parse_deadline
-from ccpkh_excel.domain.plan import Plan, apply_deadline, build_assignments, check_plan, number_tasks
+from ccpkh_excel.domain.plan import Plan, Problem, apply_deadline, build_assignments, check_plan, number_tasks
 from ccpkh_excel.errors import MasterBusyError, MasterLockedError
+from ccpkh_excel.features.excel.dashboard import lost_macros
 from ccpkh_excel.store.master import Master
+
+MACROS_LOST = "Sổ mất macro"
 
 
 @dataclass
@@ -62,6 +65,8 @@ def _check(m: Master) -> CheckResult:
     if stored != assignments:
         changes.append(f"Cập nhật sheet Phân công ({len(assignments)} dòng).")
     result = CheckResult(plan, check_plan(plan), changes)
+    if lost := lost_macros(m.path):  # an .xlsm saved without its VBA project or its buttons
+        result.problems.append(Problem(MACROS_LOST, lost))
     if changes and m.writable:
         m.log("Kiểm tra", [m.path.name], " ".join(changes))
         m.save(plan=plan, assignments=assignments)

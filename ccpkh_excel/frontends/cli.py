@@ -386,9 +386,11 @@ def demo_cmd(out_dir: Path) -> None:
     run_demo(out_dir, out())
 
 
+from ccpkh_excel.frontends.excel_cli import register as _register_excel  # noqa: E402
 from ccpkh_excel.frontends.mail_cli import register as _register_mail  # noqa: E402
 
 _register_mail(cli)  # send, collect, remind, mail-password
+_register_excel(cli)  # macros
 
 
 def main() -> None:

@@ -6,6 +6,11 @@ through xlwings — never by rewriting the file under Excel's feet. The book is 
 Excel; the button then holds **that** file through the store (`Master.open(..., publish=)`):
 the run lock and the backup are taken on the real master, and the sheets that changed are
 written back into the open book, which Excel saves. Expected problems come back as a Vietnamese message box, not a traceback.
+
+Writing into the open book follows Excel's rules (`_write_sheet`): a protected sheet is
+unprotected only while it is written and protected again whatever happens; strings are written
+as text (codes, STT, "01/6/2026" are not converted); Excel tables are resized to their data.
+A write that fails half way puts the sheets written so far back as they were (`_publisher`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 
 import ccpkh_excel as api
 from ccpkh_excel.domain.periods import parse_period
-from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.errors import CcpkhError, MasterError
 from ccpkh_excel.features.excel.dashboard import DASHBOARD, SETTINGS
 from ccpkh_excel.store.master import Master
 from ccpkh_excel.store.schema import STATS
@@ -88,37 +93,179 @@ def _as_of(book) -> date | None:
 
 WAIT = 15.0  # seconds a button waits for another run on the same master before giving up
 
+# The sheets the store protects ("Phân công", the plan's secret) are protected without a
+# password: protection guards against slips of the hand, not against the clerk, and a password
+# written in an open-source tool would be no secret. Unprotect ignores the password of a sheet
+# that has none; if the store ever sets one, it must be this constant (see docs/API.md).
+SHEET_PASSWORD = ""
 
-def _publisher(book):
+_PROTECT_FLAGS = {  # Worksheet.Protect's Allow… argument -> openpyxl's flag (True there = not allowed)
+    "AllowFormattingCells": "formatCells",
+    "AllowFormattingColumns": "formatColumns",
+    "AllowFormattingRows": "formatRows",
+    "AllowInsertingColumns": "insertColumns",
+    "AllowInsertingRows": "insertRows",
+    "AllowInsertingHyperlinks": "insertHyperlinks",
+    "AllowDeletingColumns": "deleteColumns",
+    "AllowDeletingRows": "deleteRows",
+    "AllowSorting": "sort",
+    "AllowFiltering": "autoFilter",
+    "AllowUsingPivotTables": "pivotTables",
+}
+
+
+def _reason(exc: BaseException) -> str:
+    """The readable part of an error raised through COM (pywintypes.com_error) or Python."""
+    info = getattr(exc, "excepinfo", None)
+    if info and len(info) > 2 and info[2]:
+        return str(info[2]).strip()
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def _save(book) -> None:
+    try:
+        book.save()
+    except Exception as exc:  # noqa: BLE001 - COM errors have no common base we can import
+        raise CcpkhError(
+            f"Excel không lưu được sổ ({_reason(exc)}). Sổ có đang mở ở chế độ chỉ đọc, hay đang được mở "
+            "ở máy khác không? Hãy đóng các nơi khác đang mở sổ, lưu sổ (Ctrl+S) rồi bấm lại nút."
+        ) from exc
+
+
+def _cells(ws) -> list[list]:
+    """What to write into the open book for each cell of a sheet of the new workbook:
+    formulas as "=…", strings as text (a leading apostrophe, unless the cell is formatted
+    as Text), so that Excel converts nothing: codes, STT, "01/6/2026" stay as they are."""
+    rows = []
+    for row in ws.iter_rows():
+        out = []
+        for c in row:
+            v = c.value
+            if c.data_type == "f":
+                text = v if isinstance(v, str) else getattr(v, "text", "") or ""
+                out.append(text if text.startswith("=") else "=" + text)
+            elif isinstance(v, str):
+                out.append(v if c.number_format == "@" else "'" + v)
+            else:
+                out.append(v)
+        rows.append(out)
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _protect_args(protection) -> dict:
+    args = {
+        "Password": SHEET_PASSWORD,
+        "DrawingObjects": bool(protection.objects),
+        "Contents": True,
+        "Scenarios": bool(protection.scenarios),
+    }
+    for arg, flag in _PROTECT_FLAGS.items():
+        args[arg] = not getattr(protection, flag)
+    return args
+
+
+def _write_sheet(sheet, ws) -> None:
+    """Make the open book's sheet hold what `ws` holds: values and formulas, its tables'
+    ranges, its protection. A protected sheet is unprotected only for the writing, and
+    protected again whatever happens."""
+    from openpyxl.utils import get_column_letter as col
+
+    was_protected = bool(sheet.api.ProtectContents)
+    if was_protected:
+        sheet.api.Unprotect(SHEET_PASSWORD)
+    try:
+        rows = _cells(ws)
+        height = len(rows)
+        width = max((len(r) for r in rows), default=0)
+        used = sheet.used_range
+        last_row = used.row + used.shape[0] - 1
+        last_col = used.column + used.shape[1] - 1
+        if rows:
+            sheet.range("A1").value = [r + [None] * (width - len(r)) for r in rows]
+        if last_row > height:
+            sheet.range(f"A{height + 1}:{col(max(last_col, width, 1))}{last_row}").clear_contents()
+        if height and last_col > width:
+            sheet.range(f"{col(width + 1)}1:{col(last_col)}{height}").clear_contents()
+        tables = {t.name: t for t in sheet.tables}
+        for t in ws.tables.values():  # (openpyxl's TableList.items() gives refs, not tables)
+            name = t.displayName
+            target = sheet.range(t.ref)
+            if name not in tables:
+                style = t.tableStyleInfo.name if t.tableStyleInfo is not None else "TableStyleLight9"
+                sheet.tables.add(source=target, name=name, table_style_name=style)
+            elif tables[name].range.address != target.address:
+                tables[name].resize(target)  # Excel never grows or shrinks a table by itself
+    finally:
+        if ws.protection.sheet:
+            sheet.api.Protect(**_protect_args(ws.protection))
+        elif was_protected:
+            sheet.api.Protect(Password=SHEET_PASSWORD)
+
+
+def _publisher(book, held: dict):
     """What `Master.save` calls instead of replacing the file Excel has open: the changed
-    sheets of the new workbook are written into the open book, and Excel saves it."""
+    sheets of the new workbook are written into the open book, and Excel saves it.
+
+    When a sheet cannot be written, the sheets written so far are written back from the
+    file on disk (which Excel saved just before the button took the master, and which
+    nothing has changed since) and the sheets added are removed: the open book is as it was.
+    If even that fails, the message says to close without saving."""
 
     def publish(new: Path, names: list[str]) -> None:
         from openpyxl import load_workbook
 
         wb = load_workbook(new, keep_vba=new.suffix.lower() == ".xlsm")
-        for name in names:
-            if name not in wb.sheetnames:
-                continue
-            rows = []
-            for row in wb[name].iter_rows():
-                out = []
-                for c in row:
-                    v = c.value
-                    if c.data_type == "f" and isinstance(v, str):
-                        out.append(v if v.startswith("=") else "=" + v)
-                    elif isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-                        out.append("'" + v)  # typed text stays text in Excel
-                    else:
-                        out.append(v)
-                rows.append(out)
-            sheet = _sheet(book, name, hidden=wb[name].sheet_state != "visible")
-            sheet.used_range.clear_contents()
-            if rows:
-                sheet.range("A1").value = rows
-        book.save()
+        existing = {s.name for s in book.sheets}
+        done: list[str] = []
+        try:
+            for name in names:
+                if name not in wb.sheetnames:
+                    continue
+                done.append(name)
+                _write_sheet(_sheet(book, name, hidden=wb[name].sheet_state != "visible"), wb[name])
+        except Exception as exc:  # noqa: BLE001 - COM errors have no common base we can import
+            failed = f"không ghi được sheet '{done[-1]}' vào sổ đang mở ({_reason(exc)})"
+            try:
+                _restore(book, Path(book.fullname), done, existing)
+            except Exception as undo:  # noqa: BLE001
+                backup = held.get("master").backup if held.get("master") else None
+                where = f"sao_luu/{backup.name}" if backup else "thư mục sao_luu"
+                raise MasterError(
+                    f"{failed[0].upper() + failed[1:]}, và không trả lại được như cũ ({_reason(undo)}). "
+                    "Hãy đóng sổ và chọn KHÔNG LƯU (Don't Save): tệp sổ trên đĩa vẫn nguyên như trước khi bấm nút "
+                    f"(bản sao lưu: {where}). Rồi mở lại sổ và bấm lại nút."
+                ) from exc
+            raise MasterError(
+                f"{failed[0].upper() + failed[1:]}. Đã trả sổ về như trước khi bấm nút, chưa lưu gì. "
+                "Hãy bấm lại nút; nếu vẫn lỗi, báo người phụ trách kèm thông báo này."
+            ) from exc
+        try:
+            book.save()
+        except Exception as exc:  # noqa: BLE001
+            raise MasterError(
+                f"Đã ghi kết quả vào sổ đang mở nhưng Excel không lưu được ({_reason(exc)}). "
+                "Hãy lưu sổ (Ctrl+S); nếu không lưu được, dùng File → Save As lưu thành tệp khác."
+            ) from exc
 
     return publish
+
+
+def _restore(book, original: Path, names: list[str], existing: set[str]) -> None:
+    """Write back `names` from the file as it was before the button, remove the sheets added."""
+    from openpyxl import load_workbook
+
+    old = load_workbook(original, keep_vba=original.suffix.lower() == ".xlsm")
+    for name in reversed(names):
+        sheet = book.sheets[name]
+        if name in existing and name in old.sheetnames:
+            _write_sheet(sheet, old[name])
+        elif name not in existing:
+            if bool(sheet.api.ProtectContents):
+                sheet.api.Unprotect(SHEET_PASSWORD)
+            sheet.visible = True
+            sheet.delete()
 
 
 def _sheet(book, name: str, hidden: bool = False):
@@ -138,13 +285,15 @@ def _sheet(book, name: str, hidden: bool = False):
 
 def _hold(book) -> Master:
     """The real master file of the open book, saved by Excel and held for this button."""
-    book.save()
-    return Master.open(Path(book.fullname), wait=WAIT, publish=_publisher(book))
+    _save(book)
+    held: dict = {}
+    held["master"] = Master.open(Path(book.fullname), wait=WAIT, publish=_publisher(book, held))
+    return held["master"]
 
 
 def _read(book) -> Master:
     """The master as Excel just saved it, for buttons that change nothing."""
-    book.save()
+    _save(book)
     return Master.read(Path(book.fullname))
 
 
@@ -228,7 +377,7 @@ def status(book) -> str:
     as_of = _as_of(book) or date.today()
     st = api.read_status(_read(book), period, as_of)
     sheet = book.sheets[STATS]
-    sheet.range(PERIOD_CELL).value = st.period
+    sheet.range(PERIOD_CELL).value = "'" + st.period  # text, as the store writes it
     sheet.range(AS_OF_CELL).value = datetime.combine(as_of, datetime.min.time())
     sheet.activate()
     t = st.total

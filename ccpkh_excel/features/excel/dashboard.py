@@ -9,7 +9,9 @@ buttons' drawing; `write_plan` refuses to save a workbook that lost them.
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date
+from pathlib import Path
 
 DASHBOARD = "Bảng điều khiển"
 XLWINGS_CONF = "xlwings.conf"
@@ -68,6 +70,8 @@ BUTTONS = [
     ),
 ]
 FIRST_BUTTON_ROW = 11
+# xlwings.conf, column A the key, B its value (no empty value: xlwings reads an empty one as set)
+XLWINGS_SETTINGS = [("Interpreter_Win", "python")]
 # folder pickers beside the settings that hold a folder: (setting, Sub)
 PICKERS = {"sent": "ChonThuMucPhieuGui", "received": "ChonThuMucPhieuNhan", "documents": "ChonThuMucVanBan"}
 
@@ -181,9 +185,60 @@ def base_workbook(year: int | None = None) -> bytes:
     ws.fit_to_pages(1, 0)
     ws.activate()
     conf = wb.add_worksheet(XLWINGS_CONF)
-    conf.write_row(0, 0, ["Interpreter_Win", ""])
-    conf.write_row(1, 0, ["PYTHONPATH", ""])
-    conf.write(3, 0, "Cài đặt của xlwings: Interpreter_Win là đường dẫn python.exe nếu Python không có sẵn trong PATH.")
+    for r, (key, val) in enumerate(XLWINGS_SETTINGS):  # no empty key: xlwings would read "" for it
+        conf.write_row(r, 0, [key, val])
+    conf.write(
+        0,
+        3,
+        "Cài đặt của xlwings: Interpreter_Win là python nếu Python có sẵn trong PATH, "
+        "nếu không thì đường dẫn đầy đủ tới python.exe.",
+    )
     conf.hide()
     wb.close()
     return buf.getvalue()
+
+
+def lost_macros(path: Path | str) -> str | None:
+    """Why a master that had the buttons (it has the dashboard) has lost them — saved as
+    .xlsx, or by a program that drops the VBA project or the buttons — or None."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            workbook = z.read("xl/workbook.xml").decode("utf-8", "replace")
+            vml = "".join(z.read(n).decode("utf-8", "replace") for n in names if n.startswith("xl/drawings/vmlDrawing"))
+            vba = z.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in names else None
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None  # not a workbook we can read: the other checks say so
+    if f'name="{DASHBOARD}"' not in workbook:
+        return None  # a master without buttons (.xlsx made so): nothing lost
+    command = f'ccpkh-excel macros "{path.name}"'
+    if path.suffix.lower() != ".xlsm":
+        return (
+            f"Sổ có Bảng điều khiển nhưng được lưu dạng {path.suffix or 'không đuôi'} nên đã mất macro: các nút "
+            f"không chạy. Dựng lại sổ .xlsm có nút, giữ nguyên dữ liệu: {command}."
+        )
+    lost = []
+    if vba is None:
+        lost.append("phần macro (VBA)")
+    else:
+        import olefile
+
+        try:
+            ole = olefile.OleFileIO(io.BytesIO(vba))
+            absent = [m for m in ("BangDieuKhien", "xlwings") if not ole.exists(f"VBA/{m}")]
+            ole.close()
+        except OSError:
+            absent = ["VBA"]
+        if absent:
+            lost.append("module VBA " + ", ".join(absent))
+    wanted = [macro for macro, _, _ in BUTTONS] + list(PICKERS.values())
+    gone = [m for m in wanted if f"BangDieuKhien.{m}" not in vml]
+    if gone:
+        lost.append(f"{len(gone)}/{len(wanted)} nút bấm")
+    if not lost:
+        return None
+    return (
+        f"Sổ đã mất {', '.join(lost)} (thường do lưu bằng LibreOffice hoặc chương trình khác): các nút không chạy. "
+        f"Dựng lại macro và nút, giữ nguyên dữ liệu: {command}."
+    )
