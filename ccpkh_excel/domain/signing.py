@@ -11,6 +11,7 @@ cells no longer match its MAC is named and not applied.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -22,8 +23,13 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
+@functools.lru_cache(maxsize=8)
+def _key(secret: str) -> bytes:
+    return bytes.fromhex(secret)
+
+
 def _mac(secret: str, text: str) -> str:
-    return hmac.new(bytes.fromhex(secret), text.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(_key(secret), text.encode("utf-8"), hashlib.sha256).hex()
 
 
 def row_mac(secret: str, plan_id: str, unit: str, period: str, locked: list[str]) -> str:

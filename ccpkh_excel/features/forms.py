@@ -302,8 +302,13 @@ class _Template:
         out.append(
             self.header_row.replace(f'<row r="{HEADER_ROW}"', f'<row r="{HEADER_ROW}" ht="36" customHeight="1"', 1)
         )
+        heights: dict[tuple, float] = {}  # many units share a task's text: measure it once
+        widths = list(WIDTHS)
         for i, (values, due) in enumerate(zip(rows, dues, strict=True)):
-            ht = xlsxfast.row_height(values, list(WIDTHS))
+            key = tuple(values)
+            ht = heights.get(key)
+            if ht is None:
+                ht = heights[key] = xlsxfast.row_height(values, widths)
             out.append(xlsxfast.row(FIRST_ROW + i, [*values, due], task_styles, attrs=f' ht="{ht}" customHeight="1"'))
         title_row = FIRST_ROW + n + 1
         out.append(xlsxfast.row(title_row, [EXTRA_TITLE], [self.style(f"A{FIRST_ROW + 2}")]))
@@ -385,7 +390,8 @@ def _generate(
     for a in assignments:
         by_unit.setdefault(a.unit, []).append(a)
     wanted = list(dict.fromkeys(units)) if units else [u.code for u in plan.units if u.code in by_unit]
-    unknown = [c for c in wanted if c not in {u.code for u in plan.units}]
+    codes = {u.code for u in plan.units}
+    unknown = [c for c in wanted if c not in codes]
     if unknown:
         raise CcpkhError(f"Không có đơn vị mã {', '.join(unknown)} trong sheet Đơn vị.", m.path)
     result = GenerateResult(p, out_dir)

@@ -9,6 +9,7 @@ written through the store (`Master.save`: lock held from the first read, backup,
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable
@@ -283,7 +284,10 @@ def _typed_formulas(path: Path, rows: list[list[object]]) -> None:
         part = xlsxfast.sheet_paths(z).get(FORM_SHEET)
         if not part:
             return
-        with z.open(part) as fh:
+        data = z.read(part)  # bounded: the input limits were checked before
+        if b"<f>" not in data and b"<f " not in data and b":f>" not in data and b":f " not in data:
+            return  # no formula at all: the usual case, no parsing
+        with io.BytesIO(data) as fh:
             for _, el in iterparse(fh):
                 if el.tag != f"{ns}c":
                     continue

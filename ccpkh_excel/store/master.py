@@ -139,6 +139,23 @@ def plan_from_workbook(wb, path: Path) -> Plan:
     return plan
 
 
+def _cached(convert):
+    """`convert` remembered per (hashable) value: sheets repeat their values a great deal."""
+    seen: dict = {}
+
+    def inner(value):
+        key = (type(value), value)
+        try:
+            return seen[key]
+        except KeyError:
+            seen[key] = out = convert(value)
+            return out
+        except TypeError:  # unhashable
+            return convert(value)
+
+    return inner
+
+
 # --- the store ---------------------------------------------------------------------------------
 class Master:
     """The master workbook, held for one run (see the module's docstring)."""
@@ -230,8 +247,9 @@ class Master:
     def assignments(self) -> list[Assignment]:
         """The "Phân công" rows as stored."""
         if self._assignments is None:
+            text = _cached(cell_text)  # a few thousand distinct values over hundreds of thousands of cells
             self._assignments = [
-                Assignment(*(cell_text(r[h]) for h in ASSIGN.headers))
+                Assignment(*(text(r[h]) for h in ASSIGN.headers))
                 for r in sheet_records(self._workbook(), ASSIGN, self.path)
             ]
         return self._assignments

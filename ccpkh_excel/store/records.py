@@ -56,10 +56,30 @@ def records_from(sheet_rows, path: Path) -> Records:
     """Records from `sheet_rows(spec, required)` → dicts keyed by header (see `Master`)."""
     out = Records()
     for spec, rows in zip(RECORD_SHEETS, (out.summary, out.returns, out.extra, out.log, out.mail), strict=True):
-        cols = spec.stored_columns
+        cols = [(c.header, _converter(c.kind)) for c in spec.stored_columns]
+        make = spec.row
         for rec in sheet_rows(spec, False):
-            rows.append(spec.row(*(record_value(rec[c.header], c.kind) for c in cols)))
+            rows.append(make(*(conv(rec[h]) for h, conv in cols)))
     return out
+
+
+def _converter(kind: str):
+    """`record_value` for one column, remembering repeated values (unit, role, period, status…)."""
+    seen: dict = {}
+
+    def convert(value):
+        key = (type(value), value)
+        try:
+            return seen[key]
+        except KeyError:
+            out = record_value(value, kind)
+            if len(seen) < 50_000:  # free text rarely repeats: do not keep it all
+                seen[key] = out
+            return out
+        except TypeError:
+            return record_value(value, kind)
+
+    return convert
 
 
 # --- writing -----------------------------------------------------------------------------
