@@ -873,9 +873,25 @@ def check_sheet(
         _check_xlsx(z, path, lim, sheet_part, max_rows, verify=False)
 
 
-def _check_xlsx(z, path: Path, lim: Limits, sheet_part: str | None, max_rows: int | None, verify: bool) -> None:
+def check_sheets(path: str | Path, names: list[str], limits: Limits | None = None, max_rows: int | None = None) -> None:
+    """Like `check_sheet`, for the worksheets called `names` only (those a reader will open:
+    a return's "Báo cáo" and "_ccpkh"), in one pass over the zip. Runs `check_file` first."""
+    path = Path(path)
+    lim = _limits(limits)
+    check_file(path, lim)
+    if not _is_zip(path):
+        raise SourceError("không phải tệp Excel .xlsx.", path)
+    with _open_zip(path) as z:
+        _check_xlsx(z, path, lim, None, max_rows, verify=False, only=set(names))
+
+
+def _check_xlsx(
+    z, path: Path, lim: Limits, sheet_part: str | None, max_rows: int | None, verify: bool, only: set | None = None
+) -> None:
     rows_allowed = max_rows if max_rows is not None else lim.max_rows
     sheets, shared = _workbook(z, lim)
+    if only is not None:
+        sheets = [(s, part) for s, part in sheets if s in only]
     bad = _shared_strings(z, shared, lim) if shared and shared in z.NameToInfo else {}
     if sheet_part is not None:
         names = {p: s for s, p in sheets}

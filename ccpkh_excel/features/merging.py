@@ -35,8 +35,7 @@ from ccpkh_excel.features.forms import (
     STATUSES,
     VERSION,
 )
-from ccpkh_excel.features.limits import Limits
-from ccpkh_excel.features.limits import check as check_input
+from ccpkh_excel.features.limits import Limits, check_sheets
 from ccpkh_excel.store import xlsxfast
 from ccpkh_excel.store.master import Master, hold
 from ccpkh_excel.store.records import ExtraRow, Records, ReturnRow, SummaryRow
@@ -184,7 +183,7 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     if not head.startswith(b"PK"):
         return out.reject("không phải tệp Excel .xlsx.")
     try:  # bounded before any library opens it: size, zip parts (bombs), dimensions, cell lengths
-        check_input(path, ctx.limits, max_rows=ctx.max_rows)
+        check_sheets(path, [FORM_SHEET, META_SHEET], ctx.limits, max_rows=ctx.max_rows)
     except SourceError as exc:
         return out.reject(exc.reason)
     try:
