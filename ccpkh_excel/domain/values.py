@@ -95,3 +95,23 @@ def record_value(value: object, kind: str) -> object:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return clean_text(value) if isinstance(value, str) else str(value)
+
+
+def remembered(convert, limit: int = 1_000_000):
+    """`convert` remembered per (hashable) value — sheets repeat their values a great deal
+    (unit codes, roles, periods, statuses); at most `limit` values are kept."""
+    seen: dict = {}
+
+    def inner(value):
+        key = (type(value), value)
+        try:
+            return seen[key]
+        except KeyError:
+            out = convert(value)
+            if len(seen) < limit:
+                seen[key] = out
+            return out
+        except TypeError:  # unhashable
+            return convert(value)
+
+    return inner

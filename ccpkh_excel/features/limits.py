@@ -57,6 +57,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from ccpkh_excel.errors import CcpkhError, SourceError
+from ccpkh_excel.store.xlsxfast import col_letter
 
 MB = 1024 * 1024
 CHUNK = 1 << 20
@@ -352,14 +353,6 @@ def _col_number(letters: str) -> int:
     return n
 
 
-def _col_letters(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def _rels(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[str, tuple[str, str]]:
     """Relationships of `part`: Id → (type, target part name)."""
     folder, _, base = part.rpartition("/")
@@ -506,7 +499,7 @@ class _FastSheet:
     def __init__(self, lim: Limits, rows_allowed: int):
         self.lim, self.rows_allowed = lim, rows_allowed
         self.cap = lim.max_cell_chars
-        self.cols = {_col_letters(i).encode(): i for i in range(1, lim.max_columns + 1)}
+        self.cols = {col_letter(i).encode(): i for i in range(1, lim.max_columns + 1)}
         self.gap = -1  # bytes since the last cell began; -1 before the first cell
         self.done = False  # past </sheetData>
         self.cells = 0
@@ -683,7 +676,7 @@ class _SheetScan:
         self.rows_allowed = rows_allowed
         self.bad_shared = bad_shared
         self.kinds: dict[str, str] = {}
-        self.cols = {_col_letters(i): i for i in range(1, lim.max_columns + 1)}
+        self.cols = {col_letter(i): i for i in range(1, lim.max_columns + 1)}
         self.row = 0
         self.row_str = ""
         self.row_has = False
@@ -728,7 +721,7 @@ class _SheetScan:
             )
         if rows * cols > lim.max_cells:
             self.fail(
-                f"có ô {ref or _col_letters(cols) + str(rows)}: vùng dữ liệu {_n(rows)} dòng × {_n(cols)} cột, "
+                f"có ô {ref or col_letter(cols) + str(rows)}: vùng dữ liệu {_n(rows)} dòng × {_n(cols)} cột, "
                 f"quá giới hạn {_n(lim.max_cells)} ô; không đọc."
             )
 
@@ -758,7 +751,7 @@ class _SheetScan:
                 self.ref = r
             else:
                 col = self.col + 1
-                self.ref = f"{_col_letters(col)}{self.row}"
+                self.ref = f"{col_letter(col)}{self.row}"
             self.col = col
             if col > self.max_col or not self.row_checked:
                 self.row_checked = True

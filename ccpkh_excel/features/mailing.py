@@ -715,8 +715,22 @@ def _held(master: Master | Path | str, wait: float, read_only: bool) -> Iterator
 
 
 # --- send ----------------------------------------------------------------------------------------
+class _Sending:
+    """What send and remind share: the messages tried, those sent, those that failed."""
+
+    messages: list[Delivery]
+
+    @property
+    def sent(self) -> list[Delivery]:
+        return [d for d in self.messages if d.ok]
+
+    @property
+    def failed(self) -> list[Delivery]:
+        return [d for d in self.messages if d.error]
+
+
 @dataclass
-class SendResult:
+class SendResult(_Sending):
     period: Period
     out_dir: Path
     messages: list[Delivery] = field(default_factory=list)
@@ -727,14 +741,6 @@ class SendResult:
     skipped: list[str] = field(default_factory=list)  # asked-for units without tasks
     dry_run: bool = False
     backup: Path | None = None
-
-    @property
-    def sent(self) -> list[Delivery]:
-        return [d for d in self.messages if d.ok]
-
-    @property
-    def failed(self) -> list[Delivery]:
-        return [d for d in self.messages if d.error]
 
     @property
     def exit_code(self) -> int:
@@ -849,7 +855,7 @@ def _summary(p: Period, messages: list[Delivery]) -> str:
 
 # --- remind ----------------------------------------------------------------------------------------
 @dataclass
-class RemindResult:
+class RemindResult(_Sending):
     period: Period
     as_of: date
     messages: list[Delivery] = field(default_factory=list)
@@ -860,14 +866,6 @@ class RemindResult:
     problems: list[str] = field(default_factory=list)
     dry_run: bool = False
     backup: Path | None = None
-
-    @property
-    def sent(self) -> list[Delivery]:
-        return [d for d in self.messages if d.ok]
-
-    @property
-    def failed(self) -> list[Delivery]:
-        return [d for d in self.messages if d.error]
 
     @property
     def exit_code(self) -> int:

@@ -305,10 +305,7 @@ def _ref(ref: str) -> tuple[int, int]:
     m = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref)
     if not m:
         return 0, 0
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return col, int(m.group(2))
+    return xlsxfast.col_number(m.group(1)), int(m.group(2))
 
 
 def _locked(r: list[object]) -> list[str]:

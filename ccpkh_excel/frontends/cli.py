@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import traceback
-from datetime import date
 from pathlib import Path
 
 import click
@@ -15,17 +14,11 @@ from rich.table import Table
 import ccpkh_excel as api
 from ccpkh_excel import __version__
 from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.frontends.options import err, out
+from ccpkh_excel.frontends.options import parse_day as _parse_day
+from ccpkh_excel.frontends.options import wait as _wait
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def out() -> Console:
-    wide = None if sys.stdout.isatty() else 150  # piped or captured: do not squeeze tables
-    return Console(file=sys.stdout, soft_wrap=True, highlight=False, width=wide)
-
-
-def err() -> Console:
-    return Console(file=sys.stderr, soft_wrap=True, highlight=False)
 
 
 class Cli(click.Group):
@@ -71,12 +64,6 @@ def cli(ctx: click.Context, verbose: bool, wait: float) -> None:
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
     ctx.obj["wait"] = wait
-
-
-def _wait() -> float:
-    """The global --wait, for the commands that change the master."""
-    ctx = click.get_current_context()
-    return float((ctx.find_root().obj or {}).get("wait") or 0)
 
 
 master_arg = click.argument("master", type=click.Path(dir_okay=False, path_type=Path))
@@ -156,17 +143,6 @@ def _print_problems(con: Console, problems: list) -> None:
         con.print(f"[bold]{escape(kind)}[/] ({len(items)}):")
         for p in items:
             con.print(f"  - {escape(p.message)}")
-
-
-def _parse_day(value: str | None, what: str) -> date | None:
-    if value is None:
-        return None
-    from ccpkh_excel.domain.values import read_date
-
-    d = read_date(value)
-    if not d:
-        raise click.BadParameter(f"'{value}' không phải ngày (dd/mm/yyyy).", param_hint=what)
-    return d
 
 
 @cli.command("generate")

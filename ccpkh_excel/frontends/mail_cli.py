@@ -3,14 +3,13 @@
 Thin like the other commands: parse, one library call (`ccpkh_excel.features.mailing`), print
 the totals and the problems in Vietnamese. `register(cli)` adds them to the `ccpkh-excel`
 group, whose error handling turns a `CcpkhError` into a Vietnamese line and exit code 2.
-(This module does not import `frontends.cli`: cli imports it, and the layers allow no cycle.)
+(It does not import `frontends.cli`, which imports it; what both need is in `frontends.options`.)
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -18,29 +17,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ccpkh_excel.frontends.options import out
+from ccpkh_excel.frontends.options import parse_day as _parse_day
+from ccpkh_excel.frontends.options import wait as _wait
+
 master_arg = click.argument("master", type=click.Path(dir_okay=False, path_type=Path))
-
-
-def out() -> Console:
-    wide = None if sys.stdout.isatty() else 150
-    return Console(file=sys.stdout, soft_wrap=True, highlight=False, width=wide)
-
-
-def _wait() -> float:
-    """The global --wait of `ccpkh-excel` (as in frontends/cli.py)."""
-    ctx = click.get_current_context()
-    return float((ctx.find_root().obj or {}).get("wait") or 0)
-
-
-def _day(value: str | None, what: str) -> date | None:
-    if value is None:
-        return None
-    from ccpkh_excel.domain.values import read_date
-
-    d = read_date(value)
-    if not d:
-        raise click.BadParameter(f"'{value}' không phải ngày (dd/mm/yyyy).", param_hint=what)
-    return d
 
 
 def _failures(con: Console, title: str, deliveries) -> None:
@@ -83,7 +64,9 @@ def send_cmd(master: Path, period: str, out_dir, units, due, resend: bool, dry_r
     """
     from ccpkh_excel.features.mailing import send_forms
 
-    r = send_forms(master, period, out_dir, list(units) or None, _day(due, "--due"), resend, dry_run, wait=_wait())
+    r = send_forms(
+        master, period, out_dir, list(units) or None, _parse_day(due, "--due"), resend, dry_run, wait=_wait()
+    )
     con = out()
     label = escape(r.period.label)
     if dry_run:
@@ -202,7 +185,7 @@ def remind_cmd(master: Path, period: str, as_of, days_before: int, pdf, dry_run:
     """
     from ccpkh_excel.features.mailing import URGE, send_reminders
 
-    r = send_reminders(master, period, _day(as_of, "--as-of"), days_before, dry_run, wait=_wait(), pdf=pdf)
+    r = send_reminders(master, period, _parse_day(as_of, "--as-of"), days_before, dry_run, wait=_wait(), pdf=pdf)
     con = out()
     head = f"Kỳ {escape(r.period.label)}, tính đến {r.as_of:%d/%m/%Y}"
     if dry_run:

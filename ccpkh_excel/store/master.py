@@ -27,7 +27,7 @@ from uuid import uuid4
 from ccpkh_excel.domain.plan import INFO_FIELDS, PLAN_ID, Assignment, Plan, Task, build_assignments
 from ccpkh_excel.domain.signing import new_secret
 from ccpkh_excel.domain.units import Unit, split_list
-from ccpkh_excel.domain.values import cell_date, cell_text
+from ccpkh_excel.domain.values import cell_date, cell_text, remembered
 from ccpkh_excel.domain.vntext import fold
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store import files
@@ -139,23 +139,6 @@ def plan_from_workbook(wb, path: Path) -> Plan:
     return plan
 
 
-def _cached(convert):
-    """`convert` remembered per (hashable) value: sheets repeat their values a great deal."""
-    seen: dict = {}
-
-    def inner(value):
-        key = (type(value), value)
-        try:
-            return seen[key]
-        except KeyError:
-            seen[key] = out = convert(value)
-            return out
-        except TypeError:  # unhashable
-            return convert(value)
-
-    return inner
-
-
 # --- the store ---------------------------------------------------------------------------------
 class Master:
     """The master workbook, held for one run (see the module's docstring)."""
@@ -247,7 +230,7 @@ class Master:
     def assignments(self) -> list[Assignment]:
         """The "Phân công" rows as stored."""
         if self._assignments is None:
-            text = _cached(cell_text)  # a few thousand distinct values over hundreds of thousands of cells
+            text = remembered(cell_text)  # a few thousand distinct values over hundreds of thousands of cells
             self._assignments = [
                 Assignment(*(text(r[h]) for h in ASSIGN.headers))
                 for r in sheet_records(self._workbook(), ASSIGN, self.path)

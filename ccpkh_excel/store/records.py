@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ccpkh_excel.domain import times
-from ccpkh_excel.domain.values import record_value
+from ccpkh_excel.domain.values import record_value, remembered
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store import xlsxfast
 from ccpkh_excel.store.lock import user_name
@@ -64,22 +64,9 @@ def records_from(sheet_rows, path: Path) -> Records:
 
 
 def _converter(kind: str):
-    """`record_value` for one column, remembering repeated values (unit, role, period, status…)."""
-    seen: dict = {}
-
-    def convert(value):
-        key = (type(value), value)
-        try:
-            return seen[key]
-        except KeyError:
-            out = record_value(value, kind)
-            if len(seen) < 50_000:  # free text rarely repeats: do not keep it all
-                seen[key] = out
-            return out
-        except TypeError:
-            return record_value(value, kind)
-
-    return convert
+    """`record_value` for one column, remembering repeated values (free text rarely repeats:
+    no more than 50,000 kept)."""
+    return remembered(lambda value: record_value(value, kind), limit=50_000)
 
 
 # --- writing -----------------------------------------------------------------------------

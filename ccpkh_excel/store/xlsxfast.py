@@ -32,6 +32,16 @@ def col_letter(n: int) -> str:
     return s
 
 
+def col_number(letters: str) -> int:
+    """ "A" → 1, "XFD" → 16384 (0 for anything that is not column letters)."""
+    n = 0
+    for ch in letters:
+        if not "A" <= ch <= "Z":
+            return 0
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
 def serial(d: date | datetime) -> float:
     if isinstance(d, datetime):
         delta = d - datetime(1899, 12, 30)
