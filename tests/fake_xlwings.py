@@ -14,6 +14,9 @@ Modelled strictly, each after documented Excel/xlwings behaviour (`test_excel_st
   '1.1' -> 1.1, 'TRUE' -> True, '=…' -> a formula; a leading apostrophe keeps the rest as text;
 - an Excel table (ListObject) keeps its range when cells around it are written, until
   `sheet.tables[name].resize(range)`;
+- a chart's series (`sheet.api.ChartObjects(i).Chart.SeriesCollection(j).Formula`) keeps its
+  ranges when cells are written; setting a =SERIES(...) formula that names no range of a sheet of
+  the book, or on a sheet protected with its objects, raises 1004;
 - numbers are read back as floats (formulas as their text: there is no calculation here), and a one-row or one-column range reads as a flat list,
   a single cell as a scalar (xlwings' default converter).
 
@@ -358,6 +361,10 @@ class SheetApi:
         if Password:
             p.password = Password  # openpyxl hashes it
 
+    def ChartObjects(self, Index=None):  # noqa: N802, N803 - Excel's names
+        objects = ChartObjects(self._sheet)
+        return objects if Index is None else objects.Item(Index)
+
     @property
     def Visible(self):  # noqa: N802
         return {"visible": -1, "hidden": 0, "veryHidden": 2}[self._ws.sheet_state]
@@ -365,6 +372,187 @@ class SheetApi:
     @Visible.setter
     def Visible(self, value):  # noqa: N802
         self._ws.sheet_state = {-1: "visible", True: "visible", 0: "hidden", 2: "veryHidden"}[value]
+
+
+# --- charts: Worksheet.ChartObjects(i).Chart.SeriesCollection(j).Formula ------------------------
+SERIES_FAILED = "Unable to set the Formula property of the Series class"
+
+
+def split_series(formula: str) -> list[str]:
+    """The arguments of =SERIES(name, categories, values, order), commas inside quotes kept."""
+    m = re.fullmatch(r"\s*=\s*SERIES\((.*)\)\s*", formula, re.I | re.S)
+    if not m:
+        raise ComError(SERIES_FAILED)
+    args, cur, quoted = [], "", None
+    for ch in m.group(1):
+        if quoted:
+            cur += ch
+            if ch == quoted:
+                quoted = None
+        elif ch in "'\"":
+            quoted = ch
+            cur += ch
+        elif ch == ",":
+            args.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    args.append(cur.strip())
+    if len(args) != 4:
+        raise ComError(SERIES_FAILED)
+    return args
+
+
+def absolute(ref: str | None) -> str:
+    """'Sheet'!A1:B2 as Excel shows it in a SERIES formula: 'Sheet'!$A$1:$B$2."""
+    if not ref:
+        return ""
+    sheet, _, cells = ref.rpartition("!")
+    cells = re.sub(r"\$?([A-Z]{1,3})\$?(\d+)", r"$\1$\2", cells.upper())
+    return f"{sheet}!{cells}" if sheet else cells
+
+
+class Series:
+    def __init__(self, chart: Chart, index: int):
+        self._chart, self._index = chart, index
+
+    @property
+    def _s(self):
+        return self._chart._c.series[self._index]
+
+    @property
+    def Formula(self):  # noqa: N802
+        s = self._s
+        name = ""
+        if s.tx is not None:
+            name = absolute(s.tx.strRef.f) if s.tx.strRef is not None else f'"{s.tx.v}"'
+        cat = ""
+        if s.cat is not None:
+            ref = s.cat.strRef or s.cat.numRef
+            cat = absolute(ref.f) if ref is not None else ""
+        val = absolute(s.val.numRef.f) if s.val is not None and s.val.numRef is not None else ""
+        return f"=SERIES({name},{cat},{val},{self._index + 1})"
+
+    @Formula.setter
+    def Formula(self, formula):  # noqa: N802
+        from openpyxl.chart.data_source import AxDataSource, NumDataSource, NumRef, StrRef
+        from openpyxl.chart.series import SeriesLabel
+
+        sheet = self._chart.sheet
+        if sheet.ws.protection.sheet and sheet.ws.protection.objects:
+            raise ComError(SERIES_FAILED)  # a protected sheet's objects cannot be changed
+        name, cat, val, _order = split_series(formula)
+        for ref in (name, cat, val):
+            if ref and not ref.startswith('"'):
+                self._chart.check(ref)
+        if not val:
+            raise ComError(SERIES_FAILED)
+        s = self._s
+        if name.startswith('"'):
+            s.tx = SeriesLabel(v=name.strip('"'))
+        elif name:
+            s.tx = SeriesLabel(strRef=StrRef(f=name))
+        else:
+            s.tx = None
+        if cat:
+            # the caches go: Excel reads the figures again from the cells
+            old = s.cat
+            s.cat = (
+                AxDataSource(numRef=NumRef(f=cat))
+                if old is not None and old.numRef
+                else AxDataSource(strRef=StrRef(f=cat))
+            )
+        else:
+            s.cat = None
+        s.val = NumDataSource(numRef=NumRef(f=val))
+
+    def Delete(self):  # noqa: N802
+        del self._chart._c.series[self._index]
+
+
+class SeriesCollection:
+    def __init__(self, chart: Chart):
+        self._chart = chart
+
+    @property
+    def Count(self):  # noqa: N802
+        return len(self._chart._c.series)
+
+    def Item(self, Index):  # noqa: N802, N803
+        if not 1 <= Index <= self.Count:
+            raise ComError("Unable to get the SeriesCollection property of the Chart class")
+        return Series(self._chart, Index - 1)
+
+    def NewSeries(self):  # noqa: N802
+        from openpyxl.chart.series import Series as XSeries
+
+        n = self.Count
+        self._chart._c.series.append(XSeries(idx=n, order=n))
+        return Series(self._chart, n)
+
+
+class Chart:
+    """A chart of a sheet (openpyxl's chart object, read from the file and written by save())."""
+
+    def __init__(self, sheet: Sheet, chart):
+        self.sheet, self._c = sheet, chart
+
+    def SeriesCollection(self, Index=None):  # noqa: N802, N803
+        coll = SeriesCollection(self)
+        return coll if Index is None else coll.Item(Index)
+
+    def check(self, ref: str) -> None:
+        """Excel refuses a SERIES formula whose reference is no range of a sheet of the book."""
+        sheet_name, bang, cells = ref.rpartition("!")
+        if not bang:
+            raise ComError(SERIES_FAILED)
+        if sheet_name.startswith("'") and sheet_name.endswith("'"):
+            sheet_name = sheet_name[1:-1].replace("''", "'")
+        if sheet_name not in self.sheet.book.wb.sheetnames:
+            raise ComError(SERIES_FAILED)
+        try:
+            range_boundaries(cells.replace("$", ""))
+        except ValueError:
+            raise ComError(SERIES_FAILED) from None
+
+    def referenced(self) -> list[list]:
+        """The values of the cells each series' categories and values refer to (for the tests)."""
+        out = []
+        for s in self._c.series:
+            for ref in (s.cat.strRef or s.cat.numRef if s.cat is not None else None, s.val.numRef):
+                if ref is None:
+                    continue
+                sheet_name, _, cells = ref.f.rpartition("!")
+                ws = self.sheet.book.wb[sheet_name.strip("'").replace("''", "'")]
+                c1, r1, c2, r2 = range_boundaries(cells.replace("$", ""))
+                out.append([ws.cell(row=r, column=c).value for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)])
+        return out
+
+
+class ChartObject:
+    def __init__(self, sheet: Sheet, chart):
+        self._sheet, self._chart = sheet, chart
+
+    @property
+    def Chart(self):  # noqa: N802
+        return Chart(self._sheet, self._chart)
+
+
+class ChartObjects:
+    """Worksheet.ChartObjects(): the sheet's charts in the order of the drawing."""
+
+    def __init__(self, sheet: Sheet):
+        self._sheet = sheet
+
+    @property
+    def Count(self):  # noqa: N802
+        return len(self._sheet.ws._charts)
+
+    def Item(self, Index):  # noqa: N802, N803
+        charts = self._sheet.ws._charts
+        if not 1 <= Index <= len(charts):
+            raise ComError("Unable to get the ChartObjects property of the Worksheet class")
+        return ChartObject(self._sheet, charts[Index - 1])
 
 
 class Sheet:

@@ -97,6 +97,41 @@ def test_a_table_keeps_its_range_until_resized_and_ranges_read_as_xlwings_reads_
     assert tasks.range("A1:B2").value == [["Mã NV", "STT"], ["NV001", "1"]]
 
 
+def _formulas(b: Book, name: str = "Thống kê") -> list[list[str]]:
+    api = b.sheets[name].api
+    charts = [api.ChartObjects(i + 1).Chart for i in range(api.ChartObjects().Count)]
+    return [[c.SeriesCollection(j + 1).Formula for j in range(c.SeriesCollection().Count)] for c in charts]
+
+
+def test_chart_series_are_formulas_excel_checks(book):
+    """Series.Formula reads =SERIES(name, categories, values, order) with absolute references;
+    setting one that names no range of a sheet of the book fails (run-time error 1004), and so
+    does changing a chart of a sheet protected with its objects."""
+    stats = book.sheets["Thống kê"]
+    chart = stats.api.ChartObjects(1).Chart
+    first = chart.SeriesCollection(1)
+    assert first.Formula == "=SERIES('Thống kê'!$C$7,'Thống kê'!$A$8:$A$15,'Thống kê'!$C$8:$C$15,1)"
+    for bad in (
+        "=SERIES('Không có'!$C$7,'Thống kê'!$A$8:$A$15,'Thống kê'!$C$8:$C$15,1)",
+        "=SERIES('Thống kê'!$C$7,'Thống kê'!$A$8:$A$15,'Thống kê'!C8:ZZZZ1,1)",
+        "=SUM(1,2)",
+    ):
+        with pytest.raises(ComError) as err:
+            first.Formula = bad
+        assert err.value.excel_error == 1004
+    first.Formula = "=SERIES('Thống kê'!$C$7,'Thống kê'!$A$8:$A$16,'Thống kê'!$C$8:$C$16,1)"
+    assert first.Formula.endswith("'Thống kê'!$C$8:$C$16,1)")
+    stats.api.Protect(DrawingObjects=True)
+    with pytest.raises(ComError):
+        first.Formula = "=SERIES('Thống kê'!$C$7,'Thống kê'!$A$8:$A$15,'Thống kê'!$C$8:$C$15,1)"
+    with pytest.raises(ComError):
+        stats.api.ChartObjects(9)
+    stats.api.Unprotect()
+    book.save()
+    saved = load_workbook(book.path, keep_vba=True)["Thống kê"]._charts[0].series[0]
+    assert saved.val.numRef.f == "'Thống kê'!$C$8:$C$16"
+
+
 # --- the buttons against it ------------------------------------------------------------------------
 def _assert_master_shape(b: Book):
     """Tables exactly over their data, Phân công protected as the store protects it, codes and
@@ -352,3 +387,30 @@ def test_a_master_saved_by_libreoffice_as_xlsx_gets_its_buttons_back(tmp_path, b
     assert res.exit_code == 0, res.output
     assert lost_macros(tmp_path / "lai.xlsm") is None
     assert read_plan(tmp_path / "lai.xlsm").tasks == read_plan(src).tasks
+
+
+def test_after_an_import_the_open_books_charts_point_at_the_new_figures(book, tmp_path):
+    """Excel keeps a chart's ranges when cells are written around them: after 'Nhập từ Word'
+    adds fields and units, Thống kê has more rows, and the open book's charts must be pointed at
+    the ranges the store's new file uses — the same import run on a copy gives those."""
+    from docx_builder import seed_004_docx
+
+    import ccpkh_excel as api
+
+    src = seed_004_docx(tmp_path / "nq66.docx")
+    copy = shutil.copy(book.path, tmp_path / "ban_sao.xlsm")
+    with Master.open(copy) as m:
+        api.import_plan(src, m)
+    wanted = [macros._series_formulas(c) for c in load_workbook(copy, keep_vba=True)["Thống kê"]._charts]
+    before = _formulas(book)
+    assert before != wanted  # the figures moved
+    book.sheets[DASHBOARD].range("B8").value = str(src)
+    macros.import_word(book)
+    assert "Đã nhập 10 nhiệm vụ" in book.app.alerts[-1]["prompt"], book.app.alerts[-1]["prompt"]
+    assert _formulas(book) == wanted
+    stats = book.sheets["Thống kê"].api
+    for i in range(stats.ChartObjects().Count):
+        for values in stats.ChartObjects(i + 1).Chart.referenced():
+            assert values and all(v is not None for v in values), values  # every point a cell with a figure
+    book.save()
+    assert _formulas(Book(book.path)) == wanted  # as Excel saves it

@@ -354,3 +354,243 @@ def test_check_reports_a_master_that_lost_its_macros(tmp_path, built_samples):
     lost = [p for p in result.problems if p.kind == "Sổ mất macro"]
     assert lost and "ccpkh-excel macros" in lost[0].message, result.problems
     assert result.exit_code == 1
+
+
+# --- the e-mail buttons, on the strict double, against real mail servers ------------------------
+# Dovecot (IMAP) and aiosmtpd (SMTP) on loopback as in test_mail.py; without Dovecot these tests
+# are skipped, except where CCPKH_REQUIRE_DOVECOT=1 (CI): there a missing Dovecot fails them.
+MAIL_ENV = (
+    "CCPKH_SMTP",
+    "CCPKH_IMAP",
+    "CCPKH_MAIL_USER",
+    "CCPKH_MAIL_FROM",
+    "CCPKH_MAIL_SECURITY",
+    "CCPKH_MAIL_PASSWORD",
+    "CCPKH_MAIL_TIMEOUT",
+)
+OFFICES = [(f"vanphong@nut{i}.example", f"Mk-nút{i}-bí mật!") for i in range(1, 6)]
+_offices = iter(OFFICES)
+
+
+@pytest.fixture(scope="module")
+def mail_servers():
+    import os
+
+    from mailservers import MailServers, dovecot_binary
+
+    missing = None
+    if not dovecot_binary():
+        missing = "Dovecot is not installed (apt-get install dovecot-imapd)"
+    else:
+        try:
+            import aiosmtpd  # noqa: F401
+        except ImportError:
+            missing = "aiosmtpd is not installed (pip install aiosmtpd)"
+    if missing:
+        if os.environ.get("CCPKH_REQUIRE_DOVECOT") == "1":
+            pytest.fail(f"CCPKH_REQUIRE_DOVECOT=1 but {missing}")
+        pytest.skip(missing)
+    s = MailServers.start(dict(OFFICES))
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def memory_keyring():
+    """The OS keyring, in memory (the test machine has none): where `mail-password` keeps it."""
+    import keyring
+    import keyring.backend
+
+    class Backend(keyring.backend.KeyringBackend):
+        priority = 1
+
+        def __init__(self):
+            super().__init__()
+            self.store = {}
+
+        def get_password(self, service, username):
+            return self.store.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.store[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.store.pop((service, username), None)
+
+    previous = keyring.get_keyring()
+    backend = Backend()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def _mail_book(tmp_path, built_samples, monkeypatch, smtp_port: int, imap_port: int, office: tuple[str, str]):
+    """The sample master with a mailbox per unit, open in the strict double, its 'Cài đặt thư'
+    filled as the clerk fills it in Excel (ports typed as numbers); no CCPKH_* variable set."""
+    from conftest import copy_sample
+
+    from ccpkh_excel.store.master import Master
+
+    for name in MAIL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    path = copy_sample(built_samples, tmp_path / "so.xlsm")
+    domain = office[0].split("@")[1]
+    units = {u.code: f"{u.code.lower()}@{domain}" for u in read_plan(path).units}
+    with Master.open(path) as m:
+        plan = m.plan
+        for u in plan.units:
+            u.email = units[u.code]
+        m.save(plan=plan)
+    b = FakeBook(path)
+    b.sheets[DASHBOARD].range("B3").value = "Quý I/2026"
+    sheet = b.sheets["Cài đặt thư"]
+    labels = sheet.range("A1:A20").value
+    for label, value in (
+        ("Máy chủ gửi thư (SMTP)", "127.0.0.1"),
+        ("Cổng SMTP", str(smtp_port)),
+        ("Máy chủ nhận thư (IMAP)", "127.0.0.1"),
+        ("Cổng IMAP", str(imap_port)),
+        ("Bảo mật (ssl/starttls/none)", "none"),
+        ("Tài khoản thư", office[0]),
+        ("Địa chỉ gửi", office[0]),
+    ):
+        sheet.range(f"B{labels.index(label) + 1}").value = value
+    b.save()
+    return b, units
+
+
+def _reply(servers, sender: str, office: str, form: Path, tmp_path: Path, subject: str) -> None:
+    from email.message import EmailMessage
+
+    path = tmp_path / f"tra_loi_{form.name}"
+    shutil.copy(form, path)
+    wb = load_workbook(path, read_only=True)
+    tasks = [r[0] for r in wb["Báo cáo"].iter_rows(min_row=8, max_col=1, values_only=True) if r[0]]
+    wb.close()
+    tasks = [t for t in tasks if not str(t).upper().startswith("NHIỆM VỤ PHÁT SINH")]
+    fill(path, {t: ("Đang thực hiện", None, "Đang triển khai", "", "") for t in tasks})
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, office, subject
+    msg.set_content("Kính gửi Văn phòng,\nĐơn vị gửi lại phiếu báo cáo.\nTrân trọng.")
+    msg.add_attachment(
+        path.read_bytes(),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=form.name,
+    )
+    servers.send(msg)
+
+
+def test_send_collect_and_remind_by_email_from_the_buttons(
+    tmp_path, built_samples, monkeypatch, mail_servers, memory_keyring
+):
+    from ccpkh_excel.features.mailing import KEYRING_SERVICE
+
+    office = next(_offices)
+    memory_keyring.set_password(KEYRING_SERVICE, office[0], office[1])  # `ccpkh-excel mail-password`, once
+    book, units = _mail_book(
+        tmp_path, built_samples, monkeypatch, mail_servers.smtp_port, mail_servers.imap_port, office
+    )
+    book.sheets[DASHBOARD].range("B6").value = date(2026, 4, 3)  # two days before the return date
+
+    # Gửi phiếu qua thư: each unit its own form, recorded in the open book and saved by "Excel"
+    saves = book.saves
+    macros.send_mail(book)
+    a = _alert(book)
+    assert a["mode"] == "info" and a["prompt"].startswith("Kỳ Quý I/2026: đã gửi 16/16 thư"), a["prompt"]
+    assert "hạn gửi lại 05/04/2026" in a["prompt"] and f"Phiếu trong thư mục {tmp_path / 'phieu_gui'}." in a["prompt"]
+    assert book.saves > saves
+    forms = {f.name: f for f in (tmp_path / "phieu_gui").glob("*.xlsx")}
+    assert len(forms) == 16
+    assigned = [u for u in units if mail_servers.messages(units[u])]
+    assert len(assigned) == 16
+    for code in assigned:
+        (msg,) = mail_servers.messages(units[code])
+        ((attachment),) = list(msg.iter_attachments())
+        assert attachment.get_filename().startswith(f"{code}_") and "Quý I/2026" in msg["Subject"]
+        assert attachment.get_content() == forms[attachment.get_filename()].read_bytes()
+    sent_rows = [r for r in book.sheets["Thư điện tử"].range("A2:H40").value if r[0] is not None]
+    assert len(sent_rows) == 16 and {r[1] for r in sent_rows} == set(assigned)  # written into the open book
+    assert [r.unit for r in read_records(book.path).mail] == [r[1] for r in sent_rows]  # and saved
+
+    macros.send_mail(book)  # a second press sends nothing
+    a = _alert(book)["prompt"]
+    assert a.startswith("Kỳ Quý I/2026: không có thư nào cần gửi.") and "không gửi lại (16)" in a
+    assert all(len(mail_servers.messages(units[c])) == 1 for c in assigned)
+
+    # two units reply with their forms filled; Nhận phiếu từ hộp thư merges them
+    replied = assigned[:2]
+    for code in replied:
+        form = next(f for n, f in forms.items() if n.startswith(f"{code}_"))
+        _reply(mail_servers, units[code], office[0], form, tmp_path, f"Re: phiếu của {code}")
+    macros.collect_mail(book)
+    a = _alert(book)
+    assert a["mode"] == "info", a["prompt"]
+    assert a["prompt"].startswith("Hộp thư INBOX: 2 thư mới có tệp Excel (2 tệp)"), a["prompt"]
+    assert "Đã tổng hợp 2/2 tệp." in a["prompt"] and "Chưa nộp (14):" in a["prompt"]
+    summary = read_records(book.path).summary
+    assert {r.unit for r in summary} == set(replied)
+    merged_rows = [r for r in book.sheets["Tổng hợp"].range("A2:B200").value if r[0] is not None]
+    assert {r[1] for r in merged_rows} == set(replied) and len(merged_rows) == len(summary)
+    macros.collect_mail(book)
+    assert _alert(book)["prompt"].startswith("Hộp thư INBOX: 0 thư mới có tệp Excel (0 tệp)")
+
+    # Nhắc hạn, đôn đốc: the 14 that have not returned, before the date a reminder (no công văn)
+    macros.remind_mail(book)
+    a = _alert(book)["prompt"]
+    assert a.startswith("Kỳ Quý I/2026, tính đến 03/04/2026: đã gửi 14 thư nhắc hạn và 0 thư đôn đốc"), a
+    for code in assigned:
+        inbox = mail_servers.messages(units[code])
+        assert len(inbox) == (1 if code in replied else 2), code
+    macros.remind_mail(book)
+    assert "Đã nhắc hôm nay, không gửi thêm (14)" in _alert(book)["prompt"]
+    actions = [r.action for r in read_records(book.path).mail]
+    assert actions.count("Gửi phiếu") == 16 and actions.count("Nhận phiếu") == 2 and actions.count("Nhắc hạn") == 14
+    from ccpkh_excel.features.excel.dashboard import lost_macros
+
+    assert lost_macros(book.path) is None  # the book as Excel saved it keeps its buttons
+    for name in ("Thư điện tử", "Tổng hợp", "Theo dõi nộp"):
+        ws = book.wb[name]
+        for t in ws.tables.values():
+            last = max(r for r in range(1, ws.max_row + 1) if any(c.value is not None for c in ws[r]))
+            assert t.ref.endswith(str(max(last, 2))), (name, t.ref, last)  # tables resized to their data
+
+
+def test_a_password_missing_from_the_keyring_says_to_run_mail_password(
+    tmp_path, built_samples, monkeypatch, memory_keyring
+):
+    """No server needed: the button stops before connecting, and nothing is written."""
+    book, _ = _mail_book(tmp_path, built_samples, monkeypatch, 1, 1, OFFICES[-1])
+    before = read_records(book.path)
+    for entry in (macros.send_mail, macros.collect_mail, macros.remind_mail):
+        entry(book)
+        a = _alert(book)
+        assert a["mode"] == "critical" and "Traceback" not in a["prompt"], a["prompt"]
+        assert a["prompt"].startswith(f"Máy này chưa lưu mật khẩu thư của tài khoản '{OFFICES[-1][0]}'")
+        assert f"ccpkh-excel mail-password --user {OFFICES[-1][0]}" in a["prompt"]
+    assert read_records(book.path).mail == before.mail == []
+    assert not (tmp_path / "phieu_gui").exists()
+
+
+def test_a_wrong_password_or_a_server_down_is_a_message_and_nothing_is_written(
+    tmp_path, built_samples, monkeypatch, mail_servers, memory_keyring
+):
+    from mailservers import free_port
+
+    from ccpkh_excel.features.mailing import KEYRING_SERVICE
+
+    office = next(_offices)
+    memory_keyring.set_password(KEYRING_SERVICE, office[0], "sai mật khẩu")
+    book, units = _mail_book(
+        tmp_path, built_samples, monkeypatch, mail_servers.smtp_port, mail_servers.imap_port, office
+    )
+    for entry in (macros.send_mail, macros.collect_mail):
+        entry(book)
+        a = _alert(book)
+        assert a["mode"] == "critical" and "Traceback" not in a["prompt"] and "sai mật khẩu" not in a["prompt"]
+    memory_keyring.set_password(KEYRING_SERVICE, office[0], office[1])
+    book.sheets["Cài đặt thư"].range("B3").value = str(free_port())  # nothing listens there
+    macros.send_mail(book)
+    a = _alert(book)
+    assert a["mode"] == "critical" and "Traceback" not in a["prompt"], a["prompt"]
+    assert read_records(book.path).mail == [] and all(not mail_servers.messages(a) for a in units.values())

@@ -10,12 +10,15 @@ written back into the open book, which Excel saves. Expected problems come back 
 Writing into the open book follows Excel's rules (`_write_sheet`): a protected sheet is
 unprotected only while it is written and protected again whatever happens; strings are written
 as text (codes, STT, "01/6/2026" are not converted); Excel tables are resized to their data.
+Charts are pointed at the ranges the new file's charts use (`_repoint_charts`): Excel keeps a
+chart's ranges when the cells around them are written.
 A write that fails half way puts the sheets written so far back as they were (`_publisher`).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import traceback
 from datetime import date, datetime
 from pathlib import Path
@@ -197,11 +200,55 @@ def _write_sheet(sheet, ws) -> None:
                 sheet.tables.add(source=target, name=name, table_style_name=style)
             elif tables[name].range.address != target.address:
                 tables[name].resize(target)  # Excel never grows or shrinks a table by itself
+        if ws._charts:
+            _repoint_charts(sheet, ws)
     finally:
         if ws.protection.sheet:
             sheet.api.Protect(**_protect_args(ws.protection))
         elif was_protected:
             sheet.api.Protect(Password=SHEET_PASSWORD)
+
+
+def _series_formulas(chart) -> list[str]:
+    """=SERIES(name, categories, values, order) of each series of an openpyxl chart, as Excel
+    writes it (absolute references)."""
+
+    def ref(r) -> str:
+        if r is None or not r.f:
+            return ""
+        sheet, _, cells = r.f.rpartition("!")
+        cells = re.sub(r"\$?([A-Za-z]{1,3})\$?(\d+)", lambda m: f"${m.group(1).upper()}${m.group(2)}", cells)
+        return f"{sheet}!{cells}" if sheet else cells
+
+    out = []
+    for i, s in enumerate(chart.series):
+        name = ""
+        if s.tx is not None:
+            name = ref(s.tx.strRef) if s.tx.strRef is not None else '"' + str(s.tx.v or "").replace('"', '""') + '"'
+        cat = ref((s.cat.strRef or s.cat.numRef or s.cat.multiLvlStrRef) if s.cat is not None else None)
+        val = ref(s.val.numRef if s.val is not None else None)
+        out.append(f"=SERIES({name},{cat},{val},{i + 1})")
+    return out
+
+
+def _repoint_charts(sheet, ws) -> None:
+    """Point the series of the open book's charts at the ranges the new file's charts use: Excel
+    keeps a chart's ranges when cells are written around them, so after an import that added rows
+    the charts of the open book would still show the old rows."""
+    charts = list(ws._charts)
+    objects = sheet.api.ChartObjects()
+    for i in range(min(objects.Count, len(charts))):
+        chart = sheet.api.ChartObjects(i + 1).Chart
+        wanted = _series_formulas(charts[i])
+        series = chart.SeriesCollection()
+        while series.Count > len(wanted):
+            chart.SeriesCollection(series.Count).Delete()
+        while series.Count < len(wanted):
+            series.NewSeries()
+        for j, formula in enumerate(wanted):
+            target = chart.SeriesCollection(j + 1)
+            if target.Formula != formula:
+                target.Formula = formula
 
 
 def _publisher(book, held: dict):
@@ -416,3 +463,154 @@ def report_periodic(book) -> str:
 def report_reminder(book) -> str:
     """Xuất công văn đôn đốc."""
     return _document(book, "don-doc", f"cong_van_don_doc_{parse_period(_period(book)).slug}.docx")
+
+
+# --- e-mail ----------------------------------------------------------------------------------------
+_LIST = 25  # lines of a list shown in a message box
+
+
+def _mail_ready(m: Master, smtp: bool = False, imap: bool = False):
+    """The mail settings of the held master, refused with what to do when the password is not
+    on this computer: a button has no place to type it, the keyring holds it (never the book)."""
+    from ccpkh_excel.features.mailing import MailSettings
+
+    s = MailSettings.from_master(m)
+    if s.user and not s.password and (imap or smtp):
+        why = f" ({s.password_problem})" if s.password_problem.startswith("không đọc được") else ""
+        raise CcpkhError(
+            f"Máy này chưa lưu mật khẩu thư của tài khoản '{s.user}'{why}. Mở Command Prompt (cmd) và chạy "
+            f"một lần trên máy này:\n    ccpkh-excel mail-password --user {s.user}\n"
+            "gõ mật khẩu hai lần, rồi bấm lại nút. Mật khẩu được giữ trong kho mật khẩu của Windows, "
+            "không ghi vào sổ."
+        )
+    s.need(smtp=smtp, imap=imap)
+    return s
+
+
+def _listed(title: str, items: list[str], inline: bool = False) -> list[str]:
+    if not items:
+        return []
+    if inline:  # unit codes: one line
+        return [f"{title} ({len(items)}): {', '.join(items)}."]
+    lines = [f"{title} ({len(items)}):"] + [f"- {x}" for x in items[:_LIST]]
+    if len(items) > _LIST:
+        lines.append(f"… và {len(items) - _LIST} mục nữa (xem sheet Thư điện tử).")
+    return lines
+
+
+def _failed(deliveries) -> list[str]:
+    return [f"{d.unit} ({'; '.join(d.addresses)}): {d.error}" for d in deliveries]
+
+
+def _no_email(rows) -> list[str]:
+    lines = _listed(
+        "Đơn vị chưa có email hoặc email sai — sửa cột Email ở sheet Đơn vị",
+        [f"{code} – {name}" + (f": '{cell}'" if cell else "") for code, name, cell in rows],
+    )
+    return lines
+
+
+@entry
+def send_mail(book) -> str:
+    """Gửi phiếu qua thư: each unit still to be sent its form gets it by e-mail."""
+    from ccpkh_excel.features.mailing import send_forms
+
+    period = _period(book)
+    out = _folder(book, "sent")
+    with _hold(book) as m:
+        _mail_ready(m, smtp=True)
+        r = send_forms(m, period, out_dir=out)
+    label = r.period.label
+    if not r.messages:
+        lines = [f"Kỳ {label}: không có thư nào cần gửi."]
+    else:
+        lines = [
+            f"Kỳ {label}: đã gửi {len(r.sent)}/{len(r.messages)} thư, mỗi thư kèm phiếu của đơn vị; "
+            f"hạn gửi lại {r.messages[0].due:%d/%m/%Y}.",
+            f"Phiếu trong thư mục {r.out_dir}.",
+        ]
+    lines += _listed("Thư chưa gửi được — bấm lại nút để gửi tiếp", _failed(r.failed))
+    if r.generated:
+        lines += [f"Đơn vị {code}: {why}" for code, why in r.generated.failed.items()]
+    lines += _listed("Đã gửi phiếu kỳ này trước đó, không gửi lại", r.already, inline=True)
+    lines += _listed("Đã nộp phiếu kỳ này, không gửi", r.returned, inline=True)
+    lines += [f"Đơn vị {code} không có nhiệm vụ nào: không có phiếu." for code in r.skipped]
+    lines += _no_email(r.no_email)
+    if r.backup:
+        lines.append(f"Sao lưu sổ trước khi ghi: {r.backup.name}.")
+    return "\n".join(lines)
+
+
+@entry
+def collect_mail(book) -> str:
+    """Nhận phiếu từ hộp thư: the returns mailed to the office, merged as 'Tổng hợp phiếu' merges."""
+    from ccpkh_excel.features.mailing import MERGED, MERGED_WARN, collect_returns
+
+    period = _period(book)
+    with _hold(book) as m:
+        _mail_ready(m, imap=True)
+        r = collect_returns(m, period=period)
+    files = r.files
+    merged = sum(1 for f in files if f.outcome in (MERGED, MERGED_WARN))
+    lines = [
+        f"Hộp thư {r.folder}: {len(r.messages)} thư mới có tệp Excel ({len(files)} tệp), "
+        f"{len(r.untouched)} thư không có phiếu (để nguyên)."
+    ]
+    if files:
+        counts: dict[str, int] = {}
+        for f in files:
+            counts[f.outcome or "Chưa xử lý"] = counts.get(f.outcome or "Chưa xử lý", 0) + 1
+        lines.append(f"Đã tổng hợp {merged}/{len(files)} tệp. " + " · ".join(f"{k}: {v}" for k, v in counts.items()))
+    noted = [
+        f"{mo.sender}: {f.name} — {f.outcome or 'Chưa xử lý'}"
+        + (
+            f" ({'; '.join(x.rstrip('. ') for x in (f.reason, mo.sender_note) if x)})"
+            if f.reason or mo.stranger
+            else ""
+        )
+        for mo in r.messages
+        for f in mo.files
+        if f.outcome != MERGED or mo.stranger
+    ]
+    lines += _listed("Tệp cần xem lại", noted)
+    lines += _listed(
+        "Thư để nguyên",
+        [f"{mo.sender}: {mo.note}" for mo in r.untouched if mo.note and "không có tệp" not in mo.note],
+    )
+    if r.earlier:
+        lines.append(f"{len(r.earlier)} thư đã nhận ở lần trước, nay chỉ đánh dấu (không tổng hợp lại).")
+    if r.merge and r.merge.missing:
+        missing = [f"{u} – {n}" for u, n, p in r.merge.missing if p == period]
+        lines += _listed("Chưa nộp", missing)
+    lines += [f"Lưu ý: {p}" for p in r.problems]
+    if r.backup:
+        lines.append(f"Sao lưu sổ trước khi ghi: {r.backup.name}.")
+    return "\n".join(lines)
+
+
+@entry
+def remind_mail(book) -> str:
+    """Nhắc hạn, đôn đốc: units that have not returned get a reminder, after the date a công văn."""
+    from ccpkh_excel.features.mailing import URGE, send_reminders
+
+    period = _period(book)
+    with _hold(book) as m:
+        _mail_ready(m, smtp=True)
+        r = send_reminders(m, period, as_of=_as_of(book))
+    head = f"Kỳ {r.period.label}, tính đến {r.as_of:%d/%m/%Y}"
+    if not r.messages:
+        lines = [f"{head}: không có đơn vị nào cần nhắc lúc này."]
+    else:
+        urge = sum(1 for d in r.sent if d.action == URGE)
+        lines = [f"{head}: đã gửi {len(r.sent) - urge} thư nhắc hạn và {urge} thư đôn đốc (kèm công văn)."]
+        for d in r.messages:
+            what = "đôn đốc, kèm công văn" if d.action == URGE else "nhắc hạn"
+            state = "đã gửi" if d.ok else f"lỗi: {d.error}"
+            lines.append(f"- {d.unit} – {d.name} ({what}; hạn {d.due:%d/%m/%Y}): {state}")
+        if len(lines) > _LIST + 1:
+            lines = lines[: _LIST + 1] + [f"… và {len(lines) - _LIST - 1} thư nữa (xem sheet Thư điện tử)."]
+    lines += _listed("Đã nhắc hôm nay, không gửi thêm", r.already, inline=True)
+    lines += _listed("Chưa đến lúc nhắc", [f"{u} (hạn {d:%d/%m/%Y})" for u, d in r.not_yet], inline=True)
+    lines += _no_email(r.no_email)
+    lines += [f"Lưu ý: {p}" for p in r.problems]
+    return "\n".join(lines)

@@ -84,6 +84,36 @@ Loi:
     BaoLoi U("Xuất công văn đôn đốc")
 End Sub
 
+Public Sub GuiPhieuQuaThu()
+    On Error GoTo Loi
+    If Not SanSang() Then Exit Sub
+    If Not HoiLai(U("Gửi thư kèm phiếu báo cáo kỳ ") & BangDK().Range("B3").Text & _
+        U(" tới các đơn vị chưa được gửi phiếu kỳ này?")) Then Exit Sub
+    Xong RunPython(PY & "send_mail()")
+    Exit Sub
+Loi:
+    BaoLoi U("Gửi phiếu qua thư")
+End Sub
+
+Public Sub NhanPhieuTuHopThu()
+    On Error GoTo Loi
+    If SanSang() Then Xong RunPython(PY & "collect_mail()")
+    Exit Sub
+Loi:
+    BaoLoi U("Nhận phiếu từ hộp thư")
+End Sub
+
+Public Sub NhacHanDonDoc()
+    On Error GoTo Loi
+    If Not SanSang() Then Exit Sub
+    If Not HoiLai(U("Gửi thư nhắc hạn (quá hạn: kèm công văn đôn đốc) tới các đơn vị chưa nộp phiếu kỳ ") & _
+        BangDK().Range("B3").Text & "?") Then Exit Sub
+    Xong RunPython(PY & "remind_mail()")
+    Exit Sub
+Loi:
+    BaoLoi U("Nhắc hạn, đôn đốc")
+End Sub
+
 Public Sub ChonThuMucPhieuGui()
     On Error GoTo Loi
     ChonThuMuc "B4"
@@ -221,6 +251,15 @@ Private Sub ThongBao(ByVal noiDung As String, ByVal bieuTuong As Long)
 KhongCoShell:
     MsgBox noiDung, bieuTuong, "ccpkh-excel"
 End Sub
+
+Private Function HoiLai(ByVal cauHoi As String) As Boolean
+    ' Yes (6) or No to a question, before a button sends e-mail (4 = vbYesNo, 32 = vbQuestion).
+    On Error GoTo KhongCoShell
+    HoiLai = (CreateObject("WScript.Shell").Popup(cauHoi, 0, "ccpkh-excel", 4 + 32) = 6)
+    Exit Function
+KhongCoShell:
+    HoiLai = (MsgBox(cauHoi, vbYesNo + vbQuestion, "ccpkh-excel") = vbYes)
+End Function
 
 Private Function U(ByVal s As String) As String
     ' Decode \uXXXX escapes into the letters they stand for.

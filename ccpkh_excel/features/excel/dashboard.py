@@ -68,8 +68,40 @@ BUTTONS = [
         "Xuất công văn đôn đốc",
         "Viết công văn đôn đốc đơn vị chưa nộp phiếu hoặc có nhiệm vụ quá hạn.",
     ),
+    (
+        "GuiPhieuQuaThu",
+        "Gửi phiếu qua thư",
+        "Gửi thư cho từng đơn vị, kèm phiếu kỳ đã chọn của đơn vị (tạo phiếu nếu cần); không gửi lại đơn vị đã "
+        "được gửi. Máy chủ thư ở sheet Cài đặt thư.",
+    ),
+    (
+        "NhanPhieuTuHopThu",
+        "Nhận phiếu từ hộp thư",
+        "Lấy phiếu các đơn vị gửi về hộp thư và tổng hợp như nút Tổng hợp phiếu; thư đã xử lý được đánh dấu.",
+    ),
+    (
+        "NhacHanDonDoc",
+        "Nhắc hạn, đôn đốc",
+        "Gửi thư nhắc đơn vị chưa nộp phiếu kỳ đã chọn; quá hạn thì kèm công văn đôn đốc. Mỗi đơn vị nhiều "
+        "nhất một thư mỗi ngày.",
+    ),
 ]
-FIRST_BUTTON_ROW = 11
+# the buttons on the first screen: one column of buttons per group, beside the settings
+GROUPS = [
+    ("Danh mục nhiệm vụ", ["KiemTraDanhMuc", "NhapTuWord"]),
+    ("Phiếu báo cáo (tệp)", ["TaoPhieu", "TongHopPhieu", "XemTinhHinh"]),
+    ("Thư điện tử", ["GuiPhieuQuaThu", "NhanPhieuTuHopThu", "NhacHanDonDoc"]),
+    ("Văn bản", ["XuatKeHoach", "XuatBaoCao", "XuatCongVanDonDoc"]),
+]
+# the layout (see tests/test_dashboard.py: all of it on the first screen at 1366×768, 100 %)
+COLUMN_WIDTHS = {"A": 24, "B": 30, "C": 18, "D": 2, "E": 25, "F": 25, "G": 25, "H": 25}  # characters
+FIRST_GROUP_COL = 4  # E
+HEADER_ROW = 2  # "Cài đặt" and the groups' titles
+SETTING_ROW_HEIGHT = 25.5  # points: 34 px at 96 dpi
+BUTTON = {"width": 172, "height": 56, "x_offset": 4, "gap": 8}  # pixels
+PICKER = {"width": 124, "height": 26, "x_offset": 3, "y_offset": 4}
+NOTE_ROW = 9
+LEGEND_ROW = 11  # below the first screen: what each button and setting does
 # xlwings.conf, column A the key, B its value (no empty value: xlwings reads an empty one as set)
 XLWINGS_SETTINGS = [("Interpreter_Win", "python")]
 # folder pickers beside the settings that hold a folder: (setting, Sub)
@@ -95,10 +127,24 @@ def base_workbook(year: int | None = None) -> bytes:
     ws.set_vba_name("Sheet1")
     title = wb.add_format({"bold": True, "font_size": 15, "font_name": "Times New Roman", "font_color": "#1F4E78"})
     label = wb.add_format(
-        {"bold": True, "font_name": "Times New Roman", "font_size": 12, "border": 1, "bg_color": "#D9E1F2"}
+        {
+            "bold": True,
+            "font_name": "Times New Roman",
+            "font_size": 12,
+            "border": 1,
+            "bg_color": "#D9E1F2",
+            "valign": "vcenter",
+        }
     )
     value = wb.add_format(
-        {"font_name": "Times New Roman", "font_size": 12, "border": 1, "bg_color": "#FFF2CC", "locked": False}
+        {
+            "font_name": "Times New Roman",
+            "font_size": 12,
+            "border": 1,
+            "bg_color": "#FFF2CC",
+            "locked": False,
+            "valign": "vcenter",
+        }
     )
     value_date = wb.add_format(
         {
@@ -107,41 +153,37 @@ def base_workbook(year: int | None = None) -> bytes:
             "border": 1,
             "bg_color": "#FFF2CC",
             "locked": False,
+            "valign": "vcenter",
             "num_format": "dd/mm/yyyy",
         }
     )
-    helpf = wb.add_format(
+    note = wb.add_format({"italic": True, "font_name": "Times New Roman", "font_size": 11, "font_color": "#595959"})
+    header = wb.add_format(
         {
-            "italic": True,
+            "bold": True,
             "font_name": "Times New Roman",
-            "font_size": 11,
-            "font_color": "#595959",
-            "text_wrap": True,
+            "font_size": 12,
+            "font_color": "#FFFFFF",
+            "bg_color": "#1F4E78",
+            "border": 1,
+            "align": "center",
             "valign": "vcenter",
         }
     )
-    note = wb.add_format({"italic": True, "font_name": "Times New Roman", "font_size": 11, "font_color": "#595959"})
+    legend = wb.add_format({"bold": True, "font_name": "Times New Roman", "font_size": 12, "valign": "vcenter"})
+    text = wb.add_format({"font_name": "Times New Roman", "font_size": 12, "valign": "vcenter"})
     ws.write("A1", "SỔ THEO DÕI KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH — BẢNG ĐIỀU KHIỂN", title)
-    ws.set_row(0, 26)
-    ws.write(
-        "A2", "Điền các ô nền vàng rồi bấm nút. Cần cài Python và ccpkh-excel (xem hướng dẫn HUONG_DAN_EXCEL).", note
-    )
-    for key, (row, text, default, hint) in SETTINGS.items():
-        ws.write(row - 1, 0, text, label)
+    ws.set_row(0, 24)
+    # the first screen: settings on the left (A label, B value, C folder picker), the buttons on
+    # the right, one column per group; every row height set, so that nothing moves on opening
+    ws.merge_range(HEADER_ROW - 1, 0, HEADER_ROW - 1, 2, "Cài đặt (điền các ô nền vàng)", header)
+    ws.set_row(HEADER_ROW - 1, 19.5)
+    for key, (row, label_text, default, hint) in SETTINGS.items():
+        ws.write(row - 1, 0, label_text, label)
+        tip = {"input_title": label_text[:32], "input_message": hint[:255]}
         if key == "period":
             ws.write(row - 1, 1, default or period_choices(year)[0], value)
-            ws.data_validation(
-                row - 1,
-                1,
-                row - 1,
-                1,
-                {
-                    "validate": "list",
-                    "source": period_choices(year),
-                    "input_title": "Kỳ báo cáo",
-                    "input_message": "Chọn kỳ báo cáo.",
-                },
-            )
+            ws.data_validation(row - 1, 1, row - 1, 1, {"validate": "list", "source": period_choices(year), **tip})
         elif key == "as_of":
             ws.write_blank(row - 1, 1, None, value_date)
             ws.data_validation(
@@ -155,31 +197,64 @@ def base_workbook(year: int | None = None) -> bytes:
                     "minimum": date(2000, 1, 1),
                     "maximum": date(2100, 12, 31),
                     "error_message": "Hãy nhập ngày dạng ngày/tháng/năm.",
+                    **tip,
                 },
             )
         else:
             ws.write(row - 1, 1, default, value)
-        ws.write(row - 1, 2, hint, helpf)
-        ws.set_row(row - 1, 30)
+            ws.data_validation(row - 1, 1, row - 1, 1, {"validate": "any", **tip})
+        ws.set_row(row - 1, SETTING_ROW_HEIGHT)
         if key in PICKERS:
             ws.insert_button(
-                row - 1,
-                3,
-                {"macro": f"BangDieuKhien.{PICKERS[key]}", "caption": "Chọn thư mục…", "width": 110, "height": 20},
+                row - 1, 2, {"macro": f"BangDieuKhien.{PICKERS[key]}", "caption": "Chọn thư mục…", **PICKER}
             )
-    ws.write(FIRST_BUTTON_ROW - 2, 0, "Các việc", title)
-    ws.set_row(FIRST_BUTTON_ROW - 2, 26)
-    for i, (macro, caption, hint) in enumerate(BUTTONS):
-        row = FIRST_BUTTON_ROW + i * 2
-        ws.insert_button(
-            row - 1, 0, {"macro": f"BangDieuKhien.{macro}", "caption": caption, "width": 220, "height": 34}
-        )
-        ws.write(row - 1, 2, hint, helpf)
-        ws.set_row(row - 1, 30)
-    ws.set_column("A:A", 32)
-    ws.set_column("B:B", 34)
-    ws.set_column("C:C", 90)
-    ws.set_column("D:D", 18)
+    first, last = min(r for r, *_ in SETTINGS.values()), max(r for r, *_ in SETTINGS.values())
+    span = round((last - first + 1) * SETTING_ROW_HEIGHT * 4 / 3)  # pixels of the settings' rows
+    captions = {macro: caption for macro, caption, _ in BUTTONS}
+    step = (span - BUTTON["gap"]) // max(len(m) for _, m in GROUPS)
+    for g, (group, macros) in enumerate(GROUPS):
+        col = FIRST_GROUP_COL + g
+        ws.write(HEADER_ROW - 1, col, group, header)
+        for i, macro in enumerate(macros):
+            ws.insert_button(
+                first - 1,
+                col,
+                {
+                    "macro": f"BangDieuKhien.{macro}",
+                    "caption": captions[macro],
+                    "width": BUTTON["width"],
+                    "height": step - BUTTON["gap"],
+                    "x_offset": BUTTON["x_offset"],
+                    "y_offset": BUTTON["gap"] + i * step,
+                },
+            )
+    ws.write(
+        NOTE_ROW - 1,
+        0,
+        "Chọn một ô nền vàng để xem giải thích; các nút làm gì: xem bên dưới. Các nút cần Python và ccpkh-excel "
+        "(xem hướng dẫn HUONG_DAN_EXCEL).",
+        note,
+    )
+    ws.set_row(NOTE_ROW - 1, 18.75)
+    # below the first screen: what each button and each setting does
+    row = LEGEND_ROW - 1
+    ws.write(row, 0, "Các nút làm gì", title)
+    ws.set_row(row, 24)
+    for _, caption, hint in BUTTONS:
+        row += 1
+        ws.write(row, 0, caption, legend)
+        ws.write(row, 1, hint, text)
+        ws.set_row(row, 18.75)
+    row += 2
+    ws.write(row, 0, "Các ô cài đặt", title)
+    ws.set_row(row, 24)
+    for _, (_, label_text, _, hint) in SETTINGS.items():
+        row += 1
+        ws.write(row, 0, label_text, legend)
+        ws.write(row, 1, hint, text)
+        ws.set_row(row, 18.75)
+    for letter, width in COLUMN_WIDTHS.items():
+        ws.set_column(f"{letter}:{letter}", width)
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
