@@ -145,6 +145,7 @@ def make_returns(sent: Path, received: Path) -> list[Path]:
             wb["Báo cáo"]["C8"] = "Nghiên cứu ứng dụng GIS trong quy hoạch (đã sửa)"
             wb["Báo cáo"]["F8"] = _WIP
             wb.save(target)
+            set_saved(target, saved)  # saved before the return date, like the others
         files.append(target)
     foreign = received / "bang_tinh_khac.xlsx"
     from openpyxl import Workbook
