@@ -127,8 +127,9 @@ def compute_status(plan: Plan, summary, period: str, as_of: date, returns=()) ->
             lead_rows.setdefault(str(r.task), []).append(r)
             unit_rows.setdefault(str(r.unit), []).append(r)
     by_field: dict[str, Counts] = {}
-    for t in plan.tasks:
-        mine = lead_rows.get(t.code, [])
+    lead_sets = {code: set(units) for code, units in leads.items()}
+    for t in plan.tasks:  # only the units that lead the task now decide it (a lead may have changed)
+        mine = [r for r in lead_rows.get(t.code, []) if r.unit in lead_sets.get(t.code, ())]
         evals = [row_status(str(r.status), r.done, r.saved, t.due, as_of) for r in mine]
         done = sum(1 for r in mine if r.status == DONE)
         late = evals.count(LATE)
@@ -153,7 +154,7 @@ def compute_status(plan: Plan, summary, period: str, as_of: date, returns=()) ->
         if not n:
             continue
         c = Counts(u.name, tasks=n)
-        reported = unit_rows.get(u.code, [])
+        reported = [r for r in unit_rows.get(u.code, []) if u.code in lead_sets.get(r.task, ())]
         for r in reported:
             c.tally(row_status(str(r.status), r.done, r.saved, dues.get(str(r.task)), as_of))
         c.rest = n - len(reported)  # a unit's rest is what it has not reported

@@ -410,7 +410,7 @@ def _generate(
         rb"\g<1>" + stamp.encode() + rb"\g<2>",
         template.parts["docProps/core.xml"],
     )
-    secret, taken = m.secret, set()
+    secret, taken = m.ensure_secret(), set()
     failed: dict[str, str] = {}
     for code in wanted:
         if code not in by_unit:

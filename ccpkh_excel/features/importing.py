@@ -20,7 +20,7 @@ from ccpkh_excel.domain.plan import Plan, Problem, Task, TaskUpdate, apply_deadl
 from ccpkh_excel.domain.units import Directory, join_unit_lines
 from ccpkh_excel.domain.vntext import clean, clean_lines, decode_legacy, detect_legacy, fold, font_encoding
 from ccpkh_excel.errors import SourceError
-from ccpkh_excel.features.limits import Limits
+from ccpkh_excel.features.limits import Limits, check_file
 from ccpkh_excel.features.limits import check as check_input
 from ccpkh_excel.store.master import Master, hold
 
@@ -43,6 +43,7 @@ def sniff(path: Path) -> str:
         raise SourceError(_ole_reason(path), path)
     if not head.startswith(b"PK"):
         raise SourceError("không phải tệp Word (.docx) hay Excel (.xlsx); có thể tệp bị hỏng.", path)
+    check_file(path, Limits.from_env())  # sizes and ratios from the zip directory before anything is inflated
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())

@@ -381,8 +381,12 @@ def _workbook(z: zipfile.ZipFile, lim: Limits) -> tuple[list[tuple[str, str]], s
     """[(sheet name, worksheet part)] in workbook order, and the shared-strings part."""
     wb_part = "xl/workbook.xml"
     for typ, target in _rels(z, "", lim).values():
-        if typ.endswith("/officeDocument"):
-            wb_part = target
+        if typ.endswith("/officeDocument") and target != wb_part:
+            # readers differ on how they find the workbook (python-calamine reads xl/workbook.xml
+            # directly): a file pointing elsewhere could show the check one workbook and them another
+            raise SourceError(
+                "tệp trỏ tới một phần workbook khác 'xl/workbook.xml' (bất thường); không đọc.", _zpath(z)
+            )
     if wb_part not in z.NameToInfo:
         raise SourceError("không phải tệp Excel .xlsx (thiếu phần workbook).", _zpath(z))
     rels = _rels(z, wb_part, lim)

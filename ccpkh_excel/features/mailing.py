@@ -70,6 +70,7 @@ INBOX_DIR = "phieu_nhan_thu"  # beside the master: the attachments taken from th
 SENT_DIR = "phieu_gui"  # beside the master: the forms sent, by period
 URGE_DIR = "cong_van_don_doc"  # beside the master: the công văn attached to the messages
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+PROPS_MAX = 1024 * 1024  # a form's properties are a few KB
 MAX_NAME = 100  # characters of a saved attachment's name
 MAX_ATTACHMENT = 50 * 1024 * 1024  # bytes: a bigger "workbook" is not read
 
@@ -1262,6 +1263,8 @@ def _workbook_kind(name: str | None, payload: bytes) -> str:
                 names = set(z.namelist())
                 if "xl/workbook.xml" not in names:
                     return "workbook" if suffix in WORKBOOK_SUFFIXES else ""
+                if not _small_props(z):
+                    return "workbook"  # abnormal: merge checks it within the input limits and says why
                 if xlsxfast.read_custom_props(z).get("ccpkh_format") == FORMAT:
                     return "return"
                 info = z.getinfo("xl/workbook.xml")
@@ -1324,9 +1327,18 @@ def _save_attachments(
         seen_bytes.setdefault(digest, f)
 
 
+def _small_props(z: zipfile.ZipFile) -> bool:
+    """The file's property parts are of a normal size (zipfile reads no more than declared)."""
+    return all(
+        i.file_size <= PROPS_MAX for i in z.infolist() if i.filename in ("docProps/custom.xml", "docProps/core.xml")
+    )
+
+
 def _identity(payload: bytes) -> tuple[str, str, datetime | None]:
     try:
         with zipfile.ZipFile(io.BytesIO(payload)) as z:
+            if not _small_props(z):
+                return "", "", None
             props = xlsxfast.read_custom_props(z)
             return props.get("ccpkh_unit", ""), props.get("ccpkh_period", ""), xlsxfast.read_modified(z)
     except Exception:  # noqa: BLE001

@@ -66,6 +66,9 @@ _STATUS_WORDS = {
 _STATUS_KEYS = {k: s for s, keys in _STATUS_WORDS.items() for k in keys}
 
 
+PROPS_MAX = 1024 * 1024  # the file's properties are a few KB; zipfile reads no more than declared
+
+
 def normalize_status(value: object) -> str | None:
     """The canonical status for what a unit typed, "" for nothing, None when unknown."""
     text = clean(value)
@@ -191,6 +194,9 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
             names = set(z.namelist())
             if "xl/vbaProject.bin" in names:
                 return out.reject("tệp chứa macro; không nhận. Hãy dùng phiếu gốc (.xlsx).")
+            for part in ("docProps/custom.xml", "docProps/core.xml"):  # small parts, read unchecked below
+                if part in names and z.getinfo(part).file_size > PROPS_MAX:
+                    return out.reject(f"phần {part} lớn bất thường; không đọc.")
             props = xlsxfast.read_custom_props(z)
             out.saved = xlsxfast.read_modified(z)
     except zipfile.BadZipFile:
@@ -452,6 +458,10 @@ def merge_returns(
 
 def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, progress, save: bool) -> MergeResult:
     plan, records = m.plan, m.records
+    if dry_run:  # the held master's records stay as they are: a later save must not write a trial
+        records = Records(
+            list(records.summary), list(records.returns), list(records.extra), list(records.log), list(records.mail)
+        )
     if not m.plan_id:
         raise MasterError("chưa có 'Mã kế hoạch'; chưa phát hành phiếu nào từ sổ này.", m.path)
     ctx = _Context(

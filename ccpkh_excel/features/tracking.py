@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ccpkh_excel.domain import times
 from ccpkh_excel.domain.status import StatusFigures, compute_status, latest_period
+from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store.master import Master
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 def read_status(master: Master | Path, period: str | None = None, as_of: date | None = None) -> StatusFigures:
     """Status from the master; the period defaults to the latest one with records."""
     m = master if isinstance(master, Master) else Master.read(master)
+    if not m.exists:
+        raise MasterError("không tìm thấy tệp. Hãy tạo bằng lệnh 'ccpkh-excel init'.", m.path)
     records = m.records
     period = period or latest_period(records, m.path)
     return compute_status(m.plan, records.summary, period, as_of or times.today(), records.returns)

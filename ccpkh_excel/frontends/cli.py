@@ -59,7 +59,8 @@ def cli(ctx: click.Context, verbose: bool, wait: float) -> None:
     """Theo dõi kế hoạch cải cách hành chính bằng Excel.
 
     Quy trình: init (tạo sổ theo dõi) → import (nhập danh mục nhiệm vụ từ Word/Excel)
-    → check (kiểm tra trước khi gửi phiếu cho đơn vị).
+    → check (kiểm tra) → generate hoặc send (phiếu cho đơn vị) → merge hoặc collect (tổng hợp phiếu
+    gửi về) → status, remind (đôn đốc) → report (văn bản Word).
     """
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose

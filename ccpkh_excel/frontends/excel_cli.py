@@ -70,8 +70,10 @@ def restore_macros(master: Path, target: Path | None = None, force: bool = False
     """Write `master` with its data into `target` (.xlsm, default: the same name), with the
     VBA project and the buttons; returns the path written."""
 
+    from ccpkh_excel.domain.signing import new_secret
     from ccpkh_excel.features.excel.dashboard import DASHBOARD, SETTINGS, XLWINGS_CONF, base_workbook, lost_macros
     from ccpkh_excel.store import files, sheets
+    from ccpkh_excel.store.lock import RunLock
     from ccpkh_excel.store.master import Master
     from ccpkh_excel.store.records import log_row, write_records
     from ccpkh_excel.store.schema import PLAN_SHEET_NAMES, RECORD_SHEET_NAMES, STATS
@@ -90,7 +92,7 @@ def restore_macros(master: Path, target: Path | None = None, force: bool = False
             raise CcpkhError(f"Đã có tệp {target.name}. Thêm --force để ghi đè, hoặc chọn tên khác bằng --out.")
         files.ensure_not_open(target)
     with Master.open(master, wait=wait) if in_place else _reading(master) as m:
-        plan, assignments, records, secret = m.plan, m.assignments, m.records, m.secret
+        plan, assignments, records, secret = m.plan, m.assignments, m.records, m.stored_secret() or new_secret()
         old = sheets.load(master)
         wb = sheets.load(base_workbook(plan.year), macro=True)
         if DASHBOARD in old.sheetnames:  # the clerk's settings: period, folders
@@ -113,7 +115,9 @@ def restore_macros(master: Path, target: Path | None = None, force: bool = False
             log_row("Dựng lại macro", [master.name], f"Ghi {target.name} có lại macro và nút bấm, giữ dữ liệu.")
         )
         sheets.fill_plan(wb, plan, assignments, secret)
+        files.ensure_writable(target)  # a read-only master (or target) is refused, never replaced
         first, second = files.temp_path(target), files.temp_path(target)
+        target_lock = None if in_place else RunLock(target).acquire(wait)  # another run may hold the target
         try:
             wb.save(first)
             write_records(first, second, records, {t.code: t.due for t in plan.tasks}, stats)
@@ -121,12 +125,16 @@ def restore_macros(master: Path, target: Path | None = None, force: bool = False
                 raise MasterError("không dựng được macro và nút bấm; sổ giữ nguyên.", master)
             if in_place:
                 m.backup = files.backup(master)
+            elif target.exists():
+                files.backup(target)
             files.replace_atomically(second, target)
         except OSError as exc:
             raise MasterError(f"không ghi được {target.name} ({files.os_reason(exc)}); sổ giữ nguyên.", master) from exc
         finally:
             first.unlink(missing_ok=True)
             second.unlink(missing_ok=True)
+            if target_lock is not None:
+                target_lock.release()
     return target
 
 

@@ -80,9 +80,12 @@ def remove_temps(master: Path) -> list[Path]:
         except OSError:
             pass
     folder = master.parent / BACKUP_DIR
-    if folder.is_dir():
-        for p in folder.glob(".*.ccpkh-tmp-*"):
-            p.unlink(missing_ok=True)
+    if folder.is_dir():  # this master's backups only: another master's may be being copied right now
+        for p in folder.glob(f".{glob_escape(master.stem)}-*{glob_escape(master.suffix)}.ccpkh-tmp-*"):
+            try:
+                p.unlink()
+            except OSError:
+                pass
     return gone
 
 

@@ -30,7 +30,7 @@ from ccpkh_excel.store.files import os_reason
 POLL = 0.1  # seconds between two tries while waiting
 YOUNG = 5.0  # an empty lock younger than this may be one being written (fallback without hard links)
 TAKEOVER_STALE = 30.0  # a takeover lock older than this was left by a killed run
-_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS, errno.EMLINK}
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
 
 
 def lock_path(master: Path) -> Path:
@@ -53,6 +53,7 @@ class Holder:
     user: str
     since: str
     raw: str = ""
+    unreadable: bool = False  # a read error, not an empty file: never taken for a dead run
 
     @classmethod
     def parse(cls, raw: str) -> Holder:
@@ -66,6 +67,8 @@ class Holder:
 
     def is_dead(self) -> bool:
         """True when this lock can only have been left by a run that no longer exists."""
+        if self.unreadable:
+            return False
         if not self.host or self.pid is None:
             return True  # empty or unreadable
         return self.host == socket.gethostname() and not process_alive(self.pid)
@@ -78,12 +81,13 @@ def process_alive(pid: int) -> bool:
     if sys.platform == "win32":  # os.kill would terminate the process on Windows
         import ctypes
 
-        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:
-            return False
+            return ctypes.get_last_error() != 87  # ERROR_INVALID_PARAMETER: no such process; else (denied) alive
         code = ctypes.c_ulong()
-        ctypes.windll.kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        ctypes.windll.kernel32.CloseHandle(handle)
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
         return code.value == 259  # STILL_ACTIVE
     try:
         os.kill(pid, 0)
@@ -142,8 +146,9 @@ class RunLock:
             except FileExistsError:
                 return False
             except OSError as exc:
-                if exc.errno not in _NO_LINKS:
+                if exc.errno in _NO_SPACE:
                     raise self._cannot(exc) from exc
+                # no hard links here (FAT/exFAT, some NAS shares: EPERM, EINVAL, ENOTSUP …)
                 if not self._create_without_link():
                     return False
         finally:
@@ -178,8 +183,8 @@ class RunLock:
             raw = self.path.read_bytes().decode("utf-8", errors="replace")
         except FileNotFoundError:
             return None  # released meanwhile: try again
-        except OSError:
-            raw = ""
+        except OSError:  # cannot read it now (shared folder, antivirus): someone holds it, alive
+            return Holder("?", None, "?", "?", raw="\x00unreadable", unreadable=True)
         return Holder.parse(raw)
 
     def _old_enough(self, holder: Holder) -> bool:
@@ -217,11 +222,20 @@ class RunLock:
 
     # -- releasing ------------------------------------------------------------------------
     def release(self) -> None:
-        if self.held:
-            self.held = False
-            holder = self._read()
-            if holder is not None and holder.pid == os.getpid() and holder.host == socket.gethostname():
+        """Remove our lock; a reader holding it open for a moment (Windows) is waited for."""
+        if not self.held:
+            return
+        self.held = False
+        for attempt in range(50):
+            try:
+                holder = self._read()
+                if holder is None or holder.pid != os.getpid() or holder.host != socket.gethostname():
+                    return
                 self.path.unlink(missing_ok=True)
+                return
+            except OSError:
+                time.sleep(0.05 * (attempt + 1) if attempt < 10 else 0.5)
+        # still there: the next run takes it over as a dead run's lock (the pid is gone by then)
 
     def __enter__(self) -> RunLock:
         return self.acquire()

@@ -246,10 +246,8 @@ class Master:
             self._records = records_from(lambda spec, req: sheet_records(wb, spec, self.path, req), self.path)
         return self._records
 
-    @property
-    def secret(self) -> str:
-        """The plan's secret that signs its forms (made, and saved with the next `save`,
-        when the master has none yet)."""
+    def stored_secret(self) -> str:
+        """The plan's secret as the master holds it, "" when it has none."""
         if self._secret is None:
             rows = []
             if self.path.exists():
@@ -257,10 +255,26 @@ class Master:
                 if SECRET_SHEET in wb.sheet_names:
                     rows = wb.get_sheet_by_name(SECRET_SHEET).to_python(skip_empty_area=False)
             found = next((str(r[1]) for r in rows if len(r) > 1 and r[0] == "secret" and r[1]), "")
-            if re.fullmatch(r"[0-9a-f]{64}", found):
-                self._secret = found
-            else:
-                self._secret, self._new_secret = new_secret(), True
+            self._secret = found if re.fullmatch(r"[0-9a-f]{64}", found) else ""
+        return self._secret
+
+    @property
+    def secret(self) -> str:
+        """The plan's secret that signs its forms; a master without one is refused (its forms
+        cannot be checked — a lost key is never silently replaced)."""
+        if not self.stored_secret():
+            raise MasterError(
+                "sổ không có khóa ký phiếu (sheet ẩn _ccpkh): chưa tạo phiếu nào từ sổ này, hoặc khóa đã mất. "
+                "Khôi phục sổ từ thư mục sao_luu, hoặc tạo lại phiếu ('ccpkh-excel generate') rồi gửi lại cho đơn vị.",
+                self.path,
+            )
+        return self._secret
+
+    def ensure_secret(self) -> str:
+        """The plan's secret, made (and saved with the next `save`) when the master has none:
+        for `generate`, which sends forms signed with it."""
+        if not self.stored_secret():
+            self._secret, self._new_secret = new_secret(), True
         return self._secret
 
     @property
@@ -387,7 +401,7 @@ class Master:
         wb = sheets.load(start, macro)
         if fresh or not self.path.exists():
             self._secret, self._new_secret = new_secret(), True  # a new master: a new plan, a new secret
-        sheets.fill_plan(wb, plan, assignments, self.secret)
+        sheets.fill_plan(wb, plan, assignments, self.ensure_secret())
         tmp = files.temp_path(path)
         temps.append(tmp)
         wb.save(tmp)

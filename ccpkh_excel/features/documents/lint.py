@@ -170,11 +170,14 @@ class _Linter:
     def __init__(self, path: Path):
         import docx
 
+        from ccpkh_excel.features.limits import Limits, check_docx
+
         self.path = path
         try:
             with zipfile.ZipFile(path) as z:
                 if "word/document.xml" not in z.namelist():
                     raise zipfile.BadZipFile
+            check_docx(path, Limits.from_env())  # bounded before python-docx reads it
             self.doc = docx.Document(str(path))
         except (zipfile.BadZipFile, KeyError, ValueError, OSError):
             raise CcpkhError("không phải tệp Word (.docx) hợp lệ.", path) from None

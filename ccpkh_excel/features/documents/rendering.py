@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccpkh_excel.errors import CcpkhError
-from ccpkh_excel.features.limits import Limits, check_docx
+from ccpkh_excel.features.limits import Limits, check_docx, check_file
 
 MAX_RANGE = 100_000  # items of one range() in a template
 MAX_ITERATIONS = 10_000_000  # items of all the range() calls of one rendering together
@@ -66,6 +66,7 @@ def render(
     template, out = Path(template), Path(out)
     if not template.exists():
         raise CcpkhError("không tìm thấy mẫu văn bản.", template)
+    check_file(template, Limits.from_env())  # sizes from the zip directory before it is opened
     try:
         with zipfile.ZipFile(template) as z:
             if "word/document.xml" not in z.namelist():
