@@ -42,6 +42,26 @@ def dovecot_binary() -> str | None:
     )
 
 
+def require_servers() -> None:
+    """Skip (or, where CI says they are installed, fail) when Dovecot or aiosmtpd are missing."""
+    import os
+
+    import pytest
+
+    missing = None
+    if not dovecot_binary():
+        missing = "Dovecot is not installed (apt-get install dovecot-imapd)"
+    else:
+        try:
+            import aiosmtpd  # noqa: F401
+        except ImportError:
+            missing = "aiosmtpd is not installed (pip install aiosmtpd)"
+    if missing:
+        if os.environ.get("CCPKH_REQUIRE_DOVECOT") == "1":
+            pytest.fail(f"CCPKH_REQUIRE_DOVECOT=1 but {missing}")
+        pytest.skip(missing)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

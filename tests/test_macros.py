@@ -374,22 +374,9 @@ _offices = iter(OFFICES)
 
 @pytest.fixture(scope="module")
 def mail_servers():
-    import os
+    from mailservers import MailServers, require_servers
 
-    from mailservers import MailServers, dovecot_binary
-
-    missing = None
-    if not dovecot_binary():
-        missing = "Dovecot is not installed (apt-get install dovecot-imapd)"
-    else:
-        try:
-            import aiosmtpd  # noqa: F401
-        except ImportError:
-            missing = "aiosmtpd is not installed (pip install aiosmtpd)"
-    if missing:
-        if os.environ.get("CCPKH_REQUIRE_DOVECOT") == "1":
-            pytest.fail(f"CCPKH_REQUIRE_DOVECOT=1 but {missing}")
-        pytest.skip(missing)
+    require_servers()
     s = MailServers.start(dict(OFFICES))
     yield s
     s.stop()

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import copy_sample
-from mailservers import MailServers, dovecot_binary, free_port
+from mailservers import MailServers, dovecot_binary, free_port, require_servers
 from openpyxl import Workbook, load_workbook
 from returns import fill
 
@@ -66,18 +66,7 @@ _tags = itertools.count(1)
 # --- servers and offices -------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def servers():
-    missing = None
-    if not dovecot_binary():
-        missing = "Dovecot is not installed (apt-get install dovecot-imapd)"
-    else:
-        try:
-            import aiosmtpd  # noqa: F401
-        except ImportError:
-            missing = "aiosmtpd is not installed (pip install aiosmtpd)"
-    if missing:
-        if REQUIRED:
-            pytest.fail(f"CCPKH_REQUIRE_DOVECOT=1 but {missing}")
-        pytest.skip(missing)
+    require_servers()
     s = MailServers.start({account(f"t{i}")[0]: account(f"t{i}")[1] for i in range(1, 41)})
     yield s
     s.stop()

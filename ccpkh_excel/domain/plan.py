@@ -233,7 +233,7 @@ def build_assignments(plan: Plan) -> list[Assignment]:
     if memo is not None and memo[0] == key:
         return list(memo[1])
     directory = plan.directory()
-    names = {code: u.name for code, u in directory.by_code.items()}  # as Directory.name_of, without a call per row
+    names = {code: u.name for code, u in directory.by_code.items()}
     rows = []
     for t in plan.tasks:
         r = resolve_task(t, directory)

@@ -183,11 +183,6 @@ class Directory:
         """Group label → unit codes."""
         return {self._group_labels[k]: v for k, v in self._groups.items()}
 
-    def name_of(self, code: str) -> str:
-        unit = self.by_code.get(code)
-        return unit.name if unit else code
-
-    # -- one piece ------------------------------------------------------------------
     def lookup(self, piece: str) -> list[str] | None:
         """Codes for one name (a group gives several); None when it names no unit."""
         key = fold(piece)

@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from html import unescape as _unescape
 
 from ccpkh_excel.domain.status import ACTIVE, DONE, IN_PROGRESS, LATE, NOT_STARTED, ON_TIME, OVERDUE
-from ccpkh_excel.store.xlsxfast import EPOCH, ErrorValue, formula_cell, serial
+from ccpkh_excel.store.xlsxfast import ErrorValue, formula_cell, serial
 
 ExcelError = ErrorValue  # an error value (#VALUE!, #DIV/0!, #NAME?, #REF!)
 
@@ -47,14 +47,6 @@ def excel_value(v: object) -> object:
     return str(v)
 
 
-def as_python(v: object) -> object:
-    """An Excel value for reading back in Python: whole numbers as int."""
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v
-
-
-# --- Excel semantics -----------------------------------------------------------------------------
 _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 
@@ -738,14 +730,3 @@ def put_values(xml: str, values: dict[tuple[int, int], object]) -> str:
 def sheet_values(book: Book, sheet: Sheet) -> dict[tuple[int, int], object]:
     """The value of every formula of `sheet`."""
     return {rc: book.value(sheet.name, *rc) for rc in sorted(sheet.formulas)}
-
-
-def serial_date(v: object) -> date | None:
-    """A date from an Excel serial (B3 read back from the sheet)."""
-    if isinstance(v, float) and not isinstance(v, bool):
-        from datetime import timedelta
-
-        return EPOCH + timedelta(days=int(v))
-    if isinstance(v, datetime):
-        return v.date()
-    return v if isinstance(v, date) else None

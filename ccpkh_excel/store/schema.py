@@ -110,7 +110,6 @@ SUMMARY = SheetSpec(
     ),
     stored=12,
 )
-SUMMARY_STORED = SUMMARY.stored
 RETURNS = SheetSpec(
     "Theo dõi nộp",
     "TheoDoiNop",
