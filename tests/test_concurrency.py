@@ -137,7 +137,14 @@ def test_merge_beside_check(office, wait):
     chk = start("check", master, wait=wait)
     m_code, m_out = finish(merge)
     c_code, c_out = finish(chk)
-    check_merge(master, unit, returns[unit][1], m_code, m_out)
+    actions = [r.action for r in read_records(master).log if r.action in ("Tổng hợp", "Kiểm tra")]
+    if m_code == 1 and actions[:1] == ["Tổng hợp"]:
+        # The merge got the master first: the row for the task still without a code is
+        # refused with a warning (exit 1), every other row is in — the right answer, not a race.
+        assert "không có trong danh mục nhiệm vụ" in m_out, m_out
+        assert merged_rows(master, unit) == returns[unit][1] - 1
+    else:
+        check_merge(master, unit, returns[unit][1], m_code, m_out)
     codes = [t.code for t in read_plan(master).tasks]
     if c_code in (0, 1):
         assert all(codes) and log_count(master, "Kiểm tra") == 1, c_out
@@ -145,7 +152,7 @@ def test_merge_beside_check(office, wait):
         assert c_code == 2 and BUSY in c_out, c_out
         assert not all(codes) and log_count(master, "Kiểm tra") == 0
     if wait:
-        assert m_code == 0 and c_code in (0, 1)
+        assert m_code in (0, 1) and c_code in (0, 1)
     assert_clean(master)
 
 
