@@ -241,3 +241,33 @@ def test_an_older_master_gets_the_sheets_it_lacks_at_its_next_write(tmp_path):
     assert [r.message_id for r in m.records.mail] == ["<1@x>"]
     assert m.settings["Cổng SMTP"] == "587"
     assert len(m.plan.tasks) == 23
+
+
+def test_side_sheets_are_written_whole_and_read_as_typed_rows(tmp_path, built_samples):
+    """Sheets the plan and the records do not own (Kiểm tra nhập, Đánh giá) go through the
+    same store: backup, atomic replace; the plan and the records are kept."""
+    from datetime import date as _date
+
+    from conftest import copy_sample
+
+    from ccpkh_excel.store.master import Master
+    from ccpkh_excel.store.schema import Column, SheetSpec
+
+    spec = SheetSpec("Ghi chép thử", "GhiChepThu", (Column("Mục", 20, key="label"), Column("Ngày", 12, "date", "day")))
+    master = copy_sample(built_samples, tmp_path / "so.xlsx")
+    before = read_plan(master)
+    with Master.open(master) as m:
+        assert not m.has_sheet(spec) and m.sheet(spec) == []
+        backup = m.save(sheets={spec: [["Phần một", _date(2026, 3, 31)], ["Phần hai", None]]})
+    assert backup is not None and backup.exists()
+    m = Master.read(master)
+    assert m.has_sheet(spec)
+    assert m.sheet(spec) == [spec.row("Phần một", _date(2026, 3, 31)), spec.row("Phần hai", None)]
+    assert [t.code for t in m.plan.tasks] == [t.code for t in before.tasks]
+    with Master.open(master) as m:  # rewritten whole, in place
+        m.save(plan=m.plan, sheets={spec: [["Chỉ một", None]]})
+    from openpyxl import load_workbook
+
+    wb = load_workbook(master, read_only=True)
+    assert wb.sheetnames.count("Ghi chép thử") == 1
+    assert Master.read(master).sheet(spec) == [spec.row("Chỉ một", None)]

@@ -81,71 +81,6 @@ def init_cmd(master: Path, sample: bool, force: bool) -> None:
     out().print(f"Đã tạo sổ theo dõi {escape(str(master))} ({what}).")
 
 
-@cli.command("import")
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@master_arg
-def import_cmd(source: Path, master: Path) -> None:
-    """Nhập danh mục nhiệm vụ từ SOURCE (.docx hoặc .xlsx) vào MASTER.
-
-    Mã 0: nhập xong, không có gì phải sửa; 1: đã nhập nhưng có tên đơn vị hoặc thời hạn
-    cần sửa; 2: không nhập được (không ghi gì vào MASTER).
-    """
-    report = api.import_plan(source, master, wait=_wait())
-    con = out()
-    t = report.table
-    con.print(
-        f"Đã nhập {len(t.tasks)} nhiệm vụ từ {escape(source.name)} ({', '.join(t.tables)}) "
-        f"vào {escape(master.name)}{' (tạo mới)' if report.created else ''}."
-    )
-    m = report.update
-    con.print(
-        f"  Mới: {len(m.added)} · Cập nhật: {len(m.updated)} · Không đổi: {len(m.unchanged)}"
-        + (f" · Giữ nguyên (không có trong tệp nguồn): {len(m.kept)}" if m.kept else "")
-    )
-    if t.legacy:
-        con.print(f"  Đã chuyển chữ mã cũ {t.legacy} sang Unicode.")
-    for s in t.skipped:
-        con.print(f"  Bỏ qua {escape(s)}.")
-    _print_problems(con, report.problems)
-    if report.created and report.problems:
-        con.print("Gợi ý: khai báo các đơn vị ở sheet 'Đơn vị' (mã, tên, tên khác, nhóm) rồi chạy 'ccpkh-excel check'.")
-    sys.exit(report.exit_code)
-
-
-@cli.command("check")
-@master_arg
-def check_cmd(master: Path) -> None:
-    """Kiểm tra MASTER trước khi gửi phiếu: tên đơn vị, thời hạn, trùng lặp, chủ trì, email.
-
-    Mã 0: không có gì phải sửa; 1: có việc cần sửa.
-    """
-    report = api.check_master(master, wait=_wait())
-    con = out()
-    for c in report.changes:
-        con.print(("Đã " if report.saved else "Cần ") + c[0].lower() + c[1:])
-    if not report.saved:
-        con.print(f"[yellow]Chưa lưu được thay đổi:[/] {escape(report.not_saved_reason)}")
-    plan = report.plan
-    con.print(f"Sổ {escape(master.name)}: {len(plan.tasks)} nhiệm vụ, {len(plan.units)} đơn vị.")
-    _print_problems(con, report.problems)
-    sys.exit(report.exit_code)
-
-
-def _print_problems(con: Console, problems: list) -> None:
-    """Problems as plain lines grouped by kind: readable, and copyable into a message."""
-    if not problems:
-        con.print("[green]Không có gì cần sửa.[/]")
-        return
-    con.print(f"[bold yellow]Có {len(problems)} điểm cần sửa:[/]")
-    kinds: dict[str, list] = {}
-    for p in problems:
-        kinds.setdefault(p.kind, []).append(p)
-    for kind, items in kinds.items():
-        con.print(f"[bold]{escape(kind)}[/] ({len(items)}):")
-        for p in items:
-            con.print(f"  - {escape(p.message)}")
-
-
 @cli.command("generate")
 @master_arg
 @click.option(
@@ -224,57 +159,6 @@ def merge_cmd(master: Path, returned: tuple[Path, ...], dry_run: bool, period: s
     sys.exit(report.exit_code)
 
 
-@cli.command("status")
-@master_arg
-@click.option("--period", help="Kỳ báo cáo; mặc định kỳ mới nhất có số liệu.")
-@click.option("--as-of", "as_of", help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
-@click.option(
-    "--export",
-    "export",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Ghi số liệu ra tệp .xlsx (mỗi bảng một sheet) hoặc .csv (mỗi bảng một tệp).",
-)
-def status_cmd(master: Path, period: str | None, as_of: str | None, export: Path | None) -> None:
-    """Tình hình thực hiện: theo lĩnh vực, theo đơn vị, đơn vị chưa nộp, nhiệm vụ quá hạn."""
-    st = api.read_status(master, period, _parse_day(as_of, "--as-of"))
-    con = out()
-    if export:
-        for f in api.export_status(st, export):
-            con.print(f"Đã ghi số liệu ra {escape(str(f))}.")
-    con.print(f"[bold]Kỳ {escape(st.period)}, tính đến ngày {st.as_of:%d/%m/%Y}[/]")
-    heads = ("Số NV", "Đúng hạn", "Quá hạn (xong)", "Đang làm", "Quá hạn", "Chưa làm", "% xong")
-    t = Table(title="Theo lĩnh vực", header_style="bold")
-    t.add_column("Lĩnh vực")
-    for h in heads:
-        t.add_column(h, justify="right")
-    for c in [*st.fields, st.total]:
-        t.add_row(
-            escape(c.label), *map(str, (c.tasks, c.on_time, c.late, c.in_progress, c.overdue, c.rest)), f"{c.pct:.1f}"
-        )
-    con.print(t)
-    t = Table(title="Theo đơn vị chủ trì", header_style="bold")
-    t.add_column("Đơn vị")
-    for h in ("Số NV", "Đúng hạn", "Quá hạn (xong)", "Đang làm", "Quá hạn", "Chưa báo cáo", "% xong"):
-        t.add_column(h, justify="right")
-    for _, c in st.units:
-        t.add_row(
-            escape(c.label), *map(str, (c.tasks, c.on_time, c.late, c.in_progress, c.overdue, c.rest)), f"{c.pct:.1f}"
-        )
-    con.print(t)
-    if st.missing:
-        con.print(f"[bold]Đơn vị chưa nộp phiếu ({len(st.missing)}):[/]")
-        for code, name in st.missing:
-            con.print(f"  - {escape(code)} – {escape(name)}")
-    else:
-        con.print("Mọi đơn vị đã nộp phiếu kỳ này.")
-    if st.overdue:
-        con.print(f"[bold]Nhiệm vụ quá hạn ({len(st.overdue)}):[/]")
-        for task in st.overdue:
-            con.print(f"  - {escape(task.code)} (hạn {task.due:%d/%m/%Y}): {escape(task.content)}")
-    else:
-        con.print("Không có nhiệm vụ quá hạn.")
-
-
 @cli.command("derive")
 @master_arg
 @click.option("--unit", "unit", required=True, help="Mã đơn vị lập kế hoạch riêng.")
@@ -290,61 +174,6 @@ def derive_cmd(master: Path, unit: str, out_path: Path, force: bool) -> None:
         f"Đã tạo {escape(str(out_path))}: {len(plan.tasks)} nhiệm vụ ({lead} chủ trì, {len(plan.tasks) - lead} phối hợp), "
         f"{len(plan.basis)} căn cứ. Thêm các phòng của đơn vị vào sheet Đơn vị rồi giao nhiệm vụ."
     )
-
-
-@cli.command("report")
-@master_arg
-@click.option(
-    "--kind",
-    required=True,
-    type=click.Choice(["ke-hoach", "bao-cao", "phu-luc", "don-doc"]),
-    help="ke-hoach: Kế hoạch; bao-cao: Báo cáo kỳ; phu-luc: Danh mục nhiệm vụ; don-doc: công văn đôn đốc.",
-)
-@click.option("--period", help="Kỳ báo cáo (bao-cao, don-doc); mặc định kỳ mới nhất có số liệu.")
-@click.option("--unit", help="Chỉ một đơn vị (bao-cao: báo cáo của đơn vị; don-doc: gửi riêng đơn vị).")
-@click.option("--as-of", "as_of", help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
-@click.option(
-    "--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Tệp .docx ghi ra."
-)
-@click.option("--pdf", is_flag=True, help="Xuất thêm bản PDF (cần LibreOffice).")
-@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="Dùng mẫu .docx khác mẫu có sẵn.")
-@click.option(
-    "--pdf-timeout",
-    "pdf_timeout",
-    type=click.FloatRange(min=1),
-    default=120,
-    show_default=True,
-    metavar="GIÂY",
-    help="Chờ LibreOffice xuất PDF tối đa chừng ấy giây; quá thì dừng LibreOffice và báo lỗi (mã 2).",
-)
-def report_cmd(
-    master: Path, kind: str, period, unit, as_of, out_path: Path, pdf: bool, template, pdf_timeout: float
-) -> None:
-    """Viết văn bản Word đúng thể thức Nghị định 30/2020 từ sổ theo dõi."""
-    result = api.write_document(
-        master, kind, out_path, period, unit, template, pdf, _parse_day(as_of, "--as-of"), pdf_timeout=pdf_timeout
-    )
-    con = out()
-    con.print(f"Đã viết {escape(str(result.path))}" + (f" và {escape(str(result.pdf))}" if result.pdf else "") + ".")
-    for w in result.warnings:
-        con.print(f"[yellow]Lưu ý:[/] {escape(w)}")
-
-
-@cli.command("lint-docx")
-@click.argument("docx_file", type=click.Path(dir_okay=False, path_type=Path))
-def lint_cmd(docx_file: Path) -> None:
-    """Kiểm tra thể thức văn bản .docx theo Nghị định 30/2020. Mã 0: đúng; 1: có điểm sai."""
-    if not docx_file.exists():
-        raise CcpkhError("không tìm thấy tệp.", docx_file)
-    deviations = api.lint_docx(docx_file)
-    con = out()
-    if not deviations:
-        con.print(f"{escape(docx_file.name)}: đúng thể thức Nghị định 30/2020/NĐ-CP.")
-        sys.exit(0)
-    con.print(f"{escape(docx_file.name)}: {len(deviations)} điểm chưa đúng thể thức:")
-    for d in deviations:
-        con.print(f"  - {escape(str(d))}")
-    sys.exit(1)
 
 
 @cli.command("demo")
@@ -365,7 +194,11 @@ def demo_cmd(out_dir: Path) -> None:
 
 from ccpkh_excel.frontends.excel_cli import register as _register_excel  # noqa: E402
 from ccpkh_excel.frontends.mail_cli import register as _register_mail  # noqa: E402
+from ccpkh_excel.frontends.plan_cli import register as _register_plan  # noqa: E402
+from ccpkh_excel.frontends.report_cli import register as _register_report  # noqa: E402
 
+_register_plan(cli)  # import, check
+_register_report(cli)  # status, report, lint-docx
 _register_mail(cli)  # send, collect, remind, mail-password
 _register_excel(cli)  # macros
 

@@ -139,6 +139,10 @@ def plan_from_workbook(wb, path: Path) -> Plan:
     return plan
 
 
+def _as_is(value):
+    return value
+
+
 # --- the store ---------------------------------------------------------------------------------
 class Master:
     """The master workbook, held for one run (see the module's docstring)."""
@@ -292,6 +296,22 @@ class Master:
                     )
         return values
 
+    def has_sheet(self, spec: SheetSpec) -> bool:
+        """Whether the master has the sheet `spec` (any sheet, by its name)."""
+        return self.path.exists() and fold(spec.name) in {fold(n) for n in self._workbook().sheet_names}
+
+    def sheet(self, spec: SheetSpec) -> list[tuple]:
+        """The rows of any sheet of the master as `spec.row` tuples ([] when the sheet is missing):
+        text columns as NFC text, date columns as dates, others as stored. For the sheets the
+        plan and the records do not own (written with `save(sheets=...)`)."""
+        if not self.path.exists():
+            return []
+        convert = {"text": cell_text, "date": cell_date}
+        out = []
+        for r in sheet_records(self._workbook(), spec, self.path, required=False):
+            out.append(spec.row(*(convert.get(c.kind, _as_is)(r[c.header]) for c in spec.stored_columns)))
+        return out
+
     def _lacks_record_sheets(self) -> bool:
         return self.path.exists() and any(s.name not in self._workbook().sheet_names for s in RECORD_SHEETS)
 
@@ -315,10 +335,12 @@ class Master:
         stats: tuple[str, date] | None = None,
         base: bytes | None = None,
         fresh: bool = False,
+        sheets: dict[SheetSpec, list] | None = None,
     ) -> Path | None:
         """Write what changed: the plan's sheets (`plan`), the record sheets (`records`), the
-        Thống kê selection (`stats`). `fresh` starts a new workbook instead of keeping the
-        file's other sheets (`base`: the bytes to start from). Returns the backup's path."""
+        Thống kê selection (`stats`), other sheets given whole (`sheets`: spec → rows, each
+        rewritten as a table). `fresh` starts a new workbook instead of keeping the file's
+        other sheets (`base`: the bytes to start from). Returns the backup's path."""
         fresh = fresh or base is not None
         if not self.writable:
             raise MasterError("chưa giữ sổ để ghi (mở bằng Master.open).", self.path)
@@ -343,11 +365,14 @@ class Master:
             existed = path.exists()
             source = path if existed and not fresh else None
             changed: list[str] = []
-            if plan is not None:
-                if assignments is None:
+            if plan is not None or sheets:
+                if plan is not None and assignments is None:
                     assignments = build_assignments(plan)
-                source = self._write_plan(plan, assignments, base, fresh, temps)
-                changed += PLAN_SHEET_NAMES
+                if plan is None and not existed:
+                    raise MasterError("sổ chưa có sheet nào; hãy tạo bằng 'ccpkh-excel init'.", path)
+                source = self._write_plan(plan, assignments, base, fresh, temps, sheets or {})
+                changed += PLAN_SHEET_NAMES if plan is not None else []
+                changed += [s.name for s in sheets or {} if s.name not in changed]
             if plan is not None and records is None:
                 records = self.records  # the fast writer finishes every save: it writes the formulas' values
             if records is not None or stats is not None:
@@ -391,7 +416,13 @@ class Master:
             del records.log[len(records.log) - len(pending) :]
 
     def _write_plan(
-        self, plan: Plan, assignments: list[Assignment], base: bytes | None, fresh: bool, temps: list[Path]
+        self,
+        plan: Plan | None,
+        assignments: list[Assignment] | None,
+        base: bytes | None,
+        fresh: bool,
+        temps: list[Path],
+        side: dict[SheetSpec, list],
     ) -> Path:
         from ccpkh_excel.store import sheets
 
@@ -399,9 +430,11 @@ class Master:
         macro = path.suffix.lower() == ".xlsm"
         start = base if base is not None else (path if path.exists() and not fresh else None)
         wb = sheets.load(start, macro)
-        if fresh or not self.path.exists():
-            self._secret, self._new_secret = new_secret(), True  # a new master: a new plan, a new secret
-        sheets.fill_plan(wb, plan, assignments, self.ensure_secret())
+        if plan is not None:
+            if fresh or not self.path.exists():
+                self._secret, self._new_secret = new_secret(), True  # a new master: a new plan, a new secret
+            sheets.fill_plan(wb, plan, assignments, self.ensure_secret())
+        sheets.write_side_sheets(wb, side)
         tmp = files.temp_path(path)
         temps.append(tmp)
         wb.save(tmp)

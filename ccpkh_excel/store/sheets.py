@@ -286,6 +286,13 @@ def fill_plan(wb: Workbook, plan: Plan, assignments: list[Assignment], secret: s
     hidden.protection.sheet = True
 
 
+def write_side_sheets(wb: Workbook, sheets: dict[SheetSpec, list[list[object]]]) -> None:
+    """(Re)write sheets the plan does not own — e.g. *Kiểm tra nhập* after an import, *Đánh giá*
+    when a master is made — as styled tables, each where it was (a new one last)."""
+    for spec, rows in sheets.items():
+        _write_sheet(wb, spec, [list(r) for r in rows], len(wb.sheetnames))
+
+
 MACRO_PARTS = ("xl/vbaProject.bin", "xl/drawings/vmlDrawing")  # the VBA project and the buttons
 
 
