@@ -421,6 +421,41 @@ def test_size_limit_then_a_dropped_session(office, monkeypatch):
     assert all(len(office.inbox(c)) == 1 for c in codes)
 
 
+def test_mail_sent_but_the_master_full_is_listed_beside_it(office, monkeypatch):
+    """The messages are gone when the last save fails (disk full): the run says so, lists
+    them in a CSV beside the master and leaves the master as it was before the mail."""
+    import errno
+
+    from ccpkh_excel.store import files
+
+    sent, real_send, real_replace = [], mailing._send_all, files.replace_atomically
+
+    def send_all(*args, **kwargs):
+        real_send(*args, **kwargs)
+        sent.append(True)
+
+    def replace(source, target):
+        if sent:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+        return real_replace(source, target)
+
+    monkeypatch.setattr(mailing, "_send_all", send_all)
+    monkeypatch.setattr(files, "replace_atomically", replace)
+    before = read_records(office.master).mail
+    r = run("send", office.master, "--period", PERIOD, "--unit", "SNV", "--unit", "STP")
+    assert r.exit_code == 2, r.output
+    text = " ".join(r.output.split())
+    assert "đã gửi 2 thư nhưng không ghi được vào sổ" in text and "Đừng gửi lại" in text, text
+    assert all(len(office.inbox(c)) == 1 for c in ("SNV", "STP"))
+    assert read_records(office.master).mail == before
+    (journal,) = office.master.parent.glob("thu_da_gui_chua_ghi_so_*.csv")
+    assert journal.name in text
+    lines = journal.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("Thời điểm,Mã đơn vị,Kỳ báo cáo,Việc")
+    assert sorted(line.split(",")[1] for line in lines[1:]) == ["SNV", "STP"]
+    assert all("@" in line and "Đã gửi" in line for line in lines[1:])
+
+
 def test_dry_runs_send_and_mark_nothing(office, tmp_path):
     r = run("send", office.master, "--period", PERIOD, "--dry-run")
     assert r.exit_code == 0 and "Chạy thử" in r.output

@@ -53,7 +53,7 @@ from ccpkh_excel.features.merging import FileOutcome, MergeResult, merge_returns
 from ccpkh_excel.store import xlsxfast
 from ccpkh_excel.store.master import Master, hold
 from ccpkh_excel.store.records import MailRow, Records
-from ccpkh_excel.store.schema import MAIL_SETTINGS
+from ccpkh_excel.store.schema import MAIL, MAIL_SETTINGS
 
 # --- names ------------------------------------------------------------------------------------
 SEND = "Gửi phiếu"
@@ -835,8 +835,8 @@ def _send(m: Master, p, out_dir, units, due, resend, dry_run, now) -> SendResult
 def _record_sends(m: Master, p: Period, result: SendResult, due: date, now: datetime) -> None:
     records, base = m.records, m.path.parent
     tried = [d for d in result.messages if d.ok or d.error]
-    for d in tried:
-        records.mail.append(_row(d, p, now, _outcome(d, f"hạn gửi lại {due:%d/%m/%Y}"), base))
+    rows = [_row(d, p, now, _outcome(d, f"hạn gửi lại {due:%d/%m/%Y}"), base) for d in tried]
+    records.mail.extend(rows)
     delivered = {d.unit: d for d in result.sent}
     records.returns = [
         r._replace(reason=f"{r.reason}; gửi thư {now:%d/%m/%Y %H:%M} tới {'; '.join(delivered[r.unit].addresses)}")
@@ -845,7 +845,7 @@ def _record_sends(m: Master, p: Period, result: SendResult, due: date, now: date
         for r in records.returns
     ]
     m.log(SEND + " qua thư", [d.files[0].name for d in tried], _summary(p, tried))
-    result.backup = m.save(records=records)
+    result.backup = _save_or_journal(m, records, rows, now)
 
 
 def _summary(p: Period, messages: list[Delivery]) -> str:
@@ -971,16 +971,50 @@ def _remind(m: Master, p: Period, as_of: date, days_before: int, dry_run: bool, 
 def _record_reminders(m: Master, p: Period, as_of: date, result: RemindResult, now: datetime) -> None:
     records, base = m.records, m.path.parent
     tried = [d for d in result.messages if d.ok or d.error]
-    for d in tried:
-        records.mail.append(
-            _row(d, p, now, _outcome(d, f"tính đến {as_of:%d/%m/%Y}; hạn gửi lại {d.due:%d/%m/%Y}"), base)
-        )
+    rows = [
+        _row(d, p, now, _outcome(d, f"tính đến {as_of:%d/%m/%Y}; hạn gửi lại {d.due:%d/%m/%Y}"), base) for d in tried
+    ]
+    records.mail.extend(rows)
     counts = {a: sum(1 for d in result.sent if d.action == a) for a in (REMIND, URGE)}
     note = f"Kỳ {p.label}, tính đến {as_of:%d/%m/%Y}: {counts[REMIND]} thư nhắc hạn, {counts[URGE]} thư đôn đốc"
     if result.failed:
         note += f"; {len(result.failed)} thư lỗi ({', '.join(d.unit for d in result.failed)})"
     m.log(REMIND, [f.name for d in tried for f in d.files], note)
-    result.backup = m.save(records=records)
+    result.backup = _save_or_journal(m, records, rows, now)
+
+
+def _save_or_journal(m: Master, records: Records, rows: list[MailRow], now: datetime) -> Path | None:
+    """Save what went out; when the master cannot be written (disk full, no permission), the
+    messages are already gone: list them in a CSV beside the master, so the clerk knows which
+    units have their mail and nothing is sent twice by mistake, and say so."""
+    from ccpkh_excel.errors import MasterError
+    from ccpkh_excel.features.forms import csv_safe
+
+    try:
+        return m.save(records=records)
+    except MasterError as exc:
+        import csv
+
+        sent = [r for r in rows if r.message_id]
+        journal = m.path.parent / f"thu_da_gui_chua_ghi_so_{now:%Y%m%d-%H%M%S}.csv"
+        try:
+            with journal.open("w", newline="", encoding="utf-8-sig") as f:
+                w = csv.writer(f)
+                w.writerow([c.header for c in MAIL.columns])
+                for r in rows:
+                    w.writerow([csv_safe(v) for v in (f"{r.time:%d/%m/%Y %H:%M}", *r[1:])])
+            where = f"danh sách ở tệp {journal.name} (cùng thư mục với sổ)"
+        except OSError:
+            journal.unlink(missing_ok=True)
+            where = "danh sách: " + ", ".join(r.unit for r in sent)
+        from ccpkh_excel.store.files import os_reason
+
+        why = os_reason(exc.__cause__) if isinstance(exc.__cause__, OSError) else exc.reason.rstrip(".")
+        raise MasterError(
+            f"đã gửi {len(sent)} thư nhưng không ghi được vào sổ ({why}); {where}. "
+            "Đừng gửi lại cho các đơn vị này; khi sổ ghi được, chép danh sách vào sheet 'Thư điện tử'.",
+            m.path,
+        ) from exc
 
 
 def _has_soffice() -> bool:
