@@ -129,3 +129,23 @@ def parse_deadline(text: object, year: int | None = None) -> Deadline:
     if any(plain.startswith(p) for p in _OPEN):
         return Deadline(raw, OPEN)
     return Deadline(raw, UNKNOWN)
+
+
+_DIGIT_LOOKALIKES = str.maketrans("OoQDlI|i", "00001111")
+
+
+def ocr_deadline(text: object) -> str:
+    """A deadline as OCR reads it, with the usual confusions undone: O/o for 0 and I/l/| for 1
+    in numbers ("2O26", "0l/6/2026"), 1/l/| for I in the quarter ("Quý l/2026"). Unchanged
+    when nothing looks confused."""
+    s = clean(text)
+    s = re.sub(
+        r"(?i)\b(qu[yýỳ]\s+)([IVl1|]{1,4})(?=\s*/|\s+n[aă]m)",
+        lambda m: m.group(1) + m.group(2).translate(str.maketrans("l1|", "III")).upper(),
+        s,
+    )
+
+    def number(m: re.Match) -> str:
+        return m.group(0).translate(_DIGIT_LOOKALIKES)
+
+    return re.sub(r"(?<![A-Za-zÀ-ỹ])[0-9OoQDlI|i]*[0-9][0-9OoQDlI|i/.]*(?![A-Za-zÀ-ỹ])", number, s)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from ccpkh_excel.domain.vntext import clean, fold
+from ccpkh_excel.domain.vntext import clean, fold, ocr_key
 
 LEAD = "Chủ trì"
 COOP = "Phối hợp"
@@ -85,6 +85,27 @@ class Unit:
 class Unresolved:
     text: str
     suggestion: str = ""
+
+
+# How a name was recognised (the Kiểm tra nhập sheet says it to the clerk).
+EXACT = "đúng tên"
+ALIAS = "tên khác"
+GROUP = "nhóm"
+ABBREVIATION = "viết tắt"
+FUZZY = "gần đúng"
+VAGUE = "chung chung"
+UNKNOWN = "không nhận ra"
+
+
+@dataclass
+class NameMatch:
+    """One name of a cell and how it resolved; `score` (0–100) for a guess."""
+
+    text: str
+    codes: list[str]
+    how: str
+    label: str = ""  # the unit's or group's name as the Đơn vị sheet writes it
+    score: float = 100.0
 
 
 @dataclass
@@ -179,6 +200,62 @@ class Directory:
         self._suggestions: dict[str, str] = {}
         self._resolved: dict[str, Resolution] = {}
 
+    def explain(self, text: str) -> list[NameMatch]:
+        """Each name of a cell with how it resolved (exact, alias, group, abbreviation…)."""
+        out = []
+        for segment in _segments(text):
+            prefix = ""
+            if m := re.match(r"^\s*các\s+(sở|phòng|ban)\s*:\s*(.+)$", segment, re.IGNORECASE):
+                prefix, segment = m.group(1).capitalize() + " ", m.group(2)
+            for kind, piece, codes in self._split(segment, prefix):
+                if kind == "vague":
+                    out.append(NameMatch(piece, [], VAGUE))
+                elif kind != "unit":
+                    out.append(NameMatch(piece, [], UNKNOWN, self.suggest(piece), 0.0))
+                elif len(codes) > 1 or _strip_cac(fold(piece)) in self._groups:
+                    key = _strip_cac(fold(piece))
+                    out.append(NameMatch(piece, codes, GROUP, self._group_labels.get(key, piece)))
+                else:
+                    unit = self.by_code[codes[0]]
+                    key = fold(strip_parenthetical(piece) or piece)
+                    how = EXACT if key in (fold(unit.name), _strip_cac(fold(unit.name))) else ALIAS
+                    if how == ALIAS and key not in {fold(a) for a in unit.aliases} | {_strip_cac(fold(a)) for a in unit.aliases}:
+                        how = ABBREVIATION if key not in self._names else ALIAS
+                    out.append(NameMatch(piece, codes, how, unit.name))
+        return out
+
+    def guess(self, piece: str, cutoff: float = 85.0) -> NameMatch | None:
+        """The unit or group an OCR-garbled name stands for, when one is clearly closest.
+
+        Names are compared as `ocr_key`s ("S6 Noi vu" ≈ "Sở Nội vụ", "86Y té" ≈ "Sở Y tế"); the
+        best must score `cutoff` or more and every other name within 8 points must be the same
+        unit. None when nothing is close or two units are."""
+        key = ocr_key(piece)
+        if len(key) < 4 or not self._choices:
+            return None
+        if self.__dict__.get("_ocr_keys") is None:
+            keys: dict[str, list[str]] = {}
+            labels: dict[str, str] = {}
+            for k, name in self._choices.items():
+                codes = self._groups.get(_strip_cac(k)) or ([self._names[k]] if k in self._names else [])
+                ok = ocr_key(name)
+                if codes and ok and ok not in keys:
+                    keys[ok], labels[ok] = codes, name
+            self._ocr_keys, self._ocr_labels = keys, labels
+        from rapidfuzz import fuzz, process
+
+        hits = process.extract(key, list(self._ocr_keys), scorer=fuzz.ratio, limit=6)
+        if not hits or hits[0][1] < cutoff:
+            return None
+        best_key, best_score = hits[0][0], hits[0][1]
+        codes = self._ocr_keys[best_key]
+        if any(self._ocr_keys[k] != codes for k, sc, _ in hits[1:] if sc > best_score - 8):
+            return None
+        label = self._ocr_labels[best_key]
+        if len(codes) == 1:
+            label = self.by_code[codes[0]].name
+        return NameMatch(piece, list(codes), FUZZY, label, round(best_score, 1))
+
     def groups(self) -> dict[str, list[str]]:
         """Group label → unit codes."""
         return {self._group_labels[k]: v for k, v in self._groups.items()}
@@ -193,6 +270,9 @@ class Directory:
     def _lookup(self, piece: str, key: str) -> list[str] | None:
         if not key:
             return None
+        if "(" in piece and (base := strip_parenthetical(piece)) != piece:
+            # "Sở Nội vụ (Ban Thi đua - Khen thưởng)": the sub-unit's body; the sub-unit is a note
+            return self.lookup(base) if base else None
         candidates = [key]
         stripped = key
         changed = True
@@ -252,7 +332,14 @@ class Directory:
             list(r.codes), [Unresolved(u.text, u.suggestion) for u in r.unresolved], list(r.vague), set(r.via_group)
         )
 
-    def _resolve(self, text: str) -> Resolution:
+    def names_units(self, text: str) -> bool:
+        """True when `text` resolves to units, groups or vague phrases only (no suggestion computed)."""
+        r = self._resolved.get(text)
+        if r is None:
+            r = self._resolve(text, suggest=False)
+        return bool(r.codes or r.vague) and not r.unresolved
+
+    def _resolve(self, text: str, suggest: bool = True) -> Resolution:
         result = Resolution()
         seen: set[str] = set()  # result.codes as a set: a group of thousands stays linear
         for segment in _segments(text):
@@ -272,7 +359,7 @@ class Directory:
                 elif kind == "vague":
                     result.vague.append(piece)
                 else:
-                    result.unresolved.append(Unresolved(piece, self.suggest(piece)))
+                    result.unresolved.append(Unresolved(piece, self.suggest(piece) if suggest else ""))
         return result
 
     def _piece(self, piece: str, prefix: str) -> tuple[str, list[str]]:
@@ -289,7 +376,7 @@ class Directory:
 
     def _split(self, segment: str, prefix: str) -> list[tuple[str, str, list[str]]]:
         """Fewest pieces that are all names; unknown runs kept whole, never past a head word."""
-        parts = re.split(r"(\s*,\s*|\s+và\s+|\s+&\s+)", segment, flags=re.IGNORECASE)
+        parts = _split_outside_parentheses(segment)
         words, seps = parts[0::2], parts[1::2]
         n = len(words)
         INF = float("inf")
@@ -317,6 +404,50 @@ class Directory:
         return out[::-1]
 
 
+_LIST_SEP = re.compile(r"(\s*,\s*|\s+và\s+|\s+&\s+)", re.IGNORECASE)
+_PARENTHETICAL = re.compile(r"\s*\(([^()]*)\)")
+
+
+def _split_outside_parentheses(segment: str) -> list[str]:
+    """`re.split` on list separators, except inside parentheses: [word, sep, word, …]."""
+    depth, inside = 0, []
+    for ch in segment:
+        depth += ch == "("
+        inside.append(depth > 0)
+        depth -= ch == ")" and depth > 0
+    parts, start = [], 0
+    for m in _LIST_SEP.finditer(segment):
+        if not inside[m.start()]:
+            parts += [segment[start : m.start()], m.group(0)]
+            start = m.end()
+    return parts + [segment[start:]]
+
+
+def strip_parenthetical(text: str) -> str:
+    """`text` without its parenthesised parts ("Sở Nội vụ (Ban Thi đua)" → "Sở Nội vụ")."""
+    return clean(_PARENTHETICAL.sub("", text))
+
+
+def sub_units(text: str, directory: Directory) -> tuple[str, list[str]]:
+    """Move sub-units written in parentheses after a unit out of a unit cell.
+
+    "Sở Nội vụ (Ban Thi đua - Khen thưởng)" → ("Sở Nội vụ", ["Ban Thi đua - Khen thưởng (Sở Nội vụ)"]).
+    A parenthesis is moved only when the cell resolves to the same units without it."""
+    notes: list[str] = []
+    before = directory.resolve(text)
+    out = text
+    for m in list(_PARENTHETICAL.finditer(text))[::-1]:
+        inner = clean(m.group(1))
+        candidate = clean(out[: m.start()] + out[m.end() :])
+        after = directory.resolve(candidate)
+        if not inner or after.codes != before.codes or len(after.unresolved) > len(before.unresolved):
+            continue
+        owner = re.split(r"[,;]|\s+và\s+", out[: m.start()])[-1].strip(" -–")
+        out = candidate
+        notes.insert(0, f"{inner} ({clean(owner)})" if owner else inner)
+    return out, notes
+
+
 def _strip_cac(key: str) -> str:
     return key[4:] if key.startswith("cac ") else key
 
@@ -339,26 +470,58 @@ def _segments(text: str) -> list[str]:
     return out
 
 
+_BULLET = re.compile(r"^[-+•–—]\s*")
+
+
 def join_unit_lines(lines: list[str], directory: Directory | None) -> str:
-    """Join the lines of a unit cell: bullet items and whole-name lines become "; "-separated
-    items, lines broken in the middle of a name are joined with a space."""
+    """Join the lines of a unit cell.
+
+    A line break is kept as a separator ("; ") only where every item it makes is a known unit
+    or group: the fewest such items win, a dash that opens a line ("Phòng Văn hóa⏎– Xã hội")
+    may stay inside a name but is a bullet when that resolves as well. When no split resolves
+    every item, bullet lines are items and other lines are joined into one name."""
     lines = [c for c in (clean(x) for x in lines) if c]
     if not lines:
         return ""
-    bullet = re.compile(r"^[-+•–]\s*")
-    if any(bullet.match(x) for x in lines):
-        items: list[str] = []
+    if len(lines) > 1 and directory is not None and (items := _resolved_items(lines, directory)):
+        pass
+    elif any(_BULLET.match(x) for x in lines):
+        items = []
         for x in lines:
-            if bullet.match(x) or not items:
-                items.append(bullet.sub("", x))
+            if _BULLET.match(x) or not items:
+                items.append(_BULLET.sub("", x))
             else:
                 items[-1] += " " + x
-    elif (
-        len(lines) > 1
-        and directory is not None
-        and all(directory.resolve(x).codes and not directory.resolve(x).unresolved for x in lines)
-    ):
-        items = lines
     else:
         items = [" ".join(lines)]
     return "; ".join(i.strip(" ;,") for i in items if i.strip(" ;,"))
+
+
+def _resolved_items(lines: list[str], directory: Directory) -> list[str] | None:
+    """The items of the cheapest split of `lines` whose items all resolve; None when none does.
+
+    Cost: one per item, two more per bullet line kept inside an item."""
+    n = len(lines)
+    if n > 40:  # a cell of a hundred lines is prose, not a list of units
+        return None
+    INF = float("inf")
+    best = [0.0] + [INF] * n
+    back = [0] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(j):
+            if best[i] == INF:
+                continue
+            text = " ".join([_BULLET.sub("", lines[i])] + lines[i + 1 : j])
+            if not directory.names_units(text):
+                continue
+            cost = 1 + 2 * sum(1 for k in range(i + 1, j) if _BULLET.match(lines[k]))
+            if best[i] + cost < best[j]:
+                best[j], back[j] = best[i] + cost, i
+    if best[n] == INF:
+        return None
+    items, j = [], n
+    while j > 0:
+        i = back[j]
+        items.append(" ".join([_BULLET.sub("", lines[i])] + lines[i + 1 : j]))
+        j = i
+    return items[::-1]

@@ -23,6 +23,8 @@ __all__ = [
     "unicode_to_tcvn3",
     "unicode_to_vni",
     "font_encoding",
+    "ocr_fold",
+    "ocr_key",
 ]
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
@@ -66,6 +68,29 @@ def fold(text: object) -> str:
     s = unicodedata.normalize("NFD", clean(text).translate(_DASHES).lower())
     s = "".join(c for c in s if not unicodedata.combining(c)).replace("đ", "d")
     return _NON_WORD.sub(" ", s).strip()
+
+
+# Characters OCR reads in place of letters ("S6 Noi vu", "S& Tai chinh", "86Y té" for Sở Y tế, "¢)" for c)).
+_OCR_LETTERS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "6": "o", "8": "s", "9": "g", "&": "o", "@": "a", "$": "s", "|": "i", "¢": "c", "€": "e", "©": "c", "®": "o", "§": "s"})
+_OCR_TOKEN = re.compile(r"[^\W_]*[0-9&@$|¢€©®§][^\W_]*|[^\W_]+|[&@$|¢€©®§]+")
+
+
+def ocr_fold(text: object) -> str:
+    """`fold` for text read by OCR: in a word that has letters, digits and signs read in place of
+    letters become those letters ("S6 Noi vu" → "so noi vu"); numbers stay numbers."""
+    s = unicodedata.normalize("NFD", clean(text).translate(_DASHES).lower())
+    s = "".join(c for c in s if not unicodedata.combining(c)).replace("đ", "d")
+    words = []
+    for tok in _OCR_TOKEN.findall(s):
+        if not tok.isdigit() and (any(c.isalpha() for c in tok) or len(tok) <= 2):
+            tok = tok.translate(_OCR_LETTERS)
+        words.append(tok)
+    return _NON_WORD.sub(" ", " ".join(words)).strip()
+
+
+def ocr_key(text: object) -> str:
+    """A compact key for tolerant matching of OCR text: `ocr_fold` without spaces, l read as i."""
+    return ocr_fold(text).replace(" ", "").replace("l", "i").replace("&", "o")
 
 
 def ascii_slug(text: object, sep: str = "_") -> str:

@@ -1,10 +1,13 @@
-"""Import a plan's task table (DANH MỤC / Phụ lục) from a .docx or a typed .xlsx.
+"""Import a plan's task table (DANH MỤC / Phụ lục) from a .docx, a typed .xlsx, a PDF (its
+text layer, or OCR when it is a scan), an image of a scan, or plain text.
 
 The table is found by its header labels wherever it sits (Số TT/STT; Nội dung công
 việc/Nội dung nhiệm vụ; Cơ quan chủ trì, or "Đơn vị thực hiện" over Chủ trì | Phối hợp;
 Thời gian hoàn thành/Thời hạn; Sản phẩm), across page-split tables; repeated header rows
 and column-number rows are skipped, merged cells are filled, roman-numeral group rows
-become the Lĩnh vực of the rows under them. Legacy TCVN3/VNI text is converted.
+become the Lĩnh vực of the rows under them. Legacy TCVN3/VNI text is converted. A row a
+PDF breaks over two pages is joined again. A document without such a table whose "Tổ chức
+thực hiện" section assigns duties unit by unit is read by `features.prose`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
 from ccpkh_excel.domain.plan import Plan, Problem, Task, TaskUpdate, apply_deadline, check_plan, update_tasks
 from ccpkh_excel.domain.units import Directory, join_unit_lines
@@ -25,11 +29,13 @@ from ccpkh_excel.features.limits import check as check_input
 from ccpkh_excel.store.master import Master, hold
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+IMAGE_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM")
 
 
 # --- what kind of file is it? ----------------------------------------------------------
 def sniff(path: Path) -> str:
-    """Return "docx" or "xlsx", or raise SourceError saying why the file cannot be read."""
+    """Return "docx", "xlsx", "pdf", "image" or "text", or raise SourceError saying why the file
+    cannot be read."""
     path = Path(path)
     if not path.exists():
         raise SourceError("không tìm thấy tệp.", path)
@@ -41,8 +47,21 @@ def sniff(path: Path) -> str:
         raise SourceError("tệp rỗng (0 byte).", path)
     if head == OLE_MAGIC:
         raise SourceError(_ole_reason(path), path)
+    if head.startswith(b"%PDF"):
+        check_file(path, Limits.from_env())
+        return "pdf"
+    if head.startswith(IMAGE_MAGICS):
+        check_file(path, Limits.from_env())
+        return "image"
+    if path.suffix.lower() in (".txt", ".text") and not head.startswith(b"PK"):
+        check_file(path, Limits.from_env())
+        return "text"
     if not head.startswith(b"PK"):
-        raise SourceError("không phải tệp Word (.docx) hay Excel (.xlsx); có thể tệp bị hỏng.", path)
+        raise SourceError(
+            "không phải tệp Word (.docx), Excel (.xlsx), PDF, ảnh quét (.png, .jpg, .tif) hay văn bản (.txt); "
+            "có thể tệp bị hỏng.",
+            path,
+        )
     check_file(path, Limits.from_env())  # sizes and ratios from the zip directory before anything is inflated
     try:
         with zipfile.ZipFile(path) as z:
@@ -86,7 +105,9 @@ class Cell:
 @dataclass
 class Grid:
     rows: list[list[Cell]]
-    where: str  # for messages: "bảng 2", "sheet 'Phụ lục'"
+    where: str  # for messages: "bảng 2", "sheet 'Phụ lục'", "trang 3, bảng 1"
+    page: int | None = None  # the page of a PDF or a scan
+    printed: bool = False  # lines are where the page wraps them (PDF, scan), not line breaks typed
 
     def width(self) -> int:
         return max((len(r) for r in self.rows), default=0)
@@ -421,11 +442,44 @@ class ImportedTable:
     skipped: list[str] = field(default_factory=list)
     legacy: str = ""  # "TCVN3" / "VNI" when text was converted
     info: dict[str, object] = field(default_factory=dict)
+    origins: list[Origin] = field(default_factory=list)  # one per task: where and what was read
+    kind: str = ""  # docx, xlsx, pdf, scan, text
+    prose: bool = False  # read from the "Tổ chức thực hiện" section, not from a table
+    warnings: list[str] = field(default_factory=list)  # what the clerk must verify (page given)
+
+    @property
+    def scanned(self) -> bool:
+        """True when the text was read by OCR: the clerk checks it."""
+        return self.kind == "scan"
+
+
+@dataclass
+class Origin:
+    """Where a task was read and its cells as read, before any name was settled."""
+
+    where: str
+    page: int | None = None
+    lead: str = ""
+    coop: str = ""
+    deadline: str = ""
+
+
 
 
 def _join(lines: list[str]) -> str:
     """Join a text cell's lines: bullet lines stay items ("; "), wrapped lines join."""
     return join_unit_lines(lines, None)
+
+
+def _join_printed(lines: list[str]) -> str:
+    """Join the lines a page wraps: a word cut after its hyphen ("287/BC-⏎BTP") is joined back."""
+    text = ""
+    for line in lines:
+        if text.endswith("-") and len(text) > 1 and text[-2].isalnum() and line[:1].isalnum():
+            text += line
+        else:
+            text = f"{text} {line}" if text else line
+    return clean(text)
 
 
 def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state: dict, out: ImportedTable) -> None:
@@ -434,6 +488,7 @@ def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state:
     if header.start >= 0:
         for r in grid.rows[header.start : header.start + header.depth]:
             head_keys.update(fold(" ".join(c.lines)) for c in r if c.lines)
+    joined = _join_printed if grid.printed else (lambda lines: clean(" ".join(lines)))
 
     def text(row: list[Cell], role: str, origin_only: bool = True) -> list[str]:
         c = cols.get(role)
@@ -443,6 +498,7 @@ def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state:
         return cell.lines if (cell.origin or not origin_only) else []
 
     first = header.start + header.depth
+    body_seen = False
     for i, row in enumerate(grid.rows[first:], start=first + 1):
         values = [" ".join(c.lines) if c.origin else "" for c in row]
         if not any(values):
@@ -454,8 +510,13 @@ def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state:
         if all(re.fullmatch(r"\(?\d{1,2}\)?", v) for v in values if v):
             continue  # the (1) (2) (3) column-number row
         stt = clean(" ".join(text(row, STT))).rstrip(".").strip()
+        if grid.printed and not body_seen and not stt and state.get("last") and state["last"][0] != grid.page:
+            _continue_row(row, cols, state, out, directory, grid)  # the rest of a row the page broke
+            body_seen = True
+            continue
+        body_seen = True
         content_lines = text(row, CONTENT)
-        content = clean(" ".join(content_lines))
+        content = joined(content_lines)
         lead_lines, coop_lines = text(row, LEAD), text(row, COOP)
         deadline = clean(" ".join(text(row, DEADLINE)))
         if not content and (m := _ROMAN_TITLE.match(stt)):
@@ -464,12 +525,14 @@ def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state:
             stt, content = m.group(1), clean(m.group(2))
         if _is_roman(stt) or re.fullmatch(r"[A-Z]", stt):
             state["field"] = content
+            state["last"] = None
             if not lead_lines and not deadline:
                 continue
         if not content:
             if any(values):
                 out.skipped.append(f"{grid.where}, dòng {i}: không có nội dung công việc, bỏ qua")
             continue
+        raw = {role: list(text(row, role)) for role in (CONTENT, LEAD, COOP, DEADLINE, PRODUCT, NOTE)}
         out.tasks.append(
             Task(
                 stt=stt,
@@ -482,19 +545,76 @@ def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state:
                 note=_join(text(row, NOTE)),
             )
         )
+        out.origins.append(
+            Origin(f"{grid.where}, dòng {i}", grid.page, clean(" ".join(lead_lines)), clean(" ".join(coop_lines)), deadline)
+        )
+        state["last"] = (grid.page, raw, len(out.tasks) - 1)
 
 
-def read_source(path: Path, directory: Directory | None = None) -> ImportedTable:
-    """Read the task table of a .docx or .xlsx; raise SourceError when there is none."""
+def _continue_row(row: list[Cell], cols: dict[str, int], state: dict, out: ImportedTable, directory, grid: Grid) -> None:
+    """Append the cells of a row's part on a new page to the task read from its first part."""
+    _page, raw, index = state["last"]
+    for role in raw:
+        c = cols.get(role)
+        if c is not None and c < len(row) and row[c].origin:
+            raw[role].extend(row[c].lines)
+    t = out.tasks[index]
+    t.content = _join_printed(raw[CONTENT])
+    t.lead, t.coop = join_unit_lines(raw[LEAD], directory), join_unit_lines(raw[COOP], directory)
+    t.deadline = clean(" ".join(raw[DEADLINE]))
+    t.product, t.note = _join(raw[PRODUCT]), _join(raw[NOTE])
+    o = out.origins[index]
+    o.lead, o.coop, o.deadline = clean(" ".join(raw[LEAD])), clean(" ".join(raw[COOP])), t.deadline
+    o.where += f" (tiếp sang trang {grid.page})"
+    state["last"] = (grid.page, raw, index)
+
+
+Progress = Callable[[int, int], None]  # (pages done, pages in all) while a scan is read
+
+
+def _pdf_grids(content) -> tuple[list[Grid], list[str]]:
+    grids, paragraphs = [], []
+    for page in content.pages:
+        for n, rows in enumerate(page.tables, start=1):
+            cells = [[Cell(lines, origin) for lines, origin in row] for row in rows]
+            grids.append(Grid(cells, f"trang {page.number}, bảng {n}", page.number, printed=True))
+        paragraphs.extend(page.lines)
+    return grids, paragraphs
+
+
+def read_source(path: Path, directory: Directory | None = None, progress: Progress | None = None) -> ImportedTable:
+    """Read the task table of a .docx, .xlsx, PDF, scan or text file; raise SourceError when
+    there is none. `progress(done, total)` is called after each page a scan's OCR reads."""
     path = Path(path)
     kind = sniff(path)
-    check_input(path, Limits.from_env())  # bounded: size, zip parts, dimensions, cell lengths
     paragraphs: list[str] = []
-    if kind == "docx":
-        grids, paragraphs, legacy_fonts = docx_grids(path)
+    legacy_fonts: set[str] = set()
+    grids: list[Grid] = []
+    if kind in ("docx", "xlsx"):
+        check_input(path, Limits.from_env())  # bounded: size, zip parts, dimensions, cell lengths
+        if kind == "docx":
+            grids, paragraphs, legacy_fonts = docx_grids(path)
+        else:
+            grids, legacy_fonts = xlsx_grids(path)
+    elif kind == "pdf":
+        from ccpkh_excel.features.pdf_tables import read_pdf
+
+        content = read_pdf(path)
+        if content.has_text:
+            grids, paragraphs = _pdf_grids(content)
+        else:
+            kind = "scan"
+    elif kind == "text":
+        paragraphs = _text_lines(path)
     else:
-        grids, legacy_fonts = xlsx_grids(path)
-    out = ImportedTable(path, [])
+        kind = "scan"
+    if kind == "scan":
+        from ccpkh_excel.features.ocr import read_scan
+
+        scan = read_scan(path, progress)
+        grids = [Grid(rows, where, page, printed=True) for rows, where, page in scan.grids]
+        paragraphs = scan.lines
+    out = ImportedTable(path, [], kind=kind)
     if legacy_fonts:
         out.legacy = " và ".join(sorted({"tcvn3": "TCVN3", "vni": "VNI"}[e] for e in legacy_fonts))
     else:
@@ -527,21 +647,45 @@ def read_source(path: Path, directory: Directory | None = None) -> ImportedTable
             _parse_grid(g, cont, directory, state, out)
         else:
             previous = None
+    if not out.tables and not wrong:
+        from ccpkh_excel.features.prose import read_prose
+
+        found = read_prose(paragraphs, directory)
+        if found is not None and found.tasks:
+            out.prose = True
+            out.tables.append(f"mục {found.section}")
+            out.tasks, out.origins, out.skipped = found.tasks, found.origins, found.skipped
     if not out.tables:
         if wrong:
             g, h = wrong[0]
             missing = ", ".join(f"'{LABELS[r]}'" for r in REQUIRED if r not in h.columns)
             raise SourceError(f"bảng nhiệm vụ ở {g.where} thiếu cột {missing}.", path)
-        what = "văn bản" if kind == "docx" else "bảng tính"
+        what = {"docx": "văn bản", "xlsx": "bảng tính", "pdf": "tệp PDF", "scan": "bản quét"}.get(kind, "văn bản")
         raise SourceError(
             f"không tìm thấy bảng danh mục nhiệm vụ trong {what} (cần các cột như 'STT', "
-            "'Nội dung công việc', 'Cơ quan chủ trì', 'Thời gian hoàn thành').",
+            "'Nội dung công việc', 'Cơ quan chủ trì', 'Thời gian hoàn thành'), cũng không có mục "
+            "'Tổ chức thực hiện' phân công từng cơ quan.",
             path,
         )
     if not out.tasks:
         raise SourceError("bảng danh mục nhiệm vụ không có dòng nhiệm vụ nào.", path)
     out.info = plan_info(paragraphs)
     return out
+
+
+def _text_lines(path: Path) -> list[str]:
+    """The lines of a plain-text file (OCR text pasted and saved): UTF-8, UTF-16 or Windows-1258."""
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1258", errors="replace")
+    if "\x00" in text:
+        raise SourceError("không phải tệp văn bản (có ký tự nhị phân).", path)
+    return clean_lines(text)
 
 
 def plan_info(paragraphs: list[str]) -> dict[str, object]:
@@ -577,8 +721,13 @@ class ImportResult:
     problems: list[Problem]
 
     @property
+    def warnings(self) -> list[str]:
+        """Names guessed, deadlines re-read, cells OCR was unsure of: each with its page."""
+        return self.table.warnings
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.problems else 0
+        return 1 if self.problems or self.table.warnings else 0
 
 
 def _infer_year(tasks: list[Task]) -> int | None:
@@ -586,16 +735,23 @@ def _infer_year(tasks: list[Task]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-def import_plan(source: Path, master: Master | Path, wait: float = 0.0) -> ImportResult:
+def import_plan(
+    source: Path, master: Master | Path, wait: float = 0.0, progress: Progress | None = None
+) -> ImportResult:
     """Import the task table of `source` into `master` (created when missing).
 
-    Nothing is written when the source cannot be read. Existing tasks keep their Mã NV.
+    Nothing is written when the source cannot be read. Existing tasks keep their Mã NV. The
+    sheet *Kiểm tra nhập* is rewritten with the tasks as read and how their names resolved.
     """
+    from ccpkh_excel.features.name_review import CHECK_SHEET, review_rows, settle
+
     source = Path(source)
     with hold(master, wait) as m:
         created = not m.exists
         plan = Plan() if created else m.plan
-        table = read_source(source, plan.directory())
+        directory = plan.directory()
+        table = read_source(source, directory, progress)
+        settled = settle(table, directory)
         for key, value in table.info.items():
             if key in plan.info and plan.info.get(key) in ("", None):
                 plan.info[key] = value
@@ -608,9 +764,9 @@ def import_plan(source: Path, master: Master | Path, wait: float = 0.0) -> Impor
             "Nhập",
             [source.name],
             f"{len(table.tasks)} nhiệm vụ: mới {len(update.added)}, cập nhật {len(update.updated)}, "
-            f"không đổi {len(update.unchanged)}",
+            f"không đổi {len(update.unchanged)}" + (f"; {len(table.warnings)} điểm cần xem lại" if table.warnings else ""),
         )
-        m.save(plan=plan)
+        m.save(plan=plan, sheets={CHECK_SHEET: review_rows(table, incoming, settled, directory)})
     touched = set(update.added) | set(update.updated) | set(update.unchanged)
     problems = [p for p in check_plan(plan) if p.task in touched]
     return ImportResult(source, m.path, created, table, update, problems)

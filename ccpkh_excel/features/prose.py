@@ -1,0 +1,236 @@
+"""Tasks from a programme that assigns duties in prose, unit by unit, in its section
+"Tổ chức thực hiện" (with or without diacritics, and as garbled as OCR reads it):
+
+    VI. TỔ CHỨC THỰC HIỆN
+    1. Sở Nội vụ
+    a) Là cơ quan thường trực, chủ trì … phối hợp với Sở Tài chính …
+    b) Chủ trì, tham mưu …
+    2. Sở Tài chính: bố trí kinh phí …
+
+One task per lettered point (one per unit when it has none); lead = the unit or group the
+numbered heading names; cooperating units = the known units after "phối hợp với"; deadline =
+"Thường xuyên" where the point says so, else the end of the programme's period ("giai đoạn
+2026 - 2030" → Năm 2030). Nothing outside the section is a task (Căn cứ, Điều 2, Nơi nhận).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ccpkh_excel.domain.plan import Task
+from ccpkh_excel.domain.units import Directory
+from ccpkh_excel.domain.vntext import clean, ocr_fold
+
+SECTION = "Tổ chức thực hiện"
+_SECTION_KEY = "to chuc thuc hien"
+_LETTERS = "abcdđeghiklmnopqrstuvxy"
+# Words that end the list of units after "phối hợp với" (the duty goes on).
+_STOPS = (
+    " de ",
+    " trong ",
+    " nham ",
+    " theo ",
+    " to chuc ",
+    " trien khai",
+    " thuc hien",
+    " xay dung",
+    " tham muu",
+    " huong dan",
+    " ra soat",
+    " kiem tra",
+    " de xuat",
+    " bao cao",
+    " dam bao",
+    " tong hop",
+    " cung cap",
+)
+# Titles before the unit in a heading ("Giám đốc Sở Nội vụ", "Thủ trưởng các cơ quan").
+_TITLES = ("giam doc ", "thu truong ", "chu tich ", "nguoi dung dau ", "lanh dao ", "truong ")
+# Lines that close the section.
+_ENDS = ("noi nhan", "tm ", "kt ", "dieu ")
+
+
+@dataclass
+class ProseTasks:
+    tasks: list[Task] = field(default_factory=list)
+    origins: list = field(default_factory=list)  # importing.Origin, one per task
+    skipped: list[str] = field(default_factory=list)
+    section: str = SECTION
+
+
+def _plain(text: str) -> str:
+    """Lower case without diacritics, one character for one: positions match `text`."""
+    out = []
+    for ch in text:
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        base = (base or ch)[:1].lower()
+        out.append("d" if base == "đ" else base)
+    return "".join(out)
+
+
+def _is_section_heading(line: str) -> bool:
+    if len(line) > 60:
+        return False
+    key = ocr_fold(line)
+    key = re.sub(r"^(?:[ivxl1]{1,5}|\d{1,2}|dieu \d{1,2})\s+", "", key)
+    if key == _SECTION_KEY:
+        return True
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(key, _SECTION_KEY) >= 85
+
+
+def _is_roman_heading(line: str) -> bool:
+    return bool(re.match(r"^[IVXL]{1,5}\s*[.:)]\s*\S", line)) and line.upper() == line[:1] + line[1:].upper()
+
+
+def _ends_section(line: str) -> bool:
+    key = ocr_fold(line)
+    if any(key.startswith(e) for e in _ENDS) and (not key.startswith("dieu ") or re.match(r"dieu \d", key)):
+        return True
+    return _is_roman_heading(line) and not _is_section_heading(line)
+
+
+_HEADING = re.compile(r"^\s*(\d{1,2})\s*\.\s*(\S.*)$")
+_POINT = re.compile(r"^\s*([^\s\d().,;:]|\d)\s*\)\s*(\S.*)$")
+
+
+def _unit_heading(line: str) -> tuple[str, str, str] | None:
+    """(number, unit as written, duty written on the same line) of "2. Sở Nội vụ: …"."""
+    m = _HEADING.match(line)
+    if not m:
+        return None
+    number, rest = m.group(1), m.group(2).strip()
+    name, _, duty = rest.partition(":")
+    name = name.strip(" .-–")
+    if not name or len(name) > 120:
+        return None
+    plain = _plain(name)
+    for title in _TITLES:
+        if plain.startswith(title) and len(name) > len(title):
+            name = name[len(title) :].strip()
+            break
+    return number, name, duty.strip()
+
+
+def _join(lines: list[str]) -> str:
+    text = ""
+    for line in lines:
+        if text.endswith("-") and len(text) > 1 and text[-2].isalnum() and line[:1].islower():
+            text += line
+        else:
+            text = f"{text} {line}" if text else line
+    return clean(text)
+
+
+def cooperators(text: str, directory: Directory | None) -> str:
+    """The known units (or groups) named after "phối hợp với" in a duty; "" when none."""
+    if directory is None:
+        return ""
+    plain = _plain(text)
+    names: list[str] = []
+    for m in re.finditer(r"ph[o0]i\s*h[o0]p\s+v[o0]i\s+", plain):
+        start = m.end()
+        end = len(text)
+        for stop in re.finditer(r"[.;:()]", text[start:]):
+            end = start + stop.start()
+            break
+        span_plain = " " + plain[start:end] + " "
+        for s in _STOPS:
+            if (k := span_plain.find(s)) >= 0:
+                end = min(end, start + k - 1)
+        span = text[start:end].strip(" ,")
+        for match in directory.explain(span):
+            if match.codes:
+                names.append(match.text)
+            elif match.how != "chung chung" and (g := directory.guess(match.text)) is not None:
+                names.append(match.text)
+    seen, out = set(), []
+    for n in names:
+        if n not in seen:
+            seen.add(n)
+            out.append(n)
+    return ", ".join(out)
+
+
+def programme_end(paragraphs: list[str]) -> str:
+    """The deadline of a duty without its own: "Năm 2030" for a programme "giai đoạn 2026 - 2030",
+    else the year of its title; "" when none is written."""
+    ends: Counter[int] = Counter()
+    years: Counter[int] = Counter()
+    for line in paragraphs[:400]:
+        plain = _plain(line)
+        for m in re.finditer(r"giai\s*do[a-z]n\s+([0-9oil]{4})\s*[-–—]\s*([0-9oil]{4})", plain):
+            end = _year(m.group(2))
+            if end:
+                ends[end] += 1
+        for m in re.finditer(r"nam\s+([0-9oil]{4})\b", plain):
+            if y := _year(m.group(1)):
+                years[y] += 1
+    if ends:
+        return f"Năm {ends.most_common(1)[0][0]}"
+    if years:
+        return f"Năm {years.most_common(1)[0][0]}"
+    return ""
+
+
+def _year(text: str) -> int | None:
+    digits = text.translate(str.maketrans("oil", "011"))
+    return int(digits) if digits.isdigit() and 2000 <= int(digits) <= 2100 else None
+
+
+def read_prose(paragraphs: list[str], directory: Directory | None) -> ProseTasks | None:
+    """The tasks the "Tổ chức thực hiện" section assigns; None when there is no such section."""
+    from ccpkh_excel.features.importing import Origin
+
+    starts = [i for i, line in enumerate(paragraphs) if _is_section_heading(line)]
+    if not starts:
+        return None
+    end_deadline = programme_end(paragraphs)
+    out = ProseTasks()
+    for start in starts:
+        units: list[tuple[str, str, list[list[str]], list[str]]] = []  # number, name, points, text
+        for line in paragraphs[start + 1 :]:
+            if _ends_section(line):
+                break
+            heading = _unit_heading(line)
+            if heading is not None:
+                number, name, duty = heading
+                units.append((number, name, [], [duty] if duty else []))
+                continue
+            if not units:
+                out.skipped.append(f"mục {SECTION}: '{line[:60]}' (trước phần phân công)")
+                continue
+            point = _POINT.match(line)
+            if point:
+                units[-1][2].append([point.group(2)])
+            elif units[-1][2]:
+                units[-1][2][-1].append(line)
+            else:
+                units[-1][3].append(line)
+        for number, name, points, text in units:
+            duties = [_join(p) for p in points] if points else ([_join(text)] if text else [])
+            if points and text:  # a sentence before the points belongs to them all: kept on the first
+                duties[0] = _join(text + [duties[0]])
+            for k, duty in enumerate(duties):
+                if not duty:
+                    continue
+                stt = f"{number}.{_LETTERS[k] if k < len(_LETTERS) else k + 1}" if points else number
+                thuong_xuyen = "thuong xuyen" in ocr_fold(duty)
+                out.tasks.append(
+                    Task(
+                        stt=stt,
+                        field=SECTION,
+                        content=duty,
+                        lead=name,
+                        coop=cooperators(duty, directory),
+                        deadline="Thường xuyên" if thuong_xuyen else end_deadline,
+                    )
+                )
+                out.origins.append(Origin(f"mục {SECTION}, điểm {stt}", None, name, "", out.tasks[-1].deadline))
+        if out.tasks:
+            break
+    return out
