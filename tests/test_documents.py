@@ -65,7 +65,16 @@ def test_ke_hoach_content(demo_master, tmp_path):
     assert "6. Sở Khoa học và Công nghệ" in text  # a unit code shown by its name
     assert "KT. CHỦ TỊCH" in text and "PHÓ CHỦ TỊCH" in text and "Nguyễn Thị Loan" in text
     assert "- Lưu: VT, TTPVHCC." in text
-    assert "(Kèm theo Kế hoạch số 188/KH-UBND ngày 27 tháng 12 năm 2025 của Ủy ban nhân dân tỉnh Thái Nguyên)" in text
+    # the signing authority, as the plan is issued (KT. Chủ tịch: by the Chủ tịch)
+    assert (
+        "(Kèm theo Kế hoạch số 188/KH-UBND ngày 27 tháng 12 năm 2025 của Chủ tịch Ủy ban nhân dân tỉnh Thái Nguyên)"
+        in text
+    )
+    # lettered points stay points (a), b)), the content's bullets stay dashes
+    paras = [p.text for p in doc.paragraphs]
+    assert any(x.startswith("a) Cụ thể hóa mục tiêu") and x.endswith(";") for x in paras)
+    assert any(x.startswith("b) Phân công các cơ quan") and x.endswith(".") for x in paras)
+    assert not any(x.startswith("- a)") for x in paras)
     table = doc.tables[-1]
     assert [c.text for c in table.rows[0].cells] == [
         "STT",
@@ -95,47 +104,140 @@ def test_grouped_plan_gets_roman_groups_and_a_product_column(tmp_path, units_mas
     assert "IV" in firsts and len(table.rows) == 1 + 10 + 3  # IV is a task row of its own group
 
 
-def test_report_figures_equal_the_library(demo_master, tmp_path):
-    text = _text(_write(demo_master, "bao-cao", tmp_path).path)
-    st = read_status(demo_master, "Quý I/2026", AS_OF)
-    t = st.total
-    assert (
-        f"Tổng số nhiệm vụ: {t.tasks}; hoàn thành đúng hạn: {t.on_time}; hoàn thành quá hạn: {t.late}; "
-        f"đang thực hiện: {t.in_progress}; quá hạn chưa hoàn thành: {t.overdue}; chưa thực hiện: {t.rest}. "
-        f"Tỷ lệ hoàn thành: {t.pct:.1f}%.".replace(".", ",", 1).replace(f"{t.pct:.1f}".replace(".", ",", 0), "")
-    ) or True
+def _classes(text: str, subject: str = "Tổng số"):
     m = re.search(
-        r"Tổng số nhiệm vụ: (\d+); hoàn thành đúng hạn: (\d+); hoàn thành quá hạn: (\d+); đang thực hiện: (\d+); "
-        r"quá hạn chưa hoàn thành: (\d+); chưa thực hiện: (\d+)\. Tỷ lệ hoàn thành: ([\d,]+)%",
+        re.escape(subject) + r" (\d+) nhiệm vụ: hoàn thành đúng hạn (\d+), hoàn thành quá hạn (\d+), "
+        r"đang thực hiện trong hạn (\d+), quá hạn chưa hoàn thành (\d+); tỷ lệ hoàn thành ([\d,]+)%, đúng hạn ([\d,]+)%",
         text,
     )
-    assert m, text[:500]
-    assert [int(x) for x in m.groups()[:6]] == [t.tasks, t.on_time, t.late, t.in_progress, t.overdue, t.rest]
-    assert float(m.group(7).replace(",", ".")) == t.pct
-    for c in st.fields:
-        m = re.search(
-            re.escape(c.label) + r"\nSố nhiệm vụ: (\d+); hoàn thành đúng hạn: (\d+); hoàn thành quá hạn: (\d+); "
-            r"đang thực hiện: (\d+); quá hạn chưa hoàn thành: (\d+); chưa thực hiện: (\d+); tỷ lệ hoàn thành ([\d,]+)%",
-            text,
-        )
-        assert m, c.label
-        assert [int(x) for x in m.groups()[:6]] == [c.tasks, c.on_time, c.late, c.in_progress, c.overdue, c.rest]
-        assert float(m.group(7).replace(",", ".")) == c.pct
-    assert "- Sở Nội vụ: Đã ban hành Kế hoạch số 45/KH-SNV ngày 12/3/2026 về tự chấm điểm Chỉ số CCHC năm 2025;" in text
-    assert "Sở Khoa học và Công nghệ: Thiếu kinh phí" in text
-    assert "Đề nghị Sở Tài chính bố trí kinh phí năm 2026" in text
-    assert f"còn {len(st.missing)} đơn vị chưa gửi báo cáo" in text
-    doc = Document(str(_write(demo_master, "bao-cao", tmp_path).path))
+    assert m, text[:300]
+    return [int(x) for x in m.groups()[:5]], float(m.group(6).replace(",", ".")), float(m.group(7).replace(",", "."))
+
+
+def test_report_follows_the_outline_and_its_figures_equal_the_library(demo_master, tmp_path):
+    path = _write(demo_master, "bao-cao", tmp_path).path
+    text = _text(path)
+    st = read_status(demo_master, "Quý I/2026", AS_OF)
+    t = st.total
+    # the parts of the Ministry's outline, in order
+    heads = [
+        "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH",
+        "1. Công tác kế hoạch",
+        "2. Công tác kiểm tra",
+        "3. Công tác tuyên truyền",
+        "4. Sáng kiến",
+        "II. KẾT QUẢ THỰC HIỆN",
+        "III. ĐÁNH GIÁ CHUNG",
+        "1. Ưu điểm",
+        "2. Tồn tại, hạn chế",
+        "3. Nguyên nhân",
+        "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ QUÝ II/2026",
+        "V. ĐỀ XUẤT, KIẾN NGHỊ",
+    ]
+    where = [text.find(h) for h in heads]
+    assert all(w >= 0 for w in where) and where == sorted(where), list(zip(heads, where, strict=True))
+    # four classes adding up, equal to the library's
+    counts, pct, pct_on_time = _classes(text)
+    assert counts == [t.tasks, *t.classes] and sum(t.classes) == t.tasks
+    assert pct == t.pct and pct_on_time == t.pct_on_time
+    body = text[text.find("II. KẾT QUẢ") : text.find("III. ĐÁNH GIÁ")]
+    for i, c in enumerate(st.fields, start=1):
+        part = body[body.find(f"{i}. {c.label}") :]
+        assert _classes(part)[0] == [c.tasks, *c.classes]
+    # results summarised: one line per unit, not pasted raw
+    assert "- Sở Nội vụ hoàn thành 2 nhiệm vụ (NV001: Đã ban hành Kế hoạch số 45/KH-SNV" in text
+    assert "NV003 – Xây dựng kế hoạch nâng cao chất lượng kiểm soát TTHC" in text  # a late task, its unit
+    assert "Văn phòng Ủy ban nhân dân tỉnh; hoàn thành quá hạn" in text
+    # the tasks due next quarter, from Hạn hoàn thành, without those already done
+    st_done = {x.code for x in st.tasks if x.status in ("Hoàn thành đúng hạn", "Hoàn thành quá hạn")}
+    assert "- NV006 – Xây dựng Kế hoạch nâng cao Chỉ số CCHC" in text
+    assert not any(f"- {c} –" in text[text.find("IV. PHƯƠNG") :] for c in st_done)
+    assert f"Còn {len(st.missing)} đơn vị chưa gửi báo cáo: Sở Tư pháp" in text
+    # the judged parts: a marked sentence to edit, never a bare heading
+    assert text.count("[CẦN BỔ SUNG]") == 8
+    assert "mục «Nguyên nhân»" in text
+    assert "Sở Khoa học và Công nghệ: Đề nghị Sở Tài chính bố trí kinh phí năm 2026" in text
+    doc = Document(str(path))
     assert any(r._r.xpath(".//pic:pic") for p in doc.paragraphs for r in p.runs)  # the chart picture
+    assert "Biểu đồ 1. Tình hình thực hiện nhiệm vụ theo lĩnh vực, Quý I/2026" in text
+    # Phụ lục II: by field, by unit, the ranking — the same figures
+    tables = doc.tables
+    by_field, by_unit, ranking = tables[-3], tables[-2], tables[-1]
+    assert [c.text for c in by_field.rows[0].cells][3:7] == [
+        "Hoàn thành đúng hạn",
+        "Hoàn thành quá hạn",
+        "Đang thực hiện trong hạn",
+        "Quá hạn (chưa hoàn thành)",
+    ]
+    assert [int(c.text) for c in by_field.rows[-1].cells[2:7]] == [t.tasks, *t.classes]
+    assert len(by_unit.rows) == 1 + len(st.units)
+    for row, (_, c) in zip(by_unit.rows[1:], st.units, strict=True):
+        assert row.cells[1].text == c.label and [int(x.text) for x in row.cells[2:7]] == [c.tasks, *c.classes]
+    ranks = st.ranking()
+    assert [r.cells[1].text for r in ranking.rows[1:]] == [r.name for r in ranks]
+    assert [int(r.cells[0].text) for r in ranking.rows[1:]] == [r.rank for r in ranks]
+
+
+def test_report_takes_the_clerks_assessment(demo_master, tmp_path):
+    import shutil
+
+    from ccpkh_excel.features.documents.assessment import ASSESSMENT
+    from ccpkh_excel.store.master import Master
+
+    master = shutil.copy(demo_master, tmp_path / "so.xlsx")
+    with Master.open(master) as m:
+        m.save(
+            sheets={
+                ASSESSMENT: [
+                    ["Quý I/2026", "Ưu điểm", "Các sở chủ động triển khai sớm."],
+                    ["", "nguyen nhan", "Nhân lực làm CCHC còn mỏng."],  # any period; the section found folded
+                    ["Quý II/2026", "Kiểm tra", "Không thuộc kỳ này."],
+                ]
+            }
+        )
+    text = _text(write_document(master, "bao-cao", tmp_path / "bc.docx", period="Quý I/2026", as_of=AS_OF).path)
+    assert "Các sở chủ động triển khai sớm." in text and "Nhân lực làm CCHC còn mỏng." in text
+    assert "Không thuộc kỳ này." not in text
+    assert text.count("[CẦN BỔ SUNG]") == 6
+
+
+def test_an_older_master_without_the_sheet_gets_placeholders_and_a_hint(tmp_path, demo_master):
+    import shutil
+
+    from openpyxl import load_workbook
+
+    master = shutil.copy(demo_master, tmp_path / "cu.xlsx")
+    wb = load_workbook(master)
+    del wb["Đánh giá"]
+    wb.save(master)
+    result = write_document(master, "bao-cao", tmp_path / "bc.docx", period="Quý I/2026", as_of=AS_OF)
+    assert any("chưa có sheet «Đánh giá»" in w for w in result.warnings)
+    assert _text(result.path).count("[CẦN BỔ SUNG]") == 8
 
 
 def test_reminder_letter(demo_master, tmp_path):
     text = _text(_write(demo_master, "don-doc", tmp_path).path)
-    assert "Số: /UBND-CCHC" in re.sub(r" +", " ", text)
+    assert "Số: /UBND-TTPVHCC" in re.sub(r" +", " ", text)  # the issuing body, the drafting unit of "Lưu"
     assert "V/v đôn đốc báo cáo và thực hiện nhiệm vụ cải cách hành chính Quý I/2026" in text
     assert "Kính gửi:" in text and "- Sở Tư pháp;" in text
     assert "trước ngày 17/04/2026" in text
-    assert "- Như trên;" in text
+    # each unit addressed, with its tasks (code, content, due date)
+    assert "Sở Tư pháp" in text and re.search(r"- NV0\d\d – .+ \(hạn \d\d/\d\d/2026; chưa báo cáo\)", text)
+    # Nơi nhận of a công văn: Như trên, the leaders, Lưu — not the plan's list
+    assert "- Như trên;" in text and "- Lưu: VT, TTPVHCC." in text
+    assert "Báo và Phát thanh" not in text and "- Bộ Nội vụ;" not in text
+
+
+def test_one_reminder_per_unit(demo_master, tmp_path):
+    from ccpkh_excel.features.documents.writing import write_reminders
+
+    out = write_reminders(demo_master, tmp_path / "don_doc", period="Quý I/2026", as_of=AS_OF)
+    st = read_status(demo_master, "Quý I/2026", AS_OF)
+    assert len(out) == len({c for c, _ in st.missing}) or len(out) >= len(st.missing)
+    one = next(r for r in out if r.path.name.startswith("SNV") or "STP" in r.path.name)
+    text = _text(one.path)
+    assert text.count("Kính gửi:") == 1 and "Kính gửi: " in text
+    assert all(lint(r.path) == [] for r in out[:3])
 
 
 def test_data_never_breaks_a_document(tmp_path, sample_master_copy):
@@ -275,7 +377,7 @@ def test_report_command(demo_master, tmp_path):
         cli, ["report", str(demo_master), "--kind", "bao-cao", "--unit", "SNV", "--out", str(tmp_path / "snv.docx")]
     )
     assert unit.exit_code == 0, unit.output
-    assert "Tổng số nhiệm vụ: 9;" in _text(tmp_path / "snv.docx")  # Sở Nội vụ leads nine tasks
+    assert "Tổng số 9 nhiệm vụ:" in _text(tmp_path / "snv.docx")  # Sở Nội vụ leads nine tasks
 
 
 def test_pdf_without_libreoffice_says_so(demo_master, tmp_path, monkeypatch):
@@ -340,7 +442,7 @@ def test_other_documents_convert(demo_master, tmp_path, kind):
     flat = " ".join(t for _, _, t in pages)
     if kind == "bao-cao":
         st = read_status(demo_master, "Quý I/2026", AS_OF)
-        assert f"Tổng số nhiệm vụ: {st.total.tasks}" in re.sub(r"\s+", " ", flat)
+        assert f"Tổng số {st.total.tasks} nhiệm vụ:" in re.sub(r"\s+", " ", flat)
         assert pages[-1][0] > pages[-1][1]  # the phụ lục, landscape
     if kind == "phu-luc":
         assert all(w > h for w, h, _ in pages)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -111,6 +112,7 @@ NO_LEAD = "Nhiệm vụ chưa có cơ quan chủ trì"
 NO_EMAIL = "Đơn vị chưa có email"
 NO_CODE = "Đơn vị thiếu mã"
 DUP_UNIT = "Mã đơn vị trùng"
+NUMBER = "Số ký hiệu chưa đúng thể thức"
 
 
 def next_code(tasks: list[Task]) -> int:
@@ -298,6 +300,16 @@ def check_plan(plan: Plan) -> list[Problem]:
             problems.append(Problem(DUPLICATE, f"{label}: trùng nội dung với {seen[key]}.", t.code))
         elif key:
             seen[key] = t.code
+    so = str(plan.info.get("Số ký hiệu") or "").strip()
+    m = re.match(r"^(?:Số:?\s*)?(\d+)/", so)
+    if m and len(m.group(1)) == 1 and m.group(1) != "0":
+        problems.append(
+            Problem(
+                NUMBER,
+                f"Thông tin chung, Số ký hiệu '{so}': số dưới 10 phải thêm số 0 phía trước "
+                f"('0{so[m.start(1) :]}', Nghị định 30/2020/NĐ-CP); văn bản sinh ra tự thêm số 0.",
+            )
+        )
     for u in plan.units:
         if u.code and u.code not in dup_units and not u.email.strip() and u.code in assigned:
             problems.append(Problem(NO_EMAIL, f"Đơn vị {u.code} – {u.name} có nhiệm vụ nhưng chưa có email."))

@@ -1,14 +1,21 @@
 """Status of tasks and the figures of the Thống kê sheet.
 
-The rule, for one period and an as-of date:
-- a unit's row: "Hoàn thành" with its completion date (or, if none, the day the return was
-  saved) on or before the due date → Hoàn thành đúng hạn, after it → Hoàn thành quá hạn;
-  not done and the due date passed → Quá hạn; "Đang thực hiện" or "Tạm dừng" → Đang thực
-  hiện; otherwise Chưa thực hiện. A task with no due date (Thường xuyên …) is never late.
-- a task: done when every lead unit assigned to it reports "Hoàn thành" — late if any of
-  them finished late, on time otherwise; not done and past due → Quá hạn; some lead unit at
-  work → Đang thực hiện; otherwise Chưa thực hiện. Cooperating units do not decide it.
-- % done = (on time + late) / tasks.
+Four classes, as task trackers and the Government Office count them; each task (and each
+assignment of a unit) falls in exactly one, so the counts add up to the total:
+
+- Hoàn thành đúng hạn: reported "Hoàn thành" with its completion date (or, if none, the day
+  the return was saved) on or before the due date; a task with no due date (Thường xuyên …)
+  is never late;
+- Hoàn thành quá hạn: reported "Hoàn thành" after the due date;
+- Quá hạn (chưa hoàn thành): not done, and the due date has passed;
+- Đang thực hiện trong hạn: not done, the due date not passed — whatever the unit reported
+  ("Đang thực hiện", "Tạm dừng", "Chưa thực hiện") or if it reported nothing.
+
+A task is done when every lead unit assigned to it reports "Hoàn thành" — late if any of
+them finished late, on time otherwise. Cooperating units do not decide it. A unit's figures
+count each task it leads: its own row when it reported, otherwise the due date alone.
+`rest` counts, besides the classes, what no lead unit has reported yet ("trong đó chưa báo
+cáo"). % done = (on time + late) / tasks; units are ranked by % on time.
 
 The same rule is written twice: here in Python for the terminal and the Word report, and as
 Excel formulas (Tổng hợp's "Đánh giá" column and the Thống kê sheet) that stay right when a
@@ -21,15 +28,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ccpkh_excel.domain.periods import parse_period, period_key
-from ccpkh_excel.domain.plan import Plan, build_assignments
+from ccpkh_excel.domain.periods import Period, parse_period, period_key
+from ccpkh_excel.domain.plan import Plan, Task, build_assignments
 from ccpkh_excel.domain.units import LEAD
 
 ON_TIME = "Hoàn thành đúng hạn"
 LATE = "Hoàn thành quá hạn"
-IN_PROGRESS = "Đang thực hiện"
-OVERDUE = "Quá hạn"
-NOT_STARTED = "Chưa thực hiện"
+IN_PROGRESS = "Đang thực hiện trong hạn"
+OVERDUE = "Quá hạn (chưa hoàn thành)"
+CLASSES = (ON_TIME, LATE, IN_PROGRESS, OVERDUE)
+# Kept for the code that named the old fifth class: a task not started counts by its due date
+NOT_STARTED = IN_PROGRESS
+NOT_REPORTED = "Trong đó: chưa báo cáo"  # the header of `rest`, a part of the classes, not a fifth
 DONE = "Hoàn thành"
 ACTIVE = ("Đang thực hiện", "Tạm dừng")
 NO_FIELD = "(Chưa phân lĩnh vực)"
@@ -42,15 +52,18 @@ SUPERSEDED = "Không dùng (có bản lưu sau)"
 
 
 def row_status(status: str, done: object, saved: object, due: date | None, as_of: date) -> str:
-    """The same as `row_formula`, in Python."""
+    """The class of one unit's row; the same as `row_formula`, in Python."""
     if status == DONE:
         if due is None:
             return ON_TIME
         day = done if isinstance(done, date) else (saved.date() if isinstance(saved, datetime) else saved)
         return ON_TIME if isinstance(day, date) and day <= due else LATE
-    if due is not None and as_of > due:
-        return OVERDUE
-    return IN_PROGRESS if status in ACTIVE else NOT_STARTED
+    return unreported_status(due, as_of)
+
+
+def unreported_status(due: date | None, as_of: date) -> str:
+    """The class of a task nobody has finished: by its due date alone."""
+    return OVERDUE if due is not None and as_of > due else IN_PROGRESS
 
 
 @dataclass
@@ -61,22 +74,33 @@ class Counts:
     late: int = 0
     in_progress: int = 0
     overdue: int = 0
-    rest: int = 0  # not started (fields) / not reported (units)
+    rest: int = 0  # of those, not reported by any lead unit (fields) / by the unit (units)
+
+    @property
+    def done(self) -> int:
+        return self.on_time + self.late
 
     @property
     def pct(self) -> float:
-        return round(100 * (self.on_time + self.late) / self.tasks, 1) if self.tasks else 0.0
+        return round(100 * self.done / self.tasks, 1) if self.tasks else 0.0
+
+    @property
+    def pct_on_time(self) -> float:
+        return round(100 * self.on_time / self.tasks, 1) if self.tasks else 0.0
 
     _FIELDS = {ON_TIME: "on_time", LATE: "late", IN_PROGRESS: "in_progress", OVERDUE: "overdue"}
 
-    def tally(self, status: str) -> None:
-        """Count one status (not the task itself); anything else goes to `rest`."""
-        name = self._FIELDS.get(status, "rest")
-        setattr(self, name, getattr(self, name) + 1)
-
-    def add(self, status: str) -> None:
+    def add(self, status: str, reported: bool = True) -> None:
+        """Count one task (or assignment) in its class."""
         self.tasks += 1
-        self.tally(status)
+        name = self._FIELDS[status]
+        setattr(self, name, getattr(self, name) + 1)
+        if not reported:
+            self.rest += 1
+
+    @property
+    def classes(self) -> tuple[int, int, int, int]:
+        return (self.on_time, self.late, self.in_progress, self.overdue)
 
 
 @dataclass
@@ -90,6 +114,18 @@ class TaskStatus:
     late: int
     active: int
     status: str
+    reported: int = 0  # lead units that reported it this period
+    units: tuple[str, ...] = ()  # the codes of its lead units
+
+
+@dataclass
+class Rank:
+    """One line of the ranking of lead units by on-time completion."""
+
+    rank: int
+    code: str
+    name: str
+    counts: Counts
 
 
 @dataclass
@@ -101,16 +137,34 @@ class StatusFigures:
     total: Counts = field(default_factory=lambda: Counts("Tổng cộng"))
     units: list[tuple[str, Counts]] = field(default_factory=list)  # (code, counts with label = name)
     missing: list[tuple[str, str]] = field(default_factory=list)  # units that have not returned
+    # unit code → [(task code, class, reported)] for each task the unit leads
+    by_unit: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
 
     @property
     def overdue(self) -> list[TaskStatus]:
         return [t for t in self.tasks if t.status == OVERDUE]
 
+    @property
+    def late(self) -> list[TaskStatus]:
+        return [t for t in self.tasks if t.status == LATE]
+
+    def ranking(self) -> list[Rank]:
+        """Lead units by % on time (then fewer overdue, then more done); equal figures share a rank."""
+        key = lambda item: (-item[1].pct_on_time, item[1].overdue, -item[1].done, item[1].label)  # noqa: E731
+        ordered = sorted(self.units, key=key)
+        out: list[Rank] = []
+        for i, (code, c) in enumerate(ordered, start=1):
+            prev = out[-1] if out else None
+            same = prev is not None and (prev.counts.pct_on_time, prev.counts.overdue) == (c.pct_on_time, c.overdue)
+            out.append(Rank(prev.rank if same else i, code, c.label, c))
+        return out
+
 
 def compute_status(plan: Plan, summary, period: str, as_of: date, returns=()) -> StatusFigures:
     """Status of every task and the figures by field and by lead unit for one period.
 
-    `summary` and `returns` are the rows of Tổng hợp and Theo dõi nộp (named tuples)."""
+    `summary` and `returns` are the rows of Tổng hợp and Theo dõi nộp (named tuples). One
+    pass over the rows; the rest follows the tasks and the units."""
     label = parse_period(period).label
     report = StatusFigures(label, as_of)
     assignments = build_assignments(plan)
@@ -118,49 +172,72 @@ def compute_status(plan: Plan, summary, period: str, as_of: date, returns=()) ->
     for a in assignments:
         if a.role == LEAD:
             leads.setdefault(a.task, []).append(a.unit)
-    dues = {t.code: t.due for t in plan.tasks}
-    rows = [r for r in summary if str(r.period) == label]
-    lead_rows: dict[str, list] = {}
-    unit_rows: dict[str, list] = {}
-    for r in rows:
-        if str(r.role) == LEAD:
-            lead_rows.setdefault(str(r.task), []).append(r)
-            unit_rows.setdefault(str(r.unit), []).append(r)
-    by_field: dict[str, Counts] = {}
     lead_sets = {code: set(units) for code, units in leads.items()}
-    for t in plan.tasks:  # only the units that lead the task now decide it (a lead may have changed)
-        mine = [r for r in lead_rows.get(t.code, []) if r.unit in lead_sets.get(t.code, ())]
-        evals = [row_status(str(r.status), r.done, r.saved, t.due, as_of) for r in mine]
-        done = sum(1 for r in mine if r.status == DONE)
-        late = evals.count(LATE)
-        active = sum(1 for r in mine if r.status in ACTIVE)
-        n = len(leads.get(t.code, []))
-        if n and done >= n:
-            st = LATE if late else ON_TIME
-        elif t.due is not None and as_of > t.due:
-            st = OVERDUE
-        elif done + active:
-            st = IN_PROGRESS
-        else:
-            st = NOT_STARTED
-        f = t.field or NO_FIELD
-        report.tasks.append(TaskStatus(t.code, f, t.content, t.due, n, done, late, active, st))
-        by_field.setdefault(f, Counts(f)).add(st)
-        report.total.add(st)
-    report.fields = list(by_field.values())
-    lead_count = Counter(a.unit for a in assignments if a.role == LEAD)
-    for u in plan.units:
-        n = lead_count[u.code]
-        if not n:
+    dues = {t.code: t.due for t in plan.tasks}
+    # (task, unit) → the unit's row: the last one wins, as the sheet holds one per pair
+    mine: dict[tuple[str, str], object] = {}
+    for r in summary:
+        if r.role != LEAD or str(r.period) != label:
             continue
-        c = Counts(u.name, tasks=n)
-        reported = [r for r in unit_rows.get(u.code, []) if u.code in lead_sets.get(r.task, ())]
-        for r in reported:
-            c.tally(row_status(str(r.status), r.done, r.saved, dues.get(str(r.task)), as_of))
-        c.rest = n - len(reported)  # a unit's rest is what it has not reported
+        task, unit = str(r.task), str(r.unit)
+        if unit in lead_sets.get(task, ()):
+            mine[(task, unit)] = r
+    cls: dict[tuple[str, str], str] = {
+        key: row_status(str(r.status), r.done, r.saved, dues.get(key[0]), as_of) for key, r in mine.items()
+    }
+    by_field: dict[str, Counts] = {}
+    for t in plan.tasks:
+        units = leads.get(t.code, [])
+        rows = [mine[(t.code, u)] for u in units if (t.code, u) in mine]
+        done = sum(1 for r in rows if r.status == DONE)
+        late = sum(1 for u in units if cls.get((t.code, u)) == LATE)
+        active = sum(1 for r in rows if r.status in ACTIVE)
+        n = len(units)
+        st = (LATE if late else ON_TIME) if n and done >= n else unreported_status(t.due, as_of)
+        f = t.field or NO_FIELD
+        report.tasks.append(TaskStatus(t.code, f, t.content, t.due, n, done, late, active, st, len(rows), tuple(units)))
+        by_field.setdefault(f, Counts(f)).add(st, bool(rows))
+        report.total.add(st, bool(rows))
+    report.fields = list(by_field.values())
+    per_unit: dict[str, list[tuple[str, str, bool]]] = {}
+    for a in assignments:
+        if a.role != LEAD:
+            continue
+        key = (a.task, a.unit)
+        got = cls.get(key)
+        per_unit.setdefault(a.unit, []).append(
+            (a.task, got or unreported_status(dues.get(a.task), as_of), got is not None)
+        )
+    for u in plan.units:
+        items = per_unit.get(u.code)
+        if not items:
+            continue
+        c = Counts(u.name)
+        for _, status, reported in items:
+            c.add(status, reported)
         report.units.append((u.code, c))
+        report.by_unit[u.code] = items
     report.missing = [(str(r.unit), str(r.unit_name)) for r in returns if str(r.period) == label and r.outcome == SENT]
     return report
+
+
+def next_period(period: str) -> Period:
+    """The period after `period`, of the same length: Quý I → Quý II, 6 tháng → 6 tháng cuối
+    năm (the second half, labelled by its dates), Năm → the next year."""
+    p = parse_period(period)
+    months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1
+    if months == 3:
+        q = (p.end.month // 3) % 4 + 1
+        year = p.end.year + (1 if q == 1 else 0)
+        return parse_period(f"Quý {q}/{year}")
+    if months == 6:
+        return Period(date(p.end.year, 12, 31), date(p.end.year, 7, 1), f"6 tháng cuối năm {p.end.year}")
+    return parse_period(f"Năm {p.end.year + 1}")
+
+
+def tasks_due_in(plan: Plan, start: date, end: date) -> list[Task]:
+    """The tasks whose Hạn hoàn thành falls between `start` and `end`, in the plan's order."""
+    return [t for t in plan.tasks if t.due is not None and start <= t.due <= end]
 
 
 def latest_period(records, master=None) -> str:
@@ -173,3 +250,22 @@ def latest_period(records, master=None) -> str:
     if not periods:
         raise CcpkhError("Sổ chưa có số liệu báo cáo nào; hãy chỉ rõ --period.", master)
     return periods[-1]
+
+
+__all__ = [
+    "CLASSES",
+    "IN_PROGRESS",
+    "LATE",
+    "NOT_STARTED",
+    "ON_TIME",
+    "OVERDUE",
+    "Counts",
+    "Rank",
+    "StatusFigures",
+    "TaskStatus",
+    "compute_status",
+    "latest_period",
+    "next_period",
+    "row_status",
+    "tasks_due_in",
+]

@@ -7,6 +7,7 @@ from pathlib import Path
 from ccpkh_excel.domain.plan import Plan
 from ccpkh_excel.domain.sample import sample_plan
 from ccpkh_excel.errors import MasterError
+from ccpkh_excel.features.documents.assessment import ASSESSMENT, starter_rows
 from ccpkh_excel.store.master import Master
 
 
@@ -31,5 +32,6 @@ def init_master(path: Path, sample: bool = False, force: bool = False, wait: flo
         if path.exists() and not force:  # created by another run while we waited
             raise MasterError("đã có. Dùng --force nếu muốn tạo lại (dữ liệu cũ sẽ mất).", path)
         m.log("Tạo sổ", [path.name], f"{len(plan.tasks)} nhiệm vụ, {len(plan.units)} đơn vị")
-        m.save(plan=plan, base=base, fresh=True)
+        # with the sheet Đánh giá, where the clerk writes the BÁO CÁO's judged parts
+        m.save(plan=plan, base=base, fresh=True, sheets={ASSESSMENT: starter_rows()})
     return plan

@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ccpkh_excel.domain import times
-from ccpkh_excel.domain.status import StatusFigures, compute_status, latest_period
+from ccpkh_excel.domain.status import (
+    IN_PROGRESS,
+    LATE,
+    NOT_REPORTED,
+    ON_TIME,
+    OVERDUE,
+    StatusFigures,
+    compute_status,
+    latest_period,
+)
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store.master import Master
 
@@ -30,14 +39,24 @@ def read_status(master: Master | Path, period: str | None = None, as_of: date | 
 FIELD_COLUMNS = {
     "label": "Lĩnh vực",
     "tasks": "Số nhiệm vụ",
-    "on_time": "Hoàn thành đúng hạn",
-    "late": "Hoàn thành quá hạn",
-    "in_progress": "Đang thực hiện",
-    "overdue": "Quá hạn",
-    "rest": "Chưa thực hiện",
+    "on_time": ON_TIME,
+    "late": LATE,
+    "in_progress": IN_PROGRESS,
+    "overdue": OVERDUE,
+    "rest": NOT_REPORTED,
     "pct": "Tỷ lệ hoàn thành (%)",
 }
-UNIT_COLUMNS = {**FIELD_COLUMNS, "label": "Tên đơn vị", "tasks": "Số nhiệm vụ chủ trì", "rest": "Chưa báo cáo"}
+UNIT_COLUMNS = {**FIELD_COLUMNS, "label": "Tên đơn vị", "tasks": "Số nhiệm vụ chủ trì"}
+RANK_COLUMNS = {
+    "rank": "Xếp hạng",
+    "code": "Mã đơn vị",
+    "name": "Tên đơn vị",
+    "tasks": "Số nhiệm vụ được giao",
+    "on_time": ON_TIME,
+    "late": LATE,
+    "overdue": OVERDUE,
+    "pct_on_time": "Tỷ lệ đúng hạn (%)",
+}
 TASK_COLUMNS = {
     "code": "Mã NV",
     "field": "Lĩnh vực",
@@ -46,10 +65,15 @@ TASK_COLUMNS = {
     "leads": "Số đơn vị chủ trì",
     "done": "Đã hoàn thành",
     "late": "Hoàn thành trễ",
-    "active": "Đang thực hiện",
+    "reported": "Đã báo cáo",
     "status": "Trạng thái chung",
 }
-SHEET_NAMES = {"fields": "Theo lĩnh vực", "units": "Theo đơn vị chủ trì", "tasks": "Từng nhiệm vụ"}
+SHEET_NAMES = {
+    "fields": "Theo lĩnh vực",
+    "units": "Theo đơn vị chủ trì",
+    "ranking": "Xếp hạng đơn vị",
+    "tasks": "Từng nhiệm vụ",
+}
 
 
 def status_frames(st: StatusFigures) -> dict[str, pd.DataFrame]:
@@ -65,7 +89,23 @@ def status_frames(st: StatusFigures) -> dict[str, pd.DataFrame]:
     units = counts([c for _, c in st.units], UNIT_COLUMNS)
     units.insert(0, "Mã đơn vị", [code for code, _ in st.units])
     tasks = pd.DataFrame([{k: getattr(t, k) for k in TASK_COLUMNS} for t in st.tasks], columns=list(TASK_COLUMNS))
-    return {"fields": fields, "units": units, "tasks": tasks.rename(columns=TASK_COLUMNS)}
+    ranking = pd.DataFrame(
+        [
+            {
+                "rank": r.rank,
+                "code": r.code,
+                "name": r.name,
+                "tasks": r.counts.tasks,
+                "on_time": r.counts.on_time,
+                "late": r.counts.late,
+                "overdue": r.counts.overdue,
+                "pct_on_time": r.counts.pct_on_time,
+            }
+            for r in st.ranking()
+        ],
+        columns=list(RANK_COLUMNS),
+    ).rename(columns=RANK_COLUMNS)
+    return {"fields": fields, "units": units, "ranking": ranking, "tasks": tasks.rename(columns=TASK_COLUMNS)}
 
 
 def export_status(st: StatusFigures, path: Path) -> list[Path]:

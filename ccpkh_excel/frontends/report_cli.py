@@ -38,25 +38,37 @@ def status_cmd(master: Path, period: str | None, as_of: str | None, export: Path
         for f in api.export_status(st, export):
             con.print(f"Đã ghi số liệu ra {escape(str(f))}.")
     con.print(f"[bold]Kỳ {escape(st.period)}, tính đến ngày {st.as_of:%d/%m/%Y}[/]")
-    heads = ("Số NV", "Đúng hạn", "Quá hạn (xong)", "Đang làm", "Quá hạn", "Chưa làm", "% xong")
-    t = Table(title="Theo lĩnh vực", header_style="bold")
-    t.add_column("Lĩnh vực")
-    for h in heads:
-        t.add_column(h, justify="right")
-    for c in [*st.fields, st.total]:
-        t.add_row(
-            escape(c.label), *map(str, (c.tasks, c.on_time, c.late, c.in_progress, c.overdue, c.rest)), f"{c.pct:.1f}"
-        )
-    con.print(t)
-    t = Table(title="Theo đơn vị chủ trì", header_style="bold")
-    t.add_column("Đơn vị")
-    for h in ("Số NV", "Đúng hạn", "Quá hạn (xong)", "Đang làm", "Quá hạn", "Chưa báo cáo", "% xong"):
-        t.add_column(h, justify="right")
-    for _, c in st.units:
-        t.add_row(
-            escape(c.label), *map(str, (c.tasks, c.on_time, c.late, c.in_progress, c.overdue, c.rest)), f"{c.pct:.1f}"
-        )
-    con.print(t)
+    heads = (
+        "Số NV",
+        "Xong đúng hạn",
+        "Xong quá hạn",
+        "Đang làm trong hạn",
+        "Quá hạn chưa xong",
+        "Chưa báo cáo¹",
+        "% xong",
+    )
+    for title, label, rows in (
+        ("Theo lĩnh vực", "Lĩnh vực", [*st.fields, st.total]),
+        ("Theo đơn vị chủ trì", "Đơn vị", [c for _, c in st.units]),
+    ):
+        t = Table(title=title, header_style="bold")
+        t.add_column(label)
+        for h in heads:
+            t.add_column(h, justify="right")
+        for c in rows:
+            t.add_row(escape(c.label), *map(str, (c.tasks, *c.classes, c.rest)), f"{c.pct:.1f}")
+        con.print(t)
+    con.print("¹ Trong số nhiệm vụ ở bốn cột trước: chưa có báo cáo của đơn vị chủ trì (tính theo hạn).")
+    if st.units:
+        t = Table(title="Xếp hạng đơn vị theo tỷ lệ hoàn thành đúng hạn", header_style="bold")
+        for h in ("Hạng", "Đơn vị", "Được giao", "Đúng hạn", "Xong quá hạn", "Quá hạn chưa xong", "% đúng hạn"):
+            t.add_column(h, justify="left" if h == "Đơn vị" else "right")
+        for r in st.ranking():
+            c = r.counts
+            t.add_row(
+                str(r.rank), escape(r.name), *map(str, (c.tasks, c.on_time, c.late, c.overdue)), f"{c.pct_on_time:.1f}"
+            )
+        con.print(t)
     if st.missing:
         con.print(f"[bold]Đơn vị chưa nộp phiếu ({len(st.missing)}):[/]")
         for code, name in st.missing:
@@ -86,6 +98,12 @@ def status_cmd(master: Path, period: str | None, as_of: str | None, export: Path
     "--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Tệp .docx ghi ra."
 )
 @click.option("--pdf", is_flag=True, help="Xuất thêm bản PDF (cần LibreOffice).")
+@click.option(
+    "--per-unit",
+    "per_unit",
+    is_flag=True,
+    help="don-doc: mỗi đơn vị chậm một công văn riêng (trộn thư); --out là thư mục.",
+)
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="Dùng mẫu .docx khác mẫu có sẵn.")
 @click.option(
     "--pdf-timeout",
@@ -97,16 +115,51 @@ def status_cmd(master: Path, period: str | None, as_of: str | None, export: Path
     help="Chờ LibreOffice xuất PDF tối đa chừng ấy giây; quá thì dừng LibreOffice và báo lỗi (mã 2).",
 )
 def report_cmd(
-    master: Path, kind: str, period, unit, as_of, out_path: Path, pdf: bool, template, pdf_timeout: float
+    master: Path,
+    kind: str,
+    period,
+    unit,
+    as_of,
+    out_path: Path,
+    pdf: bool,
+    per_unit: bool,
+    template,
+    pdf_timeout: float,
 ) -> None:
-    """Viết văn bản Word đúng thể thức Nghị định 30/2020 từ sổ theo dõi."""
-    result = api.write_document(
-        master, kind, out_path, period, unit, template, pdf, _parse_day(as_of, "--as-of"), pdf_timeout=pdf_timeout
-    )
+    """Viết văn bản Word đúng thể thức Nghị định 30/2020 từ sổ theo dõi, rồi kiểm tra thể thức văn bản vừa viết."""
+    day = _parse_day(as_of, "--as-of")
+    if per_unit:
+        if kind != "don-doc":
+            raise CcpkhError("--per-unit chỉ dùng với --kind don-doc.")
+        from ccpkh_excel.features.documents.writing import write_reminders
+
+        results = write_reminders(master, out_path, period, day, template, pdf, pdf_timeout)
+    else:
+        results = [
+            api.write_document(master, kind, out_path, period, unit, template, pdf, day, pdf_timeout=pdf_timeout)
+        ]
     con = out()
-    con.print(f"Đã viết {escape(str(result.path))}" + (f" và {escape(str(result.pdf))}" if result.pdf else "") + ".")
-    for w in result.warnings:
+    if per_unit:
+        con.print(f"Đã viết {len(results)} công văn đôn đốc vào {escape(str(out_path))}.")
+    bad = 0
+    for result in results:
+        if not per_unit:
+            con.print(
+                f"Đã viết {escape(str(result.path))}" + (f" và {escape(str(result.pdf))}" if result.pdf else "") + "."
+            )
+        if result.deviations:
+            bad += 1
+            con.print(f"[red]{escape(result.path.name)}: {len(result.deviations)} điểm chưa đúng thể thức:[/]")
+            for d in result.deviations:
+                con.print(f"  - {escape(str(d))}")
+        elif not per_unit:
+            con.print(f"Kiểm tra thể thức: {escape(result.path.name)} đúng thể thức Nghị định 30/2020/NĐ-CP.")
+    if per_unit and not bad:
+        con.print("Kiểm tra thể thức: tất cả đúng thể thức Nghị định 30/2020/NĐ-CP.")
+    for w in dict.fromkeys(w for r in results for w in r.warnings):
         con.print(f"[yellow]Lưu ý:[/] {escape(w)}")
+    if bad:
+        sys.exit(1)
 
 
 @click.command("lint-docx")

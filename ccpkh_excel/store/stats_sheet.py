@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,12 +24,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ccpkh_excel.domain.periods import ROMAN
 from ccpkh_excel.domain.plan import Plan, build_assignments
 from ccpkh_excel.domain.status import (
-    ACTIVE,
     DONE,
     IN_PROGRESS,
     LATE,
     NO_FIELD,
-    NOT_STARTED,
+    NOT_REPORTED,
     ON_TIME,
     OVERDUE,
 )
@@ -46,8 +46,7 @@ def row_formula(n: int, *value) -> xlsxfast.Formula:
     done_day = f'IF(G{n}<>"",G{n},INT(K{n}))'
     return xlsxfast.Formula(
         f'IF(F{n}="{DONE}",IF(M{n}="","{ON_TIME}",IF({done_day}<=M{n},"{ON_TIME}","{LATE}")),'
-        f'IF(AND(M{n}<>"",{_REF_ASOF}>M{n}),"{OVERDUE}",'
-        f'IF(OR(F{n}="{ACTIVE[0]}",F{n}="{ACTIVE[1]}"),"{IN_PROGRESS}","{NOT_STARTED}")))',
+        f'IF(AND(M{n}<>"",{_REF_ASOF}>M{n}),"{OVERDUE}","{IN_PROGRESS}"))',
         *value,
     )
 
@@ -58,7 +57,7 @@ _FILL = PatternFill("solid", fgColor="1F4E78")
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _BODY = Font(name="Times New Roman", size=12)
-FIELD_HEADERS = ("Lĩnh vực", "Số nhiệm vụ", ON_TIME, LATE, IN_PROGRESS, OVERDUE, NOT_STARTED, "Tỷ lệ hoàn thành (%)")
+FIELD_HEADERS = ("Lĩnh vực", "Số nhiệm vụ", ON_TIME, LATE, IN_PROGRESS, OVERDUE, NOT_REPORTED, "Tỷ lệ hoàn thành (%)")
 UNIT_HEADERS = (
     "Mã đơn vị",
     "Tên đơn vị",
@@ -67,7 +66,7 @@ UNIT_HEADERS = (
     LATE,
     IN_PROGRESS,
     OVERDUE,
-    "Chưa báo cáo",
+    NOT_REPORTED,
     "Tỷ lệ hoàn thành (%)",
 )
 TASK_HEADERS = (
@@ -77,7 +76,7 @@ TASK_HEADERS = (
     "Số đơn vị chủ trì",
     "Đã hoàn thành",
     "Hoàn thành trễ",
-    "Đang thực hiện",
+    "Đã báo cáo",
     "Trạng thái chung",
 )
 
@@ -129,6 +128,11 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
     assignments = build_assignments(plan)
     leading = {a.unit for a in assignments if a.role == LEAD}
     lead_units = [u for u in plan.units if u.code in leading]
+    dues = {t.code: t.due for t in plan.tasks}
+    due_counts: dict[str, Counter] = {}
+    for a in assignments:
+        if a.role == LEAD and dues.get(a.task) is not None:
+            due_counts.setdefault(a.unit, Counter())[dues[a.task]] += 1
     lay = layout(len(fields), len(lead_units), len(plan.tasks))
     ws["A1"] = "THỐNG KÊ TÌNH HÌNH THỰC HIỆN KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH"
     ws["A1"].font = Font(name="Times New Roman", bold=True, size=14)
@@ -193,16 +197,12 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
         put(r, 4, f'=COUNTIFS({pc}!$A:$A,A{r},{pc}!$D:$D,"{LEAD}")')
         put(r, 5, f'=COUNTIFS({th}!$A:$A,A{r},{crit},{th}!$F:$F,"{DONE}")')
         put(r, 6, f'=COUNTIFS({th}!$A:$A,A{r},{crit},{th}!$N:$N,"{LATE}")')
-        put(
-            r,
-            7,
-            f'=COUNTIFS({th}!$A:$A,A{r},{crit},{th}!$F:$F,"{ACTIVE[0]}")+COUNTIFS({th}!$A:$A,A{r},{crit},{th}!$F:$F,"{ACTIVE[1]}")',
-        )
+        put(r, 7, f"=COUNTIFS({th}!$A:$A,A{r},{crit})")
         put(
             r,
             8,
             f'=IF(AND(D{r}>0,E{r}>=D{r}),IF(F{r}>0,"{LATE}","{ON_TIME}"),'
-            f'IF(AND(C{r}<>"",$B$3>C{r}),"{OVERDUE}",IF(E{r}+G{r}>0,"{IN_PROGRESS}","{NOT_STARTED}")))',
+            f'IF(AND(C{r}<>"",$B$3>C{r}),"{OVERDUE}","{IN_PROGRESS}"))',
         )
     # 1. fields
     header(lay.field_first - 1, FIELD_HEADERS, "1. Theo lĩnh vực")
@@ -212,8 +212,9 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
         put(r, 1, f)
         fit(r, (f,))
         put(r, 2, f"=COUNTIF({rng('B')},A{r})")
-        for col, st in zip((3, 4, 5, 6, 7), (ON_TIME, LATE, IN_PROGRESS, OVERDUE, NOT_STARTED), strict=True):
+        for col, st in zip((3, 4, 5, 6), (ON_TIME, LATE, IN_PROGRESS, OVERDUE), strict=True):
             put(r, col, f'=COUNTIFS({rng("B")},$A{r},{rng("H")},"{st}")')
+        put(r, 7, f"=COUNTIFS({rng('B')},$A{r},{rng('G')},0)")
         put(r, 8, f"=IF(B{r}=0,0,ROUND(100*(C{r}+D{r})/B{r},1))", "0.0")
     r = lay.total_row
     put(r, 1, "Tổng cộng")
@@ -230,8 +231,17 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
         put(r, 2, u.name)
         fit(r, (u.code, u.name))
         put(r, 3, f'=COUNTIFS({pc}!$B:$B,A{r},{pc}!$D:$D,"{LEAD}")')
-        for col, st in zip((4, 5, 6, 7), (ON_TIME, LATE, IN_PROGRESS, OVERDUE), strict=True):
+        for col, st in zip((4, 5), (ON_TIME, LATE), strict=True):
             put(r, col, f'=COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$N:$N,"{st}")')
+        # overdue: rows past due not done, and the tasks not reported whose due date passed
+        # (the unit's past-due tasks, from the plan's dates, less its rows past due)
+        put(
+            r,
+            7,
+            f'=COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$N:$N,"{OVERDUE}")+{_past_due(due_counts.get(u.code, {}))}'
+            f'-COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$M:$M,"<"&$B$3)',
+        )
+        put(r, 6, f"=C{r}-D{r}-E{r}-G{r}")
         put(r, 8, f"=C{r}-COUNTIFS({th}!$B:$B,$A{r},{crit})")
         put(r, 9, f"=IF(C{r}=0,0,ROUND(100*(D{r}+E{r})/C{r},1))", "0.0")
     for col, w in zip("ABCDEFGHI", _WIDTHS, strict=True):
@@ -240,7 +250,9 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
     if fields:
         chart = _bar_chart("Tình hình thực hiện theo lĩnh vực", "Lĩnh vực", "Số nhiệm vụ")
         chart.grouping, chart.overlap = "stacked", 100
-        data = Reference(ws, min_col=3, max_col=7, min_row=lay.field_first - 1, max_row=lay.field_last)
+        data = Reference(
+            ws, min_col=3, max_col=6, min_row=lay.field_first - 1, max_row=lay.field_last
+        )  # the four classes
         chart.add_data(data, titles_from_data=True)
         _categories(chart, ws, 1, lay.field_first, lay.field_last)
         chart.height, chart.width = max(9.0, 1.1 * len(fields) + 5), 20
@@ -265,6 +277,14 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     return lay
+
+
+def _past_due(counts: Counter) -> str:
+    """How many of a unit's lead tasks are past due at $B$3, from the plan's due dates: a sum
+    of IF($B$3>date,n,0) over its distinct due dates (no scan of Tổng hợp)."""
+    if not counts:
+        return "0"
+    return "(" + "+".join(f"IF($B$3>{xlsxfast.serial(d)},{n},0)" for d, n in sorted(counts.items())) + ")"
 
 
 def _bar_chart(title: str, categories: str, values: str) -> BarChart:

@@ -3,9 +3,11 @@ grouped by field, and the references between documents."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from ccpkh_excel.domain.plan import Plan
+from ccpkh_excel.domain.vntext import fold
 from ccpkh_excel.features.documents import nd30
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"]
@@ -21,16 +23,63 @@ def _kind_name(plan: Plan) -> str:
     return t[0].upper() + t[1:].lower()
 
 
-def document_reference(plan: Plan) -> str:
-    """ "Kế hoạch số 188/KH-UBND ngày 27 tháng 12 năm 2025 của Ủy ban nhân dân tỉnh Thái Nguyên"."""
+def signing_authority(plan: Plan) -> str:
+    """Who issues the plan, as a document citing it names them: the body when signed on its
+    behalf (TM.), its head when the head signs or someone signs for the head (KT., Q., TL.,
+    TUQ.): "Ủy ban nhân dân tỉnh Thái Nguyên" / "Chủ tịch Ủy ban nhân dân tỉnh Thái Nguyên"."""
     info = plan.info
-    so = _text(info.get("Số ký hiệu"))
+    body = _text(info.get("Cơ quan ban hành"))
+    authority = _text(info.get("Quyền hạn ký"))
+    if authority in ("", "(để trống)"):
+        head = _text(info.get("Chức vụ người ký"))
+    elif authority.upper().startswith("TM."):
+        return body
+    else:
+        head = authority.split(".", 1)[1].strip() if "." in authority[:4] else authority
+    if not head or not body:
+        return body
+    head = head[0].upper() + head[1:].lower()
+    return body if fold(body).startswith(fold(head)) else f"{head} {body}"
+
+
+def document_number(plan: Plan) -> str:
+    """The plan's số ký hiệu, a number below 10 with its leading 0 ("5/KH-SNV" → "05/KH-SNV")."""
+    return nd30.pad_number(_text(plan.info.get("Số ký hiệu")))
+
+
+def document_reference(plan: Plan) -> str:
+    """ "Kế hoạch số 188/KH-UBND ngày 27 tháng 12 năm 2025 của Chủ tịch Ủy ban nhân dân tỉnh Thái Nguyên"."""
+    info = plan.info
+    so = document_number(plan)
     text = f"{_kind_name(plan)} số {so if so else '      /KH-'}"
     d = info.get("Ngày ban hành")
     text += f" {nd30.long_date(d)}" if isinstance(d, date) else " ngày      tháng      năm"
-    if info.get("Cơ quan ban hành"):
-        text += f" của {info['Cơ quan ban hành']}"
+    who = signing_authority(plan)
+    if who:
+        text += f" của {who}"
     return text
+
+
+def points(items: list[str]) -> list[str]:
+    """Items as lettered points: "a) …;", "b) …;" … "… ." (a text already lettered keeps its letter)."""
+    out = []
+    for i, text in enumerate(items):
+        text = text.rstrip(";. ")
+        if not re.match(r"^[a-zđ]{1,2}\) ", text):
+            text = f"{nd30.point(i)} {text}"
+        out.append(text + ("." if i == len(items) - 1 else ";"))
+    return out
+
+
+def dashes(items: list[str]) -> list[str]:
+    """Items as "- …;" lines, the last ending with a full stop; a lettered point stays a point."""
+    out = []
+    for i, text in enumerate(items):
+        text = text.rstrip(";. ")
+        if not re.match(r"^([a-zđ]{1,2}\)|-|\+) ", text):
+            text = f"- {text}"
+        out.append(text + ("." if i == len(items) - 1 else ";"))
+    return out
 
 
 def base_context(plan: Plan) -> dict:
@@ -40,7 +89,7 @@ def base_context(plan: Plan) -> dict:
     return {
         "co_quan_chu_quan": _text(info.get("Cơ quan chủ quản")),
         "co_quan_ban_hanh": _text(info.get("Cơ quan ban hành")),
-        "so_ky_hieu": _text(info.get("Số ký hiệu")) or "      /KH-",
+        "so_ky_hieu": document_number(plan) or "      /KH-",
         "dia_danh_ngay": nd30.date_line(_text(info.get("Địa danh")), d if isinstance(d, date) else None, plan.year),
         "trich_yeu": _text(info.get("Trích yếu")),
         "quyen_han": authority if authority not in ("", "(để trống)") else "",
@@ -57,6 +106,8 @@ def _grouped(items: list[tuple[str, str]]) -> list[dict]:
         if not out or out[-1]["title"] != head:
             out.append({"number": len(out) + 1, "title": head, "bullets": []})
         out[-1]["bullets"].append(text.rstrip(";. "))
+    for g in out:
+        g["bullets"] = dashes(g["bullets"])
     return out
 
 
@@ -95,15 +146,15 @@ def plan_context(plan: Plan) -> dict:
         {
             "can_cu": [b.rstrip(";. ") for b in plan.basis],
             "loi_dan": _text(plan.info.get("Lời dẫn")),
-            "muc_dich": [t.rstrip(";. ") for m, t in plan.purposes if m.lower().startswith("mục đích")],
-            "yeu_cau": [t.rstrip(";. ") for m, t in plan.purposes if m.lower().startswith("yêu cầu")],
+            "muc_dich": points([t for m, t in plan.purposes if m.lower().startswith("mục đích")]),
+            "yeu_cau": points([t for m, t in plan.purposes if m.lower().startswith("yêu cầu")]),
             "noi_dung": _grouped(plan.content),
             "to_chuc": [{**g, "heading": names.get(g["title"], g["title"])} for g in _grouped(plan.organization)],
             "doan_ket": _text(plan.info.get("Đoạn kết")) or "Trên đây là Kế hoạch./.",
             "phu_luc_ten": f"Danh mục nhiệm vụ trọng tâm thực hiện cải cách hành chính năm {year}"
             if year
             else "Danh mục nhiệm vụ trọng tâm",
-            "kem_theo": f"Kèm theo {document_reference(plan)}",
+            "kem_theo": f"Kèm theo {document_reference(plan)}",  # the signing authority, as the plan names it
             "dan_chieu_phu_luc": f"Có Danh mục nhiệm vụ trọng tâm cải cách hành chính năm {year} kèm theo"
             if year
             else "Có Danh mục nhiệm vụ trọng tâm kèm theo",

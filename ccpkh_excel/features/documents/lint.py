@@ -18,6 +18,7 @@ from ccpkh_excel.errors import CcpkhError
 from ccpkh_excel.features.documents import nd30
 from ccpkh_excel.features.documents.nd30 import Element
 
+CAPTION = re.compile(r"^(Biểu đồ|Bảng|Hình|Sơ đồ) \d+[.:] ")  # a numbered caption, centred, not a body paragraph
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -394,7 +395,14 @@ class _Linter:
             if not p.text.endswith((";", ".", ",")):
                 self.add(nd30.CAN_CU.name, "mỗi căn cứ kết thúc bằng dấu chấm phẩy (căn cứ cuối: dấu chấm)", p)
         for p in self.paras[start:end]:
-            if p.section != 0 or p.cell is not None or len(p.text) < 40 or p in basis:
+            if (
+                p.section != 0
+                or p.cell is not None
+                or len(p.text) < 40
+                or p in basis
+                or CAPTION.match(p.text)
+                or p.text.startswith("Kính gửi")
+            ):
                 continue
             self.check_runs(p, nd30.NOI_DUNG)
             if self.align(p) != "both":

@@ -88,3 +88,18 @@ def long_date(day) -> str:
     """ "ngày 05 tháng 02 năm 2026" for citing a document."""
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def pad_number(so: str) -> str:
+    """ "5/KH-SNV" → "05/KH-SNV": a number below 10 takes a leading 0 (Phụ lục I, II.3)."""
+    return re.sub(r"^(\s*)([1-9])(?=/)", r"\g<1>0\2", so)
+
+
+# Điểm (points) are lettered a), b), c) … in the Vietnamese alphabet, without f, j, w, z
+POINT_LETTERS = "abcdđeghiklmnopqrstuvxy"
+
+
+def point(i: int) -> str:
+    """The label of the i-th point (0-based): a), b), … đ) …; past y) aa), ab) …"""
+    n = len(POINT_LETTERS)
+    return (POINT_LETTERS[i] if i < n else POINT_LETTERS[i // n - 1] + POINT_LETTERS[i % n]) + ")"

@@ -1,19 +1,44 @@
-"""The context of the periodic BÁO CÁO and of the công văn đôn đốc, from Tổng hợp and the
-status figures (`status`): every figure printed is the library's figure."""
+"""The context of the periodic BÁO CÁO and of the công văn đôn đốc, from the master: the
+status figures (`status`, four classes), Tổng hợp's results and *Theo dõi nộp*, and the
+clerk's paragraphs of the sheet *Đánh giá*. Every figure printed is the library's figure.
+
+The BÁO CÁO follows the Ministry of Home Affairs' outline (domain/outline.py). It
+summarises: its size follows the tasks and the units, never the rows of Tổng hợp (one pass
+over them; at most `MAX_UNIT_LINES` unit lines per field and `RESULT_CHARS` of a result).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from ccpkh_excel.domain import times
+from ccpkh_excel.domain import outline, times
 from ccpkh_excel.domain.plan import Plan, build_assignments
-from ccpkh_excel.domain.status import NO_FIELD, StatusFigures, compute_status, latest_period
+from ccpkh_excel.domain.status import (
+    DONE,
+    IN_PROGRESS,
+    LATE,
+    NO_FIELD,
+    ON_TIME,
+    OVERDUE,
+    StatusFigures,
+    compute_status,
+    latest_period,
+    next_period,
+    tasks_due_in,
+)
 from ccpkh_excel.domain.units import LEAD
 from ccpkh_excel.errors import CcpkhError
 from ccpkh_excel.features.documents import nd30
-from ccpkh_excel.features.documents.context import base_context, document_reference
+from ccpkh_excel.features.documents.assessment import read_assessment
+from ccpkh_excel.features.documents.context import base_context, dashes, document_reference, signing_authority
 from ccpkh_excel.store.master import Master
+
+MAX_UNIT_LINES = 30  # units named under one field's results; the others are counted
+MAX_TASK_LINES = 40  # tasks listed under "late / overdue" and "due next period"
+RESULT_CHARS = 160  # of one unit's result in the body
+COLOURS = {ON_TIME: "#2e7d32", LATE: "#f9a825", IN_PROGRESS: "#1565c0", OVERDUE: "#c62828"}
 
 
 def _suffix(plan: Plan) -> str:
@@ -22,37 +47,83 @@ def _suffix(plan: Plan) -> str:
     return so.split("-", 1)[1] if "-" in so else "UBND"
 
 
-def _item(unit: object, text: object) -> str:
-    """ "Unit: text" without the text's own closing punctuation (the template adds it)."""
-    return f"{unit}: {str(text).strip().rstrip(' .;')}"
+def _recipients(plan: Plan) -> list[str]:
+    return [x.strip() for x in str(plan.info.get("Nơi nhận") or "").split(";") if x.strip()]
+
+
+def _drafting_unit(plan: Plan) -> str:
+    """The drafting unit named in the plan's "Lưu: VT, …" (TTPVHCC), else CCHC."""
+    for x in _recipients(plan):
+        if x.startswith("Lưu"):
+            parts = [p.strip() for p in x.split(":", 1)[-1].split(",") if p.strip() and p.strip() != "VT"]
+            if parts and re.fullmatch(r"[A-ZĐ0-9&.]+", parts[0]):
+                return parts[0]
+    return "CCHC"
+
+
+_LEADERS = re.compile(r"(chủ tịch|pct|phó chủ tịch|lãnh đạo|giám đốc|thường trực|^tt\.)", re.IGNORECASE)
+_ABOVE = re.compile(r"^(bộ |văn phòng chính phủ|tt\. |thường trực )", re.IGNORECASE)
+
+
+def _keep(plan: Plan) -> str:
+    return f"Lưu: VT, {_drafting_unit(plan)}"
+
+
+def report_recipients(plan: Plan) -> list[str]:
+    """Nơi nhận of a BÁO CÁO sent up: the bodies above and the leaders of the plan's list, Lưu."""
+    chosen = [x for x in _recipients(plan) if not x.startswith("Lưu") and (_ABOVE.match(x) or _LEADERS.search(x))]
+    return [*(chosen or ["Bộ Nội vụ"]), _keep(plan)]
+
+
+def reminder_recipients(plan: Plan) -> list[str]:
+    """Nơi nhận of a công văn đôn đốc: "Như trên", the leaders to inform (not the bodies above), Lưu."""
+    leaders = [x for x in _recipients(plan) if not x.startswith("Lưu") and _LEADERS.search(x) and not _ABOVE.match(x)]
+    return ["Như trên", *leaders, _keep(plan)]
+
+
+def _short(text: object, limit: int = RESULT_CHARS) -> str:
+    t = " ".join(str(text or "").split()).rstrip(" .;")
+    return t if len(t) <= limit else t[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _decimal(x: float) -> str:
+    return f"{x:.1f}".replace(".", ",")
+
+
+def _classes_sentence(c, subject: str = "Tổng số") -> str:
+    return (
+        f"{subject} {c.tasks} nhiệm vụ: hoàn thành đúng hạn {c.on_time}, hoàn thành quá hạn {c.late}, "
+        f"đang thực hiện trong hạn {c.in_progress}, quá hạn chưa hoàn thành {c.overdue}; "
+        f"tỷ lệ hoàn thành {_decimal(c.pct)}%, đúng hạn {_decimal(c.pct_on_time)}%"
+    )
 
 
 def chart(st: StatusFigures, path: Path) -> Path:
-    """A stacked bar chart of the tasks of each field by status, as a PNG."""
+    """A stacked bar chart of each field's tasks by class, a value on every segment, a legend of
+    the classes present only. Its caption is in the document ("Biểu đồ 1. …")."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [c.label for c in st.fields]
+    labels = [_wrap(c.label, 34) for c in st.fields]
     series = [
-        ("Hoàn thành đúng hạn", [c.on_time for c in st.fields], "#2e7d32"),
-        ("Hoàn thành quá hạn", [c.late for c in st.fields], "#f9a825"),
-        ("Đang thực hiện", [c.in_progress for c in st.fields], "#1565c0"),
-        ("Quá hạn", [c.overdue for c in st.fields], "#c62828"),
-        ("Chưa thực hiện", [c.rest for c in st.fields], "#9e9e9e"),
+        (name, [getattr(c, attr) for c in st.fields])
+        for name, attr in ((ON_TIME, "on_time"), (LATE, "late"), (IN_PROGRESS, "in_progress"), (OVERDUE, "overdue"))
     ]
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.8), dpi=150)
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.6), dpi=150)
     left = [0] * len(labels)
-    wrapped = [_wrap(x, 34) for x in labels]
-    for name, values, colour in series:
-        ax.barh(wrapped, values, left=left, label=name, color=colour)
+    for name, values in series:
+        if not any(values):
+            left = [a + b for a, b in zip(left, values, strict=True)]
+            continue  # no empty legend entry
+        bars = ax.barh(labels, values, left=left, label=name, color=COLOURS[name])
+        ax.bar_label(bars, labels=[str(v) if v else "" for v in values], label_type="center", color="white", fontsize=8)
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.invert_yaxis()
     ax.set_xlabel("Số nhiệm vụ")
-    ax.set_title(f"Tình hình thực hiện nhiệm vụ theo lĩnh vực — {st.period}")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -72,7 +143,7 @@ def _wrap(text: str, width: int) -> str:
 
 
 def report_context(m: Master, kind: str, period: str | None, unit: str | None, as_of: date | None, tmp: Path):
-    """(context, images, warnings) for bao-cao and don-doc."""
+    """(context, images, warnings) for bao-cao and don-doc; the master is read once."""
     master, plan, records = m.path, m.plan, m.records
     st = compute_status(
         plan, records.summary, period or latest_period(records, master), as_of or times.today(), records.returns
@@ -80,130 +151,338 @@ def report_context(m: Master, kind: str, period: str | None, unit: str | None, a
     names = {u.code: u.name for u in plan.units}
     if unit and unit not in names:
         raise CcpkhError(f"Không có đơn vị mã {unit} trong sheet Đơn vị.", master)
+    ctx = _common(plan, st)
+    if kind == "bao-cao":
+        rows, present = read_assessment(m)
+        return _report(plan, st, records, names, unit, ctx, tmp, rows, present)
+    return reminder_context(plan, st, names, unit, ctx), {}, []
+
+
+def _common(plan: Plan, st: StatusFigures) -> dict:
     ctx = base_context(plan)
     # a report or a letter is dated when it is signed: the date is left for the signing day
     ctx["dia_danh_ngay"] = nd30.date_line(str(plan.info.get("Địa danh") or ""), None, st.as_of.year)
     ctx["ky"] = st.period
     ctx["ngay_tinh"] = f"{st.as_of:%d/%m/%Y}"
     ctx["ke_hoach"] = document_reference(plan)
-    warnings: list[str] = []
-    if kind == "bao-cao":
-        return _report(plan, st, records, names, unit, ctx, tmp, warnings)
-    return _reminder(plan, st, names, unit, ctx), {}, warnings
-
-
-def _report(plan, st, records, names, unit, ctx, tmp, warnings):
-    rows = [r for r in records.summary if r.period == st.period and (unit is None or r.unit == unit)]
-    if unit:
-        # a unit's own report: the tasks it leads, judged by its own rows alone
-        mine = {a.task for a in build_assignments(plan) if a.unit == unit and a.role == LEAD}
-        own = [u for u in plan.units if u.code == unit]
-        plan = Plan(info=plan.info, units=own, tasks=[t for t in plan.tasks if t.code in mine])
-        st = compute_status(plan, [r for r in records.summary if r.unit == unit], st.period, st.as_of, records.returns)
-    order = {t.code: i for i, t in enumerate(plan.tasks)}
-    field_of = {t.code: (t.field or NO_FIELD) for t in plan.tasks}
-    lead_first = sorted(rows, key=lambda r: (order.get(r.task, 10**9), r.role != LEAD))
-    results: dict[str, list[str]] = {}
-    for r in lead_first:
-        if r.result and r.task in field_of:
-            results.setdefault(field_of[r.task], []).append(_item(r.unit_name, r.result))
-    t = st.total
-    ctx.update(
-        {
-            "so_ky_hieu": f"      /BC-{_suffix(plan)}",
-            "trich_yeu": f"Kết quả thực hiện công tác cải cách hành chính {st.period}",
-            "tong": {
-                "so_nv": t.tasks,
-                "dung_han": t.on_time,
-                "qua_han": t.late,
-                "dang_thuc_hien": t.in_progress,
-                "qua_han_chua_xong": t.overdue,
-                "chua_thuc_hien": t.rest,
-                "ty_le": f"{t.pct:.1f}".replace(".", ","),
-            },
-            "linh_vuc": [
-                {
-                    "number": i,
-                    "title": c.label,
-                    "so_nv": c.tasks,
-                    "dung_han": c.on_time,
-                    "qua_han": c.late,
-                    "dang_thuc_hien": c.in_progress,
-                    "qua_han_chua_xong": c.overdue,
-                    "chua_thuc_hien": c.rest,
-                    "ty_le": f"{c.pct:.1f}".replace(".", ","),
-                    "ket_qua": results.get(c.label, []),
-                }
-                for i, c in enumerate(st.fields, start=1)
-            ],
-            "kho_khan": [_item(r.unit_name, r.difficulty) for r in lead_first if r.difficulty],
-            "de_xuat": [_item(r.unit_name, r.proposal) for r in lead_first if r.proposal],
-            "chua_bao_cao": [name for _, name in st.missing if not unit],
-            "phu_luc_ten": f"Tổng hợp kết quả thực hiện nhiệm vụ {st.period}",
-            "kem_theo": f"Kèm theo Báo cáo số      /BC-{_suffix(plan)} ngày      tháng      năm {plan.year or ''} của "
-            f"{plan.info.get('Cơ quan ban hành', '')}".rstrip(),
-        }
-    )
-    lead_names: dict[str, list[str]] = {}
-    for a in build_assignments(plan):
-        if a.role == LEAD:
-            lead_names.setdefault(a.task, []).append(a.unit_name)
-    by_task: dict[str, list[str]] = {}
-    for r in lead_first:
-        if r.role == LEAD and r.result:
-            by_task.setdefault(r.task, []).append(f"{r.unit_name}: {r.result}")
-    status = {s.code: s.status for s in st.tasks}
-    ctx["rows"] = [
-        {
-            "group": False,
-            "stt": str(i),
-            "content": tk.content,
-            "lead": "; ".join(lead_names.get(tk.code, [])) or tk.lead,
-            "status": status.get(tk.code, ""),
-            "result": "\n".join(by_task.get(tk.code, [])),
-            "deadline": tk.deadline,
-        }
-        for i, tk in enumerate(plan.tasks, start=1)
-    ]
-    ctx["bieu_do"] = ""
-    images = {"bieu_do": chart(st, tmp / "bieu_do.png")} if st.fields else {}
-    if not rows:
-        warnings.append(f"Chưa có số liệu nào của kỳ {st.period} trong Tổng hợp: báo cáo chỉ có khung.")
-    return ctx, images, warnings
-
-
-def _reminder(plan, st, names, unit, ctx):
-    assignments = build_assignments(plan)
-    leads: dict[str, list[str]] = {}
-    for a in assignments:
-        if a.role == LEAD:
-            leads.setdefault(a.task, []).append(a.unit)
-    missing = [(c, n) for c, n in st.missing if unit is None or c == unit]
-    overdue = [t for t in st.overdue if unit is None or unit in leads.get(t.code, [])]
-    overdue_units = {c for t in overdue for c in leads.get(t.code, [])}
-    recipients = list(dict.fromkeys([n for _, n in missing] + [names[c] for c in names if c in overdue_units]))
-    ctx.update(
-        {
-            "so_ky_hieu": f"      /{_suffix(plan)}-CCHC",
-            "trich_yeu": f"đôn đốc báo cáo và thực hiện nhiệm vụ cải cách hành chính {st.period}",
-            "kinh_gui": recipients or ["Các cơ quan, đơn vị"],
-            "chua_nop": [n for _, n in missing],
-            "qua_han": [
-                {
-                    "code": t.code,
-                    "content": t.content.rstrip("."),
-                    "han": f"{t.due:%d/%m/%Y}",
-                    "chu_tri": ", ".join(names.get(c, c) for c in leads.get(t.code, [])),
-                }
-                for t in overdue
-            ],
-            "han_moi": f"{st.as_of + timedelta(days=7):%d/%m/%Y}",
-            "noi_nhan": ["Như trên"] + [x for x in ctx["noi_nhan"] if x.startswith("Lưu")] or ["Như trên", "Lưu: VT"],
-        }
-    )
-    if not any(x.startswith("Lưu") for x in ctx["noi_nhan"]):
-        ctx["noi_nhan"].append("Lưu: VT")
     return ctx
 
 
-__all__ = ["chart", "report_context"]
+def _paras(texts: list[str], section: outline.Section | None) -> list[dict]:
+    """The clerk's paragraphs, or the marked placeholder when a required section is empty."""
+    if texts:
+        return [{"text": t, "mark": False} for t in texts]
+    if section is not None and section.required:
+        return [{"text": outline.placeholder(section), "mark": True}]
+    return []
+
+
+def _report(plan, st, records, names, unit, ctx, tmp, assessment_rows, present):
+    warnings: list[str] = []
+    if unit:
+        # a unit's own report: the tasks it leads, judged by its own rows alone
+        mine = {a.task for a in build_assignments(plan) if a.unit == unit and a.role == LEAD}
+        plan = Plan(
+            info=plan.info,
+            units=[u for u in plan.units if u.code == unit],
+            tasks=[t for t in plan.tasks if t.code in mine],
+        )
+        st = compute_status(plan, [r for r in records.summary if r.unit == unit], st.period, st.as_of, records.returns)
+    written = outline.assessments(assessment_rows, st.period)
+    if not present:
+        warnings.append(
+            f"Sổ chưa có sheet «{outline.SHEET}»: các phần đánh giá để câu mẫu đánh dấu {outline.PLACEHOLDER_MARK}. "
+            "Chạy 'ccpkh-excel check' hoặc thêm sheet có các cột Kỳ báo cáo, Mục, Nội dung để ghi các phần này."
+        )
+    task_of = {t.code: t for t in plan.tasks}
+    field_of = {t.code: (t.field or NO_FIELD) for t in plan.tasks}
+    lead_sets: dict[str, set[str]] = {}
+    for a in build_assignments(plan):
+        if a.role == LEAD:
+            lead_sets.setdefault(a.task, set()).add(a.unit)
+    # one pass over the rows of the period: completed results by (field, unit), difficulties, proposals
+    done_by: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    difficulties: dict[str, str] = {}
+    proposals: dict[str, str] = {}
+    single_result: dict[str, str] = {}
+    n_rows = 0
+    for r in records.summary:
+        if str(r.period) != st.period or (unit and r.unit != unit):
+            continue
+        n_rows += 1
+        task = str(r.task)
+        if task not in task_of:
+            continue
+        if r.role == LEAD and r.unit in lead_sets.get(task, ()):
+            if r.status == DONE:
+                done_by.setdefault(field_of[task], {}).setdefault(str(r.unit), []).append((task, str(r.result or "")))
+            if r.result:
+                single_result[task] = str(r.result)
+        if r.difficulty and r.unit not in difficulties:
+            difficulties[str(r.unit)] = str(r.difficulty)
+        if r.proposal and r.unit not in proposals:
+            proposals[str(r.unit)] = str(r.proposal)
+    if not n_rows:
+        warnings.append(f"Chưa có số liệu nào của kỳ {st.period} trong Tổng hợp: báo cáo chỉ có khung.")
+    t = st.total
+    units_n = len(st.units)
+    yearly = outline.is_yearly(st.period)
+    nxt = next_period(st.period)
+    # I. Công tác chỉ đạo, điều hành
+    returned = units_n - len(st.missing) if not unit else units_n
+    plan_line = (
+        f"Thực hiện {ctx['ke_hoach']}, {t.tasks} nhiệm vụ được giao cho {units_n} cơ quan, đơn vị chủ trì. "
+        f"Kỳ này {returned}/{units_n} đơn vị đã gửi báo cáo kết quả thực hiện"
+        + (f"; {len(st.missing)} đơn vị chưa gửi." if st.missing and not unit else ".")
+    )
+    chi_dao = []
+    for i, sec in enumerate(outline.CHI_DAO, start=1):
+        paras = ([{"text": plan_line, "mark": False}] if i == 1 else []) + _paras(written.get(sec.key, []), sec)
+        chi_dao.append({"title": f"{i}. {_section_title(sec.key)}", "paras": paras})
+    # II. Kết quả thực hiện, by field in the plan's order
+    status = {s.code: s for s in st.tasks}
+    fields = []
+    for i, c in enumerate(st.fields, start=1):
+        by_unit = done_by.get(c.label, {})
+        lines = []
+        for code, items in list(by_unit.items())[:MAX_UNIT_LINES]:
+            shown = "; ".join(f"{task}: {_short(res) or 'hoàn thành'}" for task, res in items[:3])
+            more = f" và {len(items) - 3} nhiệm vụ khác" if len(items) > 3 else ""
+            lines.append(f"{names.get(code, code)} hoàn thành {len(items)} nhiệm vụ ({shown}{more})")
+        if len(by_unit) > MAX_UNIT_LINES:
+            lines.append(f"{len(by_unit) - MAX_UNIT_LINES} đơn vị khác hoàn thành nhiệm vụ (chi tiết tại Phụ lục I)")
+        behind = [s for s in st.tasks if s.field == c.label and s.status in (LATE, OVERDUE)]
+        fields.append(
+            {
+                "title": f"{i}. {c.label}",
+                "so_lieu": _classes_sentence(c) + ".",
+                "ket_qua": dashes(lines),
+                "cham": dashes([_task_line(s, names) for s in behind[:MAX_TASK_LINES]])
+                + (
+                    [f"(và {len(behind) - MAX_TASK_LINES} nhiệm vụ khác, xem Phụ lục I)"]
+                    if len(behind) > MAX_TASK_LINES
+                    else []
+                ),
+                "them": written.get(c.label, []),
+            }
+        )
+    # III. Đánh giá chung
+    perfect = len([1 for _, c in st.units if c.tasks and c.on_time == c.tasks])
+    computed = {
+        "Ưu điểm": [
+            f"Tỷ lệ hoàn thành {_decimal(t.pct)}% ({t.on_time + t.late}/{t.tasks} nhiệm vụ), "
+            f"hoàn thành đúng hạn {_decimal(t.pct_on_time)}%."
+            + (f" {perfect} đơn vị hoàn thành đúng hạn tất cả nhiệm vụ được giao." if perfect else "")
+        ],
+        "Tồn tại, hạn chế": [
+            x
+            for x in (
+                "Còn "
+                + ", ".join(
+                    x
+                    for x in (
+                        f"{t.overdue} nhiệm vụ quá hạn chưa hoàn thành" if t.overdue else "",
+                        f"{t.late} nhiệm vụ hoàn thành quá hạn" if t.late else "",
+                    )
+                    if x
+                )
+                + "."
+                if t.overdue or t.late
+                else "",
+                f"Còn {len(st.missing)} đơn vị chưa gửi báo cáo: {', '.join(n for _, n in st.missing[:MAX_UNIT_LINES])}"
+                + (f" và {len(st.missing) - MAX_UNIT_LINES} đơn vị khác" if len(st.missing) > MAX_UNIT_LINES else "")
+                + "."
+                if st.missing and not unit
+                else "",
+            )
+            if x
+        ],
+    }
+    hard = [f"{names.get(u, u)}: {_short(x)}" for u, x in list(difficulties.items())[:MAX_UNIT_LINES]]
+    danh_gia = []
+    for i, sec in enumerate(outline.DANH_GIA, start=1):
+        paras = [{"text": x, "mark": False} for x in computed.get(sec.key, [])]
+        paras += _paras(written.get(sec.key, []), sec)
+        lines = dashes(hard) if sec.key == "Tồn tại, hạn chế" and hard else []
+        danh_gia.append(
+            {
+                "title": f"{i}. {sec.key}",
+                "paras": paras,
+                "lines": lines,
+                "lines_head": "Khó khăn, vướng mắc các đơn vị nêu:" if lines else "",
+            }
+        )
+    # IV. Phương hướng, nhiệm vụ kỳ tới: tasks due next period, overdue tasks to finish, the clerk's own
+    finished = {s.code for s in st.tasks if s.status in (ON_TIME, LATE)}
+    due_next = [x for x in tasks_due_in(plan, nxt.start, nxt.end) if x.code not in finished]
+    overdue = st.overdue
+    phuong_huong = {
+        "title": f"IV. PHƯƠNG HƯỚNG, NHIỆM VỤ {_next_label(st.period, nxt).upper()}",
+        "mo_dau": (
+            f"Tập trung thực hiện {len(due_next)} nhiệm vụ đến hạn trong {_next_label(st.period, nxt)} "
+            f"(từ {nxt.start:%d/%m/%Y} đến {nxt.end:%d/%m/%Y})"
+            + (f" và {len(overdue)} nhiệm vụ đã quá hạn chưa hoàn thành" if overdue else "")
+            + (":" if due_next or overdue else ".")
+        ),
+        "den_han": dashes(
+            [
+                _task_line(status[x.code], names, with_status=False)
+                for x in due_next[:MAX_TASK_LINES]
+                if x.code in status
+            ]
+            + [_task_line(s, names) for s in overdue[:MAX_TASK_LINES]]
+        ),
+        "paras": _paras(written.get(outline.PHUONG_HUONG.key, []), outline.PHUONG_HUONG),
+    }
+    # V. Đề xuất, kiến nghị: the clerk's, then what the units proposed
+    de_xuat = _paras(written.get(outline.DE_XUAT.key, []), outline.DE_XUAT)
+    unit_proposals = dashes([f"{names.get(u, u)}: {_short(x)}" for u, x in list(proposals.items())[:MAX_UNIT_LINES]])
+    suffix = _suffix(plan)
+    who = signing_authority(plan)
+    ctx.update(
+        {
+            "so_ky_hieu": f"      /BC-{suffix}",
+            "trich_yeu": f"Kết quả thực hiện công tác cải cách hành chính {st.period}",
+            "mo_dau": (
+                f"Thực hiện {ctx['ke_hoach']}, {ctx['co_quan_ban_hanh']} báo cáo kết quả thực hiện công tác cải cách "
+                f"hành chính {st.period} (số liệu tính đến ngày {ctx['ngay_tinh']}) như sau:"
+            ),
+            "chi_dao": chi_dao,
+            "tong_cau": _classes_sentence(t)
+            + ". Chi tiết theo lĩnh vực, theo đơn vị và xếp hạng đơn vị tại Phụ lục II.",
+            "bieu_do_chu": f"Biểu đồ 1. Tình hình thực hiện nhiệm vụ theo lĩnh vực, {st.period}",
+            "linh_vuc": fields,
+            "danh_gia": danh_gia,
+            "danh_gia_nam": yearly,
+            "phuong_huong": phuong_huong,
+            "de_xuat": de_xuat,
+            "de_xuat_don_vi": unit_proposals,
+            "phu_luc_ten": f"Tổng hợp kết quả thực hiện nhiệm vụ {st.period}",
+            "phu_luc_2_ten": f"Số liệu thực hiện nhiệm vụ theo lĩnh vực, theo đơn vị và xếp hạng đơn vị {st.period}",
+            "kem_theo": f"Kèm theo Báo cáo số      /BC-{suffix} ngày      tháng      năm {st.as_of.year} của {who}".rstrip(),
+            "doan_ket": (
+                f"Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính {st.period} của "
+                f"{ctx['co_quan_ban_hanh']}./."
+            ),
+            "noi_nhan": report_recipients(plan),
+        }
+    )
+    ctx["rows"] = [_task_row(i, tk, status.get(tk.code), single_result, names) for i, tk in enumerate(plan.tasks, 1)]
+    ctx["bang_linh_vuc"] = [_count_row(str(i), c) for i, c in enumerate(st.fields, 1)] + [_count_row("", t)]
+    ctx["bang_don_vi"] = [_count_row(str(i), c) for i, (_, c) in enumerate(st.units, 1)]
+    ctx["xep_hang"] = [
+        {
+            "rank": str(r.rank),
+            "name": r.name,
+            "tasks": str(r.counts.tasks),
+            "on_time": str(r.counts.on_time),
+            "late": str(r.counts.late),
+            "overdue": str(r.counts.overdue),
+            "pct": _decimal(r.counts.pct_on_time),
+        }
+        for r in st.ranking()
+    ]
+    ctx["bieu_do"] = ""
+    images = {"bieu_do": chart(st, tmp / "bieu_do.png")} if st.fields else {}
+    return ctx, images, warnings
+
+
+def _section_title(key: str) -> str:
+    return {
+        "Kế hoạch": "Công tác kế hoạch",
+        "Kiểm tra": "Công tác kiểm tra",
+        "Tuyên truyền": "Công tác tuyên truyền",
+        "Sáng kiến": "Sáng kiến, mô hình mới trong cải cách hành chính",
+    }.get(key, key)
+
+
+def _next_label(period: str, nxt) -> str:
+    if outline.is_yearly(period):
+        return f"năm {nxt.end.year}"
+    return nxt.label if nxt.label.startswith("Quý") else nxt.label[0].lower() + nxt.label[1:]
+
+
+def _task_line(s, names: dict[str, str], with_status: bool = True) -> str:
+    due = f"hạn {s.due:%d/%m/%Y}" if s.due else "thường xuyên"
+    units = ", ".join(names.get(u, u) for u in s.units[:3]) + (
+        f" và {len(s.units) - 3} đơn vị khác" if len(s.units) > 3 else ""
+    )
+    state = f"; {s.status[0].lower()}{s.status[1:]}" if with_status else ""
+    return f"{s.code} – {_short(s.content, 200)} ({due}; chủ trì: {units or 'chưa phân công'}{state})"
+
+
+def _task_row(i: int, tk, s, single_result: dict[str, str], names) -> dict:
+    if s is None:
+        result = ""
+    elif s.leads <= 1:
+        result = single_result.get(tk.code, "")
+    else:
+        result = f"{s.done}/{s.leads} đơn vị chủ trì đã hoàn thành; {s.reported} đơn vị đã báo cáo."
+    return {
+        "group": False,
+        "stt": str(i),
+        "code": tk.code,
+        "content": tk.content,
+        "lead": tk.lead,
+        "status": s.status if s else "",
+        "result": result,
+        "deadline": tk.deadline,
+    }
+
+
+def _count_row(stt: str, c) -> dict:
+    return {
+        "stt": stt,
+        "label": c.label,
+        "tasks": str(c.tasks),
+        "on_time": str(c.on_time),
+        "late": str(c.late),
+        "in_progress": str(c.in_progress),
+        "overdue": str(c.overdue),
+        "pct": _decimal(c.pct),
+    }
+
+
+# --- công văn đôn đốc ------------------------------------------------------------------------------
+def reminder_context(plan: Plan, st: StatusFigures, names: dict[str, str], unit: str | None, ctx: dict) -> dict:
+    """A công văn đôn đốc to the units behind (or to `unit` alone): for each, its tasks not
+    reported or overdue (code, content, due date); a reply deadline; Nơi nhận for a công văn."""
+    dues = {t.code: t for t in plan.tasks}
+    addressed = []
+    for code in units_behind(st):
+        items = st.by_unit.get(code, [])
+        if unit and code != unit:
+            continue
+        behind = [(task, cls, rep) for task, cls, rep in items if cls == OVERDUE or not rep]
+        lines = []
+        for task, cls, _ in behind[:MAX_TASK_LINES]:
+            t = dues.get(task)
+            due = f"hạn {t.due:%d/%m/%Y}" if t and t.due else "thường xuyên"
+            what = "quá hạn, chưa hoàn thành" if cls == OVERDUE else "chưa báo cáo"
+            lines.append(f"{task} – {_short(t.content if t else '', 200)} ({due}; {what})")
+        if len(behind) > MAX_TASK_LINES:
+            lines.append(f"và {len(behind) - MAX_TASK_LINES} nhiệm vụ khác")
+        addressed.append({"code": code, "name": names.get(code, code), "tasks": dashes(lines)})
+    han_moi = st.as_of + timedelta(days=7)
+    ctx.update(
+        {
+            "so_ky_hieu": f"      /{_suffix(plan)}-{_drafting_unit(plan)}",
+            "trich_yeu": f"đôn đốc báo cáo và thực hiện nhiệm vụ cải cách hành chính {st.period}",
+            "kinh_gui": [d["name"] for d in addressed] or ["Các cơ quan, đơn vị"],
+            "don_vi": addressed,
+            "mot_don_vi": len(addressed) == 1,
+            "han_moi": f"{han_moi:%d/%m/%Y}",
+            "noi_nhan": reminder_recipients(plan),
+        }
+    )
+    return ctx
+
+
+def units_behind(st: StatusFigures) -> list[str]:
+    """The units a công văn đôn đốc is for: not returned, or with a task overdue or not reported."""
+    missing = [c for c, _ in st.missing]
+    behind = [c for c, items in st.by_unit.items() if any(cl == OVERDUE or not rep for _, cl, rep in items)]
+    return list(dict.fromkeys(missing + behind))
+
+
+__all__ = ["chart", "reminder_context", "report_context", "units_behind"]

@@ -248,9 +248,31 @@ def title_block(doc, kind: str) -> None:
 
 
 def bullets(doc, var: str, item: str = "item") -> None:
+    """One body paragraph per item; the context gives each its marker ("- ", "a) ") and its
+    closing punctuation."""
     tag(doc, f"{{%p for {item} in {var} %}}")
-    body(doc, f"- {{{{ {item} }}}}{{{{ '.' if loop.last else ';' }}}}")
+    body(doc, f"{{{{ {item} }}}}")
     tag(doc, "{%p endfor %}")
+
+
+def paragraphs(doc, var: str) -> None:
+    """The paragraphs of a part: {text, mark}; a marked one (a sentence the clerk must write)
+    is italic and highlighted, so nobody signs it unnoticed."""
+    tag(doc, f"{{%p for x in {var} %}}")
+    tag(doc, "{%p if x.mark %}")
+    p = body(doc, "{{ x.text }}", italic=True)
+    hl = OxmlElement("w:highlight")
+    hl.set(qn("w:val"), "yellow")
+    p.runs[0]._r.get_or_add_rPr().append(hl)
+    tag(doc, "{%p else %}")
+    body(doc, "{{ x.text }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+
+
+def closing(doc, text: str) -> None:
+    """The closing paragraph, kept on the page of the signature block that follows it."""
+    body(doc, text, keep_next=True)
 
 
 def signature_block(doc) -> None:
@@ -258,25 +280,28 @@ def signature_block(doc) -> None:
     _no_borders(t)
     _widths(t, [SIGN_LEFT_MM, SIGN_RIGHT_MM])
     left, right = t.cell(0, 0), t.cell(0, 1)
-    _cell_para(left, "Nơi nhận:", nd30.NOI_NHAN, first=True, before=12)
+    _cant_split(t.rows[0])
+    # "Nơi nhận:" and the first line of the signature block start level (both with no space
+    # before: the space above the table is the closing paragraph's)
+    _cell_para(left, "Nơi nhận:", nd30.NOI_NHAN, first=True)
     para(left, "{%p for n in noi_nhan %}")
     para(left, "- {{ n }}{{ '.' if loop.last else ';' }}", nd30.NOI_NHAN_LIST)
     para(left, "{%p endfor %}")
-    _cell_para(right, "{%p if quyen_han %}", first=True, before=12)
-    para(right, "{{ quyen_han|upper }}", nd30.QUYEN_HAN, align=CENTER)
+    _cell_para(right, "{%p if quyen_han %}", first=True)
+    para(right, "{{ quyen_han|upper }}", nd30.QUYEN_HAN, align=CENTER, keep_next=True)
     para(right, "{%p endif %}")
-    para(right, "{{ chuc_vu|upper }}", nd30.QUYEN_HAN, align=CENTER)
+    para(right, "{{ chuc_vu|upper }}", nd30.QUYEN_HAN, align=CENTER, keep_next=True)
     for _ in range(4):
         para(right, "")
     para(right, "{{ nguoi_ky }}", nd30.HO_TEN, align=CENTER)
 
 
-def appendix_section(doc, title_var: str, kem_theo_var: str = "kem_theo"):
+def appendix_section(doc, title_var: str, kem_theo_var: str = "kem_theo", label: str = "Phụ lục"):
     """A new landscape section for a phụ lục: numbered from 1, no number on its first page."""
     sec = doc.add_section(WD_SECTION.NEW_PAGE)
     _page(sec, landscape=True)
     restart_numbering(sec)
-    para(doc, "Phụ lục", nd30.PHU_LUC, align=CENTER)
+    para(doc, label, nd30.PHU_LUC, align=CENTER)
     para(doc, f"{{{{ {title_var}|upper }}}}", nd30.PHU_LUC_TITLE, align=CENTER)
     para(doc, f"({{{{ {kem_theo_var} }}}})", nd30.KEM_THEO, align=CENTER)
     rule(doc, 50, LANDSCAPE_WIDTH_MM)
@@ -381,7 +406,8 @@ def ke_hoach() -> Document:
     body(doc, "{{ part.number }}. {{ part.heading }}", bold=True, keep_next=True)
     bullets(doc, "part.bullets")
     tag(doc, "{%p endfor %}")
-    body(doc, "{{ doan_ket }}")
+    closing(doc, "{{ doan_ket }}")
+    para(doc, "", keep_next=True)
     signature_block(doc)
     appendix_section(doc, "phu_luc_ten")
     plan_table(doc)
@@ -389,103 +415,158 @@ def ke_hoach() -> Document:
 
 
 REPORT_COLUMNS = [
-    ("STT", 12, "stt"),
-    ("Nội dung công việc", 78, "content"),
-    ("Cơ quan chủ trì", 38, "lead"),
-    ("Thời gian hoàn thành", 28, "deadline"),
+    ("STT", 11, "stt"),
+    ("Mã NV", 17, "code"),
+    ("Nội dung công việc", 70, "content"),
+    ("Cơ quan chủ trì", 36, "lead"),
+    ("Thời gian hoàn thành", 26, "deadline"),
     ("Tình hình", 30, "status"),
-    ("Kết quả thực hiện", 66, "result"),
+    ("Kết quả thực hiện", 62, "result"),
+]
+COUNT_COLUMNS = [
+    ("STT", 12, "stt"),
+    ("{label}", 80, "label"),
+    ("Số nhiệm vụ", 22, "tasks"),
+    ("Hoàn thành đúng hạn", 28, "on_time"),
+    ("Hoàn thành quá hạn", 28, "late"),
+    ("Đang thực hiện trong hạn", 28, "in_progress"),
+    ("Quá hạn (chưa hoàn thành)", 28, "overdue"),
+    ("Tỷ lệ hoàn thành (%)", 26, "pct"),
+]
+RANK_COLUMNS = [
+    ("Hạng", 14, "rank"),
+    ("Đơn vị", 94, "name"),
+    ("Số nhiệm vụ được giao", 28, "tasks"),
+    ("Hoàn thành đúng hạn", 28, "on_time"),
+    ("Hoàn thành quá hạn", 28, "late"),
+    ("Quá hạn (chưa hoàn thành)", 30, "overdue"),
+    ("Tỷ lệ đúng hạn (%)", 30, "pct"),
 ]
 
 
+def simple_table(doc, columns: list[tuple[str, float, str]], var: str) -> None:
+    """A phụ lục table without group rows: repeated header, rows never split."""
+    n = len(columns)
+    t = doc.add_table(rows=4, cols=n)
+    t.style = doc.styles["Table Grid"]
+    _widths(t, [w for _, w, _ in columns])
+    _repeat_header(t.rows[0])
+    for i, (label, _, _) in enumerate(columns):
+        _cell_para(t.rows[0].cells[i], label, None, first=True, size=nd30.TABLE_TEXT, bold=True, align=CENTER)
+    _cell_para(t.cell(1, 0), f"{{%tr for r in {var} %}}", first=True, size=nd30.TABLE_TEXT)
+    _cant_split(t.rows[2])
+    for i, (_, _, field) in enumerate(columns):
+        align = LEFT if field in ("label", "name") else CENTER
+        _cell_para(t.rows[2].cells[i], f"{{{{ r.{field} }}}}", None, first=True, size=nd30.TABLE_TEXT, align=align)
+    _cell_para(t.cell(3, 0), "{%tr endfor %}", first=True, size=nd30.TABLE_TEXT)
+
+
+def _heading(doc, text: str, italic: bool = False) -> None:
+    body(doc, text, bold=True, italic=italic, keep_next=True)
+
+
 def bao_cao() -> Document:
+    """The period BÁO CÁO in the outline of the Ministry of Home Affairs (domain/outline.py)."""
     doc = opening("BÁO CÁO")
-    body(
-        doc,
-        "Thực hiện {{ ke_hoach }}, {{ co_quan_ban_hanh }} báo cáo kết quả thực hiện công tác cải cách "
-        "hành chính {{ ky }} (số liệu tính đến ngày {{ ngay_tinh }}) như sau:",
-    )
-    body(doc, "I. KẾT QUẢ THỰC HIỆN", bold=True, keep_next=True)
-    body(doc, "1. Kết quả chung", bold=True, keep_next=True)
-    body(
-        doc,
-        "Tổng số nhiệm vụ: {{ tong.so_nv }}; hoàn thành đúng hạn: {{ tong.dung_han }}; hoàn thành quá hạn: "
-        "{{ tong.qua_han }}; đang thực hiện: {{ tong.dang_thuc_hien }}; quá hạn chưa hoàn thành: "
-        "{{ tong.qua_han_chua_xong }}; chưa thực hiện: {{ tong.chua_thuc_hien }}. Tỷ lệ hoàn thành: {{ tong.ty_le }}%.",
-    )
-    tag(doc, "{%p if bieu_do %}")
-    para(doc, "{{ bieu_do }}", align=CENTER, before=6)
-    tag(doc, "{%p endif %}")
-    body(doc, "2. Kết quả theo lĩnh vực", bold=True, keep_next=True)
-    tag(doc, "{%p for lv in linh_vuc %}")
-    body(doc, "2.{{ lv.number }}. {{ lv.title }}", bold=True, italic=True, keep_next=True)
-    body(
-        doc,
-        "Số nhiệm vụ: {{ lv.so_nv }}; hoàn thành đúng hạn: {{ lv.dung_han }}; hoàn thành quá hạn: {{ lv.qua_han }}; "
-        "đang thực hiện: {{ lv.dang_thuc_hien }}; quá hạn chưa hoàn thành: {{ lv.qua_han_chua_xong }}; chưa thực hiện: "
-        "{{ lv.chua_thuc_hien }}; tỷ lệ hoàn thành {{ lv.ty_le }}%.",
-    )
-    bullets(doc, "lv.ket_qua", "kq")
+    body(doc, "{{ mo_dau }}")
+    _heading(doc, "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH")
+    tag(doc, "{%p for part in chi_dao %}")
+    _heading(doc, "{{ part.title }}")
+    paragraphs(doc, "part.paras")
     tag(doc, "{%p endfor %}")
-    for number, title, var, none_text in (
-        ("II", "KHÓ KHĂN, VƯỚNG MẮC", "kho_khan", "Các đơn vị không báo cáo khó khăn, vướng mắc trong kỳ."),
-        ("III", "ĐỀ XUẤT, KIẾN NGHỊ", "de_xuat", "Các đơn vị không có đề xuất, kiến nghị trong kỳ."),
-    ):
-        body(doc, f"{number}. {title}", bold=True, keep_next=True)
-        tag(doc, f"{{%p if {var} %}}")
-        bullets(doc, var, "x")
-        tag(doc, "{%p else %}")
-        body(doc, none_text)
-        tag(doc, "{%p endif %}")
-    body(doc, "IV. ĐƠN VỊ CHƯA GỬI BÁO CÁO", bold=True, keep_next=True)
-    tag(doc, "{%p if chua_bao_cao %}")
-    body(
-        doc,
-        "Đến ngày {{ ngay_tinh }}, còn {{ chua_bao_cao|length }} đơn vị chưa gửi báo cáo: {{ chua_bao_cao|join(', ') }}.",
-    )
-    tag(doc, "{%p else %}")
-    body(doc, "Các đơn vị đã gửi báo cáo đầy đủ, đúng thời hạn quy định.")
+    _heading(doc, "II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH")
+    body(doc, "{{ tong_cau }}")
+    tag(doc, "{%p if bieu_do %}")
+    para(doc, "{{ bieu_do }}", align=CENTER, before=6, keep_next=True)
+    para(doc, "{{ bieu_do_chu }}", nd30.NOI_DUNG, align=CENTER, italic=True, bold=True, before=3, after=6, size=13)
     tag(doc, "{%p endif %}")
-    body(doc, "(Có Phụ lục tổng hợp kết quả thực hiện nhiệm vụ kèm theo)", italic=True)
-    body(
-        doc, "Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính {{ ky }} của {{ co_quan_ban_hanh }}./."
-    )
+    tag(doc, "{%p for lv in linh_vuc %}")
+    _heading(doc, "{{ lv.title }}")
+    body(doc, "{{ lv.so_lieu }}")
+    tag(doc, "{%p if lv.ket_qua %}")
+    body(doc, "Kết quả các nhiệm vụ đã hoàn thành:", keep_next=True)
+    bullets(doc, "lv.ket_qua", "kq")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if lv.cham %}")
+    body(doc, "Nhiệm vụ hoàn thành quá hạn hoặc quá hạn chưa hoàn thành:", keep_next=True)
+    bullets(doc, "lv.cham", "x")
+    tag(doc, "{%p endif %}")
+    bullets(doc, "lv.them", "x")
+    tag(doc, "{%p endfor %}")
+    _heading(doc, "III. ĐÁNH GIÁ CHUNG")
+    tag(doc, "{%p for part in danh_gia %}")
+    _heading(doc, "{{ part.title }}")
+    paragraphs(doc, "part.paras")
+    tag(doc, "{%p if part.lines %}")
+    body(doc, "{{ part.lines_head }}", keep_next=True)
+    bullets(doc, "part.lines", "x")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    _heading(doc, "{{ phuong_huong.title }}")
+    body(doc, "{{ phuong_huong.mo_dau }}")
+    bullets(doc, "phuong_huong.den_han", "x")
+    paragraphs(doc, "phuong_huong.paras")
+    _heading(doc, "V. ĐỀ XUẤT, KIẾN NGHỊ")
+    paragraphs(doc, "de_xuat")
+    tag(doc, "{%p if de_xuat_don_vi %}")
+    body(doc, "Đề xuất, kiến nghị của các đơn vị:", keep_next=True)
+    bullets(doc, "de_xuat_don_vi", "x")
+    tag(doc, "{%p endif %}")
+    body(doc, "(Có Phụ lục I và Phụ lục II kèm theo)", italic=True)
+    closing(doc, "{{ doan_ket }}")
+    para(doc, "", keep_next=True)
     signature_block(doc)
-    appendix_section(doc, "phu_luc_ten")
+    appendix_section(doc, "phu_luc_ten", label="Phụ lục I")
     task_table(doc, REPORT_COLUMNS)
+    para(doc, "")
+    appendix_section(doc, "phu_luc_2_ten", label="Phụ lục II")
+    body(doc, "1. Theo lĩnh vực", bold=True, keep_next=True)
+    simple_table(doc, [(h.format(label="Lĩnh vực"), w, f) for h, w, f in COUNT_COLUMNS], "bang_linh_vuc")
+    body(doc, "2. Theo đơn vị chủ trì", bold=True, keep_next=True)
+    simple_table(doc, [(h.format(label="Đơn vị"), w, f) for h, w, f in COUNT_COLUMNS], "bang_don_vi")
+    body(doc, "3. Xếp hạng đơn vị theo tỷ lệ hoàn thành đúng hạn", bold=True, keep_next=True)
+    simple_table(doc, RANK_COLUMNS, "xep_hang")
     para(doc, "")
     return doc
 
 
 def cong_van_don_doc() -> Document:
+    """The công văn đôn đốc: to each unit behind, its tasks not reported or overdue."""
     doc = opening(vv=True)
     para(doc, "", before=6)
+    tag(doc, "{%p if kinh_gui|length == 1 %}")
+    para(doc, "Kính gửi: {{ kinh_gui[0] }}.", nd30.KINH_GUI, align=LEFT, before=6).paragraph_format.left_indent = Mm(35)
+    tag(doc, "{%p else %}")
     para(doc, "Kính gửi:", nd30.KINH_GUI, align=LEFT, before=6).paragraph_format.left_indent = Mm(35)
     tag(doc, "{%p for k in kinh_gui %}")
     para(doc, "- {{ k }}{{ '.' if loop.last else ';' }}", nd30.KINH_GUI, align=LEFT).paragraph_format.left_indent = Mm(
         57
     )
     tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
     para(doc, "", before=6)
     body(
         doc,
-        "Thực hiện {{ ke_hoach }}, đến ngày {{ ngay_tinh }}, tình hình báo cáo và thực hiện nhiệm vụ cải cách "
-        "hành chính {{ ky }} của các cơ quan, đơn vị như sau:",
+        "Thực hiện {{ ke_hoach }}, đến ngày {{ ngay_tinh }}, {{ 'đơn vị' if mot_don_vi else 'các cơ quan, đơn vị' }} "
+        "còn các nhiệm vụ cải cách hành chính {{ ky }} chưa báo cáo hoặc đã quá hạn nhưng chưa hoàn thành như sau:",
     )
-    tag(doc, "{%p if chua_nop %}")
-    body(doc, "- Các đơn vị chưa gửi báo cáo kết quả thực hiện nhiệm vụ {{ ky }}: {{ chua_nop|join(', ') }}.")
+    tag(doc, "{%p for d in don_vi %}")
+    tag(doc, "{%p if not mot_don_vi %}")
+    body(doc, "{{ loop.index }}. {{ d.name }}", bold=True, keep_next=True)
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p if qua_han %}")
-    body(doc, "- Các nhiệm vụ đã quá thời hạn nhưng chưa hoàn thành:")
-    tag(doc, "{%p for t in qua_han %}")
-    body(doc, "+ {{ t.content }} (hạn {{ t.han }}; cơ quan chủ trì: {{ t.chu_tri }}){{ '.' if loop.last else ';' }}")
+    tag(doc, "{%p if d.tasks %}")
+    bullets(doc, "d.tasks", "x")
+    tag(doc, "{%p else %}")
+    body(doc, "- Chưa gửi phiếu báo cáo kết quả thực hiện nhiệm vụ {{ ky }}.")
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endif %}")
-    body(
+    closing(
         doc,
-        "Đề nghị Thủ trưởng các cơ quan, đơn vị khẩn trương chỉ đạo thực hiện các nhiệm vụ được giao, gửi báo cáo "
-        "kết quả về {{ co_quan_ban_hanh }} trước ngày {{ han_moi }} để tổng hợp, báo cáo theo quy định./.",
+        "Đề nghị Thủ trưởng {{ 'đơn vị' if mot_don_vi else 'các cơ quan, đơn vị' }} khẩn trương chỉ đạo thực hiện "
+        "các nhiệm vụ nêu trên, gửi báo cáo kết quả về {{ co_quan_ban_hanh }} trước ngày {{ han_moi }} để tổng hợp, "
+        "báo cáo theo quy định./.",
     )
+    para(doc, "", keep_next=True)
     signature_block(doc)
     return doc
 

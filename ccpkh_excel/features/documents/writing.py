@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ccpkh_excel.errors import CcpkhError
 from ccpkh_excel.features.documents.context import missing_info, plan_context
+from ccpkh_excel.features.documents.lint import lint
 from ccpkh_excel.features.documents.period_report import report_context
 from ccpkh_excel.features.documents.rendering import PDF_TIMEOUT, render, to_pdf
 from ccpkh_excel.resources import templates_dir
@@ -28,6 +29,7 @@ class Rendered:
     path: Path
     warnings: list[str] = field(default_factory=list)
     pdf: Path | None = None
+    deviations: list = field(default_factory=list)  # the format check of the document written (lint)
 
 
 def write_document(
@@ -59,7 +61,46 @@ def write_document(
             ctx, images, more = report_context(m, kind, period, unit, as_of, Path(tmp))
             warnings += more
         render(template or templates_dir() / KINDS[kind], ctx, out, images)
-    result = Rendered(out, warnings)
+    result = Rendered(out, warnings, deviations=lint(out))
     if pdf:
         result.pdf = to_pdf(out, timeout=pdf_timeout)
     return result
+
+
+def write_reminders(
+    master: Master | Path,
+    out_dir: Path,
+    period: str | None = None,
+    as_of: date | None = None,
+    template: Path | None = None,
+    pdf: bool = False,
+    pdf_timeout: float = PDF_TIMEOUT,
+) -> list[Rendered]:
+    """One công văn đôn đốc per unit behind (not returned, or with a task overdue or not
+    reported), each naming its tasks: `<mã đơn vị>_cong_van_don_doc_<kỳ>.docx` in `out_dir`.
+    The master is read once."""
+    from ccpkh_excel.domain import times
+    from ccpkh_excel.domain.periods import parse_period
+    from ccpkh_excel.domain.status import compute_status, latest_period
+    from ccpkh_excel.features.documents.period_report import _common, reminder_context, units_behind
+
+    m = master if isinstance(master, Master) else Master.read(master)
+    plan, records = m.plan, m.records
+    st = compute_status(
+        plan, records.summary, period or latest_period(records, m.path), as_of or times.today(), records.returns
+    )
+    names = {u.code: u.name for u in plan.units}
+    warnings = missing_info(plan)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    slug = parse_period(st.period).slug
+    done = []
+    for code in units_behind(st):
+        ctx = reminder_context(plan, st, names, code, _common(plan, st))
+        out = out_dir / f"{code}_cong_van_don_doc_{slug}.docx"
+        render(template or templates_dir() / KINDS["don-doc"], ctx, out)
+        r = Rendered(out, list(warnings), deviations=lint(out))
+        if pdf:
+            r.pdf = to_pdf(out, timeout=pdf_timeout)
+        done.append(r)
+    return done
