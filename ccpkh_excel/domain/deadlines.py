@@ -138,7 +138,7 @@ def ocr_deadline(text: object) -> str:
     """A deadline as OCR reads it, with the usual confusions undone: O/o for 0 and I/l/| for 1
     in numbers ("2O26", "0l/6/2026"), 1/l/| for I in the quarter ("Quý l/2026"). Unchanged
     when nothing looks confused."""
-    s = clean(text)
+    s = clean(text).replace("\u2044", "/").replace("\u2215", "/")
     s = re.sub(
         r"(?i)\b(qu[yýỳ]\s+)([IVl1|]{1,4})(?=\s*/|\s+n[aă]m)",
         lambda m: m.group(1) + m.group(2).translate(str.maketrans("l1|", "III")).upper(),

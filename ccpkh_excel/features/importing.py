@@ -26,6 +26,7 @@ from ccpkh_excel.domain.vntext import clean, clean_lines, decode_legacy, detect_
 from ccpkh_excel.errors import SourceError
 from ccpkh_excel.features.limits import Limits, check_file
 from ccpkh_excel.features.limits import check as check_input
+from ccpkh_excel.features.name_review import CHECK_SHEET, Origin, review_rows, settle
 from ccpkh_excel.store.master import Master, hold
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -453,19 +454,6 @@ class ImportedTable:
         return self.kind == "scan"
 
 
-@dataclass
-class Origin:
-    """Where a task was read and its cells as read, before any name was settled."""
-
-    where: str
-    page: int | None = None
-    lead: str = ""
-    coop: str = ""
-    deadline: str = ""
-
-
-
-
 def _join(lines: list[str]) -> str:
     """Join a text cell's lines: bullet lines stay items ("; "), wrapped lines join."""
     return join_unit_lines(lines, None)
@@ -504,13 +492,23 @@ def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state:
         if not any(values):
             continue
         keys = {fold(v) for v in values if v}
-        if keys and keys <= head_keys | {""}:
+        known = sum(k in head_keys for k in keys)
+        if (keys and keys <= head_keys | {""}) or (grid.printed and known >= 3 and known * 3 >= len(keys) * 2):
             out.skipped.append(f"{grid.where}, dòng {i}: dòng tiêu đề lặp lại")
             continue
         if all(re.fullmatch(r"\(?\d{1,2}\)?", v) for v in values if v):
             continue  # the (1) (2) (3) column-number row
         stt = clean(" ".join(text(row, STT))).rstrip(".").strip()
-        if grid.printed and not body_seen and not stt and state.get("last") and state["last"][0] != grid.page:
+        if grid.printed and stt:  # specks a scan adds around the number: "3 | |"
+            stt = next((w.strip(".,:;|") for w in stt.split() if any(ch.isalnum() for ch in w)), "")
+        if (
+            grid.printed
+            and not body_seen
+            and not stt
+            and state.get("last")
+            and state["last"][0] != grid.page
+            and not (text(row, LEAD) and text(row, DEADLINE))
+        ):
             _continue_row(row, cols, state, out, directory, grid)  # the rest of a row the page broke
             body_seen = True
             continue
@@ -612,9 +610,20 @@ def read_source(path: Path, directory: Directory | None = None, progress: Progre
         from ccpkh_excel.features.ocr import read_scan
 
         scan = read_scan(path, progress)
-        grids = [Grid(rows, where, page, printed=True) for rows, where, page in scan.grids]
+        grids = [
+            Grid([[Cell(lines, origin) for lines, origin in row] for row in rows], where, page, printed=True)
+            for rows, where, page in scan.grids
+        ]
         paragraphs = scan.lines
     out = ImportedTable(path, [], kind=kind)
+    if kind == "scan":
+        pages: dict[int, list[str]] = {}
+        for page, word in scan.uncertain:
+            pages.setdefault(page, []).append(word)
+        out.skipped.extend(
+            f"trang {p}: {len(ws)} chữ đọc không chắc chắn (ví dụ: {', '.join(ws[:5])}) — xem sheet Kiểm tra nhập"
+            for p, ws in pages.items()
+        )
     if legacy_fonts:
         out.legacy = " và ".join(sorted({"tcvn3": "TCVN3", "vni": "VNI"}[e] for e in legacy_fonts))
     else:
@@ -743,8 +752,6 @@ def import_plan(
     Nothing is written when the source cannot be read. Existing tasks keep their Mã NV. The
     sheet *Kiểm tra nhập* is rewritten with the tasks as read and how their names resolved.
     """
-    from ccpkh_excel.features.name_review import CHECK_SHEET, review_rows, settle
-
     source = Path(source)
     with hold(master, wait) as m:
         created = not m.exists

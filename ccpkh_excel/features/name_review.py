@@ -47,6 +47,17 @@ ROLE_NAMES = {"lead": "chủ trì", "coop": "phối hợp"}
 
 
 @dataclass
+class Origin:
+    """Where a task was read and its cells as read, before any name was settled."""
+
+    where: str
+    page: int | None = None
+    lead: str = ""
+    coop: str = ""
+    deadline: str = ""
+
+
+@dataclass
 class Settled:
     """How one task's names resolved, for *Kiểm tra nhập*."""
 

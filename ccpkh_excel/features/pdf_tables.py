@@ -47,12 +47,9 @@ def page_count(path: Path) -> int:
 
 def _open(path: Path):
     import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
 
     try:
         return pdfplumber.open(str(path))
-    except PDFSyntaxError:
-        raise SourceError("tệp PDF bị hỏng, không mở được.", path) from None
     except Exception as exc:  # pdfminer raises many kinds on a damaged or encrypted file
         name = exc.__class__.__name__
         if "Password" in name or "Encrypt" in name:

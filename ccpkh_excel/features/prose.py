@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from ccpkh_excel.domain.plan import Task
 from ccpkh_excel.domain.units import Directory
 from ccpkh_excel.domain.vntext import clean, ocr_fold
+from ccpkh_excel.features.name_review import Origin
 
 SECTION = "Tổ chức thực hiện"
 _SECTION_KEY = "to chuc thuc hien"
@@ -184,8 +185,6 @@ def _year(text: str) -> int | None:
 
 def read_prose(paragraphs: list[str], directory: Directory | None) -> ProseTasks | None:
     """The tasks the "Tổ chức thực hiện" section assigns; None when there is no such section."""
-    from ccpkh_excel.features.importing import Origin
-
     starts = [i for i, line in enumerate(paragraphs) if _is_section_heading(line)]
     if not starts:
         return None
