@@ -200,3 +200,157 @@ def seed_004_docx(path: Path, encoding: str = "nfc") -> Path:
         doc.add_paragraph()
     doc.save(path)
     return path
+
+
+# --- a programme without a DANH MỤC: duties assigned in prose -------------------------------------
+# (number, unit as the programme writes it, [points]); the expected lead code and cooperators are
+# in PROGRAMME_EXPECTED, one row per point (one per unit without points).
+PROGRAMME_UNITS = [
+    (
+        "1",
+        "Các sở, ban, ngành, UBND cấp xã",
+        [],
+        "Căn cứ Chương trình này, xây dựng kế hoạch cải cách hành chính hằng năm của cơ quan, đơn vị, "
+        "địa phương; bố trí kinh phí và báo cáo định kỳ về Sở Nội vụ.",
+    ),
+    (
+        "2",
+        "Sở Nội vụ",
+        [
+            "Là cơ quan thường trực, chủ trì theo dõi, hướng dẫn, đôn đốc, kiểm tra việc thực hiện "
+            "Chương trình; tổng hợp, báo cáo UBND tỉnh theo quy định.",
+            "Chủ trì, tham mưu UBND tỉnh xác định Chỉ số cải cách hành chính của các sở, ban, ngành, "
+            "UBND cấp xã; phối hợp với Sở Tư pháp, Văn phòng UBND tỉnh tổ chức điều tra xã hội học.",
+            "Thường xuyên tuyên truyền về cải cách hành chính trên Trang thông tin điện tử của Sở.",
+        ],
+        "",
+    ),
+    (
+        "3",
+        "Sở Tài chính",
+        [
+            "Chủ trì, tham mưu bố trí kinh phí thực hiện Chương trình theo phân cấp ngân sách.",
+            "Phối hợp với Sở Nội vụ hướng dẫn cơ chế tự chủ tài chính của đơn vị sự nghiệp công lập.",
+        ],
+        "",
+    ),
+    (
+        "4",
+        "Văn phòng Ủy ban nhân dân tỉnh",
+        [
+            "Chủ trì cải cách thủ tục hành chính; kiểm soát thủ tục hành chính; phối hợp với Sở Khoa "
+            "học và Công nghệ xây dựng chính quyền số.",
+            "Thường xuyên theo dõi, đôn đốc việc giải quyết thủ tục hành chính tại Trung tâm Phục vụ "
+            "hành chính công tỉnh.",
+        ],
+        "",
+    ),
+    ("5", "Sở Tư pháp", ["Chủ trì cải cách thể chế; kiểm tra, rà soát văn bản quy phạm pháp luật."], ""),
+    (
+        "6",
+        "Sở Khoa học và Công nghệ",
+        [
+            "Chủ trì xây dựng, phát triển chính quyền điện tử, chính quyền số.",
+            "Phối hợp với Văn phòng UBND tỉnh vận hành Hệ thống thông tin giải quyết thủ tục hành chính.",
+        ],
+        "",
+    ),
+    ("7", "Sở Y tế", ["Chủ trì đổi mới cơ chế hoạt động của các đơn vị sự nghiệp y tế công lập."], ""),
+]
+# one row per task: (STT, lead code(s), cooperator codes, deadline)
+_SBN = {"SNV", "STP", "VPUBND", "STC", "SKHCN", "SVHTTDL", "SXD", "SNNMT", "SYT", "SGDDT", "BQLKCN"}
+_XA = {"PPDP", "PGS", "PPY", "PBK", "XDT"}
+PROGRAMME_EXPECTED = [
+    ("1", _SBN | _XA, set(), "Năm 2030"),
+    ("2.a", {"SNV"}, set(), "Năm 2030"),
+    ("2.b", {"SNV"}, {"STP", "VPUBND"}, "Năm 2030"),
+    ("2.c", {"SNV"}, set(), "Thường xuyên"),
+    ("3.a", {"STC"}, set(), "Năm 2030"),
+    ("3.b", {"STC"}, {"SNV"}, "Năm 2030"),
+    ("4.a", {"VPUBND"}, {"SKHCN"}, "Năm 2030"),
+    ("4.b", {"VPUBND"}, set(), "Thường xuyên"),
+    ("5.a", {"STP"}, set(), "Năm 2030"),
+    ("6.a", {"SKHCN"}, set(), "Năm 2030"),
+    ("6.b", {"SKHCN"}, {"VPUBND"}, "Năm 2030"),
+    ("7.a", {"SYT"}, set(), "Năm 2030"),
+]
+
+
+def programme_lines() -> list[str]:
+    """The decision on the CCHC programme 2026–2030 and the programme, as paragraphs: Căn cứ,
+    Điều 1–3, Nơi nhận, then the programme whose section VI assigns duties unit by unit."""
+    lines = [
+        "ỦY BAN NHÂN DÂN",
+        "TỈNH THÁI NGUYÊN",
+        "Số: 45/QĐ-UBND",
+        "Thái Nguyên, ngày 15 tháng 01 năm 2026",
+        "QUYẾT ĐỊNH",
+        "Ban hành Chương trình cải cách hành chính nhà nước tỉnh Thái Nguyên giai đoạn 2026 - 2030",
+        "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH THÁI NGUYÊN",
+        "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
+        "Căn cứ Nghị quyết số 76/NQ-CP của Chính phủ; theo đề nghị của Giám đốc Sở Nội vụ.",
+        "QUYẾT ĐỊNH:",
+        "Điều 1. Ban hành kèm theo Quyết định này Chương trình cải cách hành chính nhà nước tỉnh "
+        "Thái Nguyên giai đoạn 2026 - 2030.",
+        "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
+        "Điều 3. Chánh Văn phòng UBND tỉnh, Giám đốc Sở Nội vụ, Thủ trưởng các sở, ban, ngành chịu "
+        "trách nhiệm thi hành Quyết định này.",
+        "Nơi nhận:",
+        "- Như Điều 3;",
+        "- Lưu: VT, NC.",
+        "CHƯƠNG TRÌNH",
+        "Cải cách hành chính nhà nước tỉnh Thái Nguyên giai đoạn 2026 - 2030",
+        "I. MỤC TIÊU",
+        "1. Xây dựng nền hành chính dân chủ, chuyên nghiệp, hiện đại.",
+        "a) Hoàn thiện thể chế; b) cải cách thủ tục hành chính.",
+        "V. KINH PHÍ THỰC HIỆN",
+        "Kinh phí thực hiện Chương trình do ngân sách nhà nước bảo đảm.",
+        "VI. TỔ CHỨC THỰC HIỆN",
+    ]
+    for number, unit, points, text in PROGRAMME_UNITS:
+        lines.append(f"{number}. {unit}" + (f": {text}" if text else ""))
+        for letter, point in zip("abcdđeg", points, strict=False):
+            lines.append(f"{letter}) {point}")
+    lines += [
+        "Trong quá trình thực hiện, nếu có vướng mắc, các cơ quan, đơn vị phản ánh về Sở Nội vụ để tổng hợp.",
+        "KT. CHỦ TỊCH",
+        "PHÓ CHỦ TỊCH",
+    ]
+    return lines
+
+
+def strip_diacritics(text: str) -> str:
+    s = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in s if not unicodedata.combining(c))
+
+
+# Garbling as OCR of a poor copy does it (seen in offices' pasted text).
+OCR_GARBLE = [
+    ("So Noi vu", "S6 Noi vu"),
+    ("So Tai chinh", "S& Tai chinh"),
+    ("Van phong Uy ban nhan dan tinh", "Vin phong Uy ban nhan dén tinh"),
+    ("7. So Y te", "7.86Y té"),
+    ("\nc) ", "\n¢) "),
+    ("\nb) ", "\nb} "),
+    ("So Khoa hoc va Cong nghe", "Sé Khoa hoc va Céng nghé"),
+    ("VI. TO CHUC THUC HIEN", "VI. TO CHUC THUC HIEN"),
+    ("2026 - 2030", "2026 - 2O30"),
+    ("Thuong xuyen", "Thudng xuyén"),
+]
+
+
+def programme_ocr_text() -> str:
+    """The programme's text stripped of diacritics and garbled as OCR does."""
+    text = strip_diacritics("\n".join(programme_lines()))
+    for a, b in OCR_GARBLE:
+        text = text.replace(a, b)
+    return text
+
+
+def programme_docx(path: Path, text: str | None = None) -> Path:
+    """The programme as a Word document (one paragraph a line), without any table."""
+    doc = Document()
+    for line in (text if text is not None else "\n".join(programme_lines())).split("\n"):
+        _add_text(doc.add_paragraph(), line, "nfc")
+    doc.save(path)
+    return path

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ccpkh_excel.domain import deadlines
 from ccpkh_excel.domain.plan import Task
-from ccpkh_excel.domain.units import FUZZY, UNKNOWN, VAGUE, Directory, NameMatch, Unit, sub_units
+from ccpkh_excel.domain.units import ALIAS, FUZZY, UNKNOWN, VAGUE, Directory, NameMatch, Unit, sub_units
 from ccpkh_excel.domain.vntext import clean, fold
 from ccpkh_excel.errors import CcpkhError
 from ccpkh_excel.store.master import Master, hold
@@ -84,6 +84,9 @@ def settle(table, directory: Directory) -> list[Settled]:
                 task.note = f"{task.note}; {note}" if task.note else note
             matches = directory.explain(text) if text else []
             for k, m in enumerate(matches):
+                if tolerant and m.how == ALIAS and len(m.codes) == 1 and m.label and m.text != m.label:
+                    text = text.replace(m.text, m.label, 1)  # a learned OCR spelling: the unit's own name
+                    continue
                 if m.how != UNKNOWN or not tolerant:
                     continue
                 guess = directory.guess(m.text)

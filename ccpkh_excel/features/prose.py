@@ -21,33 +21,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ccpkh_excel.domain.plan import Task
-from ccpkh_excel.domain.units import Directory
+from ccpkh_excel.domain.units import VAGUE, Directory
 from ccpkh_excel.domain.vntext import clean, ocr_fold
 from ccpkh_excel.features.name_review import Origin
 
 SECTION = "Tổ chức thực hiện"
 _SECTION_KEY = "to chuc thuc hien"
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
-# Words that end the list of units after "phối hợp với" (the duty goes on).
-_STOPS = (
-    " de ",
-    " trong ",
-    " nham ",
-    " theo ",
-    " to chuc ",
-    " trien khai",
-    " thuc hien",
-    " xay dung",
-    " tham muu",
-    " huong dan",
-    " ra soat",
-    " kiem tra",
-    " de xuat",
-    " bao cao",
-    " dam bao",
-    " tong hop",
-    " cung cap",
-)
 # Titles before the unit in a heading ("Giám đốc Sở Nội vụ", "Thủ trưởng các cơ quan").
 _TITLES = ("giam doc ", "thu truong ", "chu tich ", "nguoi dung dau ", "lanh dao ", "truong ")
 # Lines that close the section.
@@ -96,7 +76,7 @@ def _ends_section(line: str) -> bool:
 
 
 _HEADING = re.compile(r"^\s*(\d{1,2})\s*\.\s*(\S.*)$")
-_POINT = re.compile(r"^\s*([^\s\d().,;:]|\d)\s*\)\s*(\S.*)$")
+_POINT = re.compile(r"^\s*([^\s\d().,;:]|\d)\s*[)}\]]\s*(\S.*)$")
 
 
 def _unit_heading(line: str) -> tuple[str, str, str] | None:
@@ -128,33 +108,40 @@ def _join(lines: list[str]) -> str:
 
 
 def cooperators(text: str, directory: Directory | None) -> str:
-    """The known units (or groups) named after "phối hợp với" in a duty; "" when none."""
+    """The known units (or groups) named after "phối hợp với" in a duty; "" when none.
+
+    The list is the longest run of words after "phối hợp với" (up to a stop: . ; : or a
+    parenthesis) whose every name is a unit, a group or, read tolerantly, clearly one unit."""
     if directory is None:
         return ""
     plain = _plain(text)
     names: list[str] = []
     for m in re.finditer(r"ph[o0]i\s*h[o0]p\s+v[o0]i\s+", plain):
         start = m.end()
-        end = len(text)
-        for stop in re.finditer(r"[.;:()]", text[start:]):
-            end = start + stop.start()
-            break
-        span_plain = " " + plain[start:end] + " "
-        for s in _STOPS:
-            if (k := span_plain.find(s)) >= 0:
-                end = min(end, start + k - 1)
-        span = text[start:end].strip(" ,")
-        for match in directory.explain(span):
-            if match.codes:
-                names.append(match.text)
-            elif match.how != "chung chung" and (g := directory.guess(match.text)) is not None:
-                names.append(match.text)
-    seen, out = set(), []
-    for n in names:
-        if n not in seen:
-            seen.add(n)
-            out.append(n)
-    return ", ".join(out)
+        stop = re.search(r"[.;:()]", text[start:])
+        words = text[start : start + stop.start() if stop else len(text)].split()[:40]
+        names.extend(_unit_run(words, directory))
+    return ", ".join(dict.fromkeys(names))
+
+
+def _unit_run(words: list[str], directory: Directory) -> list[str]:
+    """The names of the longest run of `words` that are all units or groups; read tolerantly
+    (OCR) when none is: then the run whose guesses score best."""
+    best: tuple[float, int, list[str]] = (0.0, 0, [])
+    for k in range(len(words), 0, -1):
+        matches = directory.explain(" ".join(words[:k]).strip(" ,"))
+        named = [x for x in matches if x.how != VAGUE]
+        if not named:
+            continue
+        if all(x.codes for x in named):
+            return [x.text for x in named]
+        scores = []
+        for x in named:
+            guess = None if x.codes else directory.guess(x.text)
+            scores.append(100.0 if x.codes else (guess.score if guess else 0.0))
+        if min(scores) > best[0]:
+            best = (min(scores), k, [x.text for x in named])
+    return best[2]
 
 
 def programme_end(paragraphs: list[str]) -> str:
@@ -218,7 +205,7 @@ def read_prose(paragraphs: list[str], directory: Directory | None) -> ProseTasks
                 if not duty:
                     continue
                 stt = f"{number}.{_LETTERS[k] if k < len(_LETTERS) else k + 1}" if points else number
-                thuong_xuyen = "thuong xuyen" in ocr_fold(duty)
+                thuong_xuyen = re.search(r"\bth[a-z]{1,3}ng xu[a-z]{0,2}n\b", ocr_fold(duty)) is not None
                 out.tasks.append(
                     Task(
                         stt=stt,

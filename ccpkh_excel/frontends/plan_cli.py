@@ -1,4 +1,4 @@
-"""The plan commands of `ccpkh-excel`: import, check.
+"""The plan commands of `ccpkh-excel`: import, check, units accept.
 
 Thin like the others: parse, one library call, print in Vietnamese; `register(cli)` adds them.
 """
@@ -22,14 +22,25 @@ master_arg = click.argument("master", type=click.Path(dir_okay=False, path_type=
 @click.command("import")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @master_arg
-def import_cmd(source: Path, master: Path) -> None:
-    """Nhập danh mục nhiệm vụ từ SOURCE (.docx hoặc .xlsx) vào MASTER.
+@click.option(
+    "--interactive",
+    "-i",
+    is_flag=True,
+    help="Hỏi lần lượt từng tên đơn vị chưa nhận ra hoặc nhận gần đúng; tên được xác nhận ghi vào Tên khác.",
+)
+def import_cmd(source: Path, master: Path, interactive: bool) -> None:
+    """Nhập danh mục nhiệm vụ từ SOURCE vào MASTER.
+
+    SOURCE: .docx, .xlsx, PDF (có chữ, hoặc bản quét: đọc bằng Tesseract OCR), ảnh quét
+    (.png, .jpg, .tif) hoặc văn bản .txt. Không có bảng danh mục thì đọc mục "Tổ chức thực
+    hiện" giao việc cho từng cơ quan. Kết quả đọc ghi ở sheet "Kiểm tra nhập".
 
     Mã 0: nhập xong, không có gì phải sửa; 1: đã nhập nhưng có tên đơn vị hoặc thời hạn
-    cần sửa; 2: không nhập được (không ghi gì vào MASTER).
+    cần sửa hay cần xem lại; 2: không nhập được (không ghi gì vào MASTER).
     """
-    report = api.import_plan(source, master, wait=_wait())
     con = out()
+    with _page_progress(con) as progress:
+        report = api.import_plan(source, master, wait=_wait(), progress=progress)
     t = report.table
     con.print(
         f"Đã nhập {len(t.tasks)} nhiệm vụ từ {escape(source.name)} ({', '.join(t.tables)}) "
@@ -42,12 +53,77 @@ def import_cmd(source: Path, master: Path) -> None:
     )
     if t.legacy:
         con.print(f"  Đã chuyển chữ mã cũ {t.legacy} sang Unicode.")
+    if t.scanned:
+        con.print("  Đọc từ bản quét (OCR): hãy đối chiếu sheet 'Kiểm tra nhập' với bản gốc.")
     for s in t.skipped:
-        con.print(f"  Bỏ qua {escape(s)}.")
-    _print_problems(con, report.problems)
-    if report.created and report.problems:
-        con.print("Gợi ý: khai báo các đơn vị ở sheet 'Đơn vị' (mã, tên, tên khác, nhóm) rồi chạy 'ccpkh-excel check'.")
-    sys.exit(report.exit_code)
+        con.print(f"  Bỏ qua {escape(s)}." if "tiêu đề" in s or "bỏ qua" in s else f"  {escape(s)}.")
+    if report.warnings:
+        con.print(f"[bold yellow]Cần xem lại ({len(report.warnings)}):[/]")
+        for w in report.warnings:
+            con.print(f"  - {escape(w)}")
+    code = report.exit_code
+    if interactive:
+        code = _review_names(con, report, master)
+    else:
+        _print_problems(con, report.problems)
+        if report.created and report.problems:
+            con.print(
+                "Gợi ý: khai báo các đơn vị ở sheet 'Đơn vị' (mã, tên, tên khác, nhóm) rồi chạy 'ccpkh-excel check'."
+            )
+    sys.exit(code)
+
+
+class _page_progress:
+    """A progress bar per page while a scan is read by OCR (shown only when one is)."""
+
+    def __init__(self, con: Console):
+        self.con, self.bar, self.task = con, None, None
+
+    def __enter__(self):
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("Đọc bản quét (OCR)"), BarColumn(), MofNCompleteColumn(), TextColumn("trang"),
+                TimeElapsedColumn(), console=Console(file=sys.stderr), transient=False,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("ocr", total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _review_names(con: Console, report, master: Path) -> int:
+    """Ask about each name not resolved exactly; confirmed spellings become Tên khác. Then check."""
+    from ccpkh_excel.features.name_review import accept_name, suggestions
+
+    plan = api.read_plan(master)
+    asked = suggestions(report.table, plan.directory())
+    if asked:
+        con.print(f"[bold]Xác nhận {len(asked)} tên đơn vị (Enter: bỏ qua):[/]")
+    for text, guess in asked:
+        code = ""
+        if guess is not None and len(guess.codes) == 1:
+            if click.confirm(f"  '{text}' là '{guess.label}' ({guess.codes[0]})?", default=True):
+                code = guess.codes[0]
+        if not code:
+            code = click.prompt(f"  Mã đơn vị của '{text}'", default="", show_default=False).strip()
+        if code:
+            try:
+                done = accept_name(master, text, code, wait=_wait())
+            except api.CcpkhError as exc:
+                con.print(f"  [red]{escape(str(exc))}[/]")
+                continue
+            con.print(f"  Đã ghi '{escape(text)}' vào Tên khác của {done.unit.code} – {escape(done.unit.name)}.")
+    checked = api.check_master(master, wait=_wait())
+    _print_problems(con, checked.problems)
+    return checked.exit_code
 
 
 @click.command("check")
@@ -84,7 +160,32 @@ def _print_problems(con: Console, problems: list) -> None:
             con.print(f"  - {escape(p.message)}")
 
 
-COMMANDS = (import_cmd, check_cmd)
+@click.group("units")
+def units_group() -> None:
+    """Tên đơn vị: ghi nhận cách viết khác của một đơn vị (Tên khác)."""
+
+
+@units_group.command("accept")
+@master_arg
+@click.argument("name")
+@click.argument("code")
+def units_accept_cmd(master: Path, name: str, code: str) -> None:
+    """Ghi NAME (tên đọc được trong văn bản nhập) vào Tên khác của đơn vị mã CODE trong MASTER:
+    lần nhập sau tên này được nhận ngay, không phải xác nhận lại.
+
+    Mã 0: đã ghi (hoặc đã có sẵn); 2: không ghi được (mã không có, tên thuộc đơn vị khác).
+    """
+    from ccpkh_excel.features.name_review import accept_name
+
+    done = accept_name(master, name, code, wait=_wait())
+    con = out()
+    if done.added:
+        con.print(f"Đã ghi '{escape(done.spelling)}' vào Tên khác của {done.unit.code} – {escape(done.unit.name)}.")
+    else:
+        con.print(f"'{escape(done.spelling)}' đã là tên của {done.unit.code} – {escape(done.unit.name)}; không đổi gì.")
+
+
+COMMANDS = (import_cmd, check_cmd, units_group)
 
 
 def register(group: click.Group) -> click.Group:
