@@ -102,8 +102,15 @@ COMMUNE_EXPECTED = [
 
 
 def commune_docx(path: Path) -> Path:
+    from docx.shared import Cm
+
     doc = new_document("nfc", title="Cải cách hành chính xã Đại Từ năm 2026")
-    add_table(doc, COMMUNE_HEADER, COMMUNE_ROWS, "nfc")
+    doc.add_paragraph("DANH MỤC NHIỆM VỤ")
+    table = add_table(doc, COMMUNE_HEADER, COMMUNE_ROWS, "nfc")
+    table.autofit = False
+    for column, width in zip(table.columns, (1.5, 8, 5, 5, 4), strict=True):
+        for cell in column.cells:
+            cell.width = Cm(width)
     doc.save(path)
     return path
 
