@@ -179,11 +179,13 @@ def read_prose(paragraphs: list[str], directory: Directory | None) -> ProseTasks
     out = ProseTasks()
     for start in starts:
         units: list[tuple[str, str, list[list[str]], list[str]]] = []  # number, name, points, text
+        closed = False
         for line in paragraphs[start + 1 :]:
             if _ends_section(line):
                 break
             heading = _unit_heading(line)
             if heading is not None:
+                closed = False
                 number, name, duty = heading
                 units.append((number, name, [], [duty] if duty else []))
                 continue
@@ -193,8 +195,16 @@ def read_prose(paragraphs: list[str], directory: Directory | None) -> ProseTasks
             point = _POINT.match(line)
             if point:
                 units[-1][2].append([point.group(2)])
+                closed = False
+            elif closed:
+                out.skipped.append(f"mục {SECTION}: '{line[:60]}' (không thuộc điểm nào)")
             elif units[-1][2]:
-                units[-1][2][-1].append(line)
+                last = units[-1][2][-1]
+                if last[-1].rstrip().endswith(".") and line[:1].isupper():
+                    closed = True  # a new paragraph after the points: not part of the last one
+                    out.skipped.append(f"mục {SECTION}: '{line[:60]}' (không thuộc điểm nào)")
+                else:
+                    last.append(line)
             else:
                 units[-1][3].append(line)
         for number, name, points, text in units:

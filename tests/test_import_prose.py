@@ -1,0 +1,94 @@
+"""Prose assignments (issue 11, requirement 4): a programme without a DANH MỤC whose section
+"Tổ chức thực hiện" assigns duties unit by unit imports one task per lettered point, with the
+right lead, cooperators and deadline — in Unicode, without diacritics, and garbled as OCR text."""
+
+import pytest
+from docx_builder import PROGRAMME_EXPECTED, programme_docx, programme_lines, programme_ocr_text, strip_diacritics
+
+from ccpkh_excel import read_plan
+from ccpkh_excel.domain.plan import resolve_task
+from ccpkh_excel.errors import SourceError
+from ccpkh_excel.features.importing import import_plan, read_source
+from ccpkh_excel.features.prose import SECTION, programme_end
+
+
+def _got(master):
+    plan = read_plan(master)
+    d = plan.directory()
+    out = []
+    for t in plan.tasks:
+        r = resolve_task(t, d)
+        out.append((t.stt, set(r.lead.codes), set(r.coop.codes), t.deadline))
+    return plan, out
+
+
+def _write(tmp_path, kind, text):
+    if kind == "docx":
+        return programme_docx(tmp_path / "ct.docx", text)
+    path = tmp_path / "ct.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["docx", "txt"])
+@pytest.mark.parametrize(
+    "variant, clean",
+    [("unicode", True), ("no_diacritics", True), ("ocr", False)],
+)
+def test_one_task_per_point_with_the_right_leads(tmp_path, units_master, kind, variant, clean):
+    text = {
+        "unicode": "\n".join(programme_lines()),
+        "no_diacritics": strip_diacritics("\n".join(programme_lines())),
+        "ocr": programme_ocr_text(),
+    }[variant]
+    report = import_plan(_write(tmp_path, kind, text), units_master)
+    assert report.table.prose and report.table.tables == [f"mục {SECTION}"]
+    # guessed names are warned about (exit 1); exact ones are not
+    assert report.exit_code == (0 if clean else 1), [p.message for p in report.problems] + report.warnings
+    assert not report.problems
+    plan, got = _got(units_master)
+    assert got == PROGRAMME_EXPECTED
+    assert {t.field for t in plan.tasks} == {SECTION}
+    assert all(t.due is not None for t, e in zip(plan.tasks, PROGRAMME_EXPECTED, strict=True) if e[3] != "Thường xuyên")
+
+
+def test_only_the_section_gives_tasks(tmp_path, units_master):
+    import_plan(_write(tmp_path, "txt", "\n".join(programme_lines())), units_master)
+    plan = read_plan(units_master)
+    contents = " ".join(t.content for t in plan.tasks)
+    for outside in ("Căn cứ Luật", "Quyết định này có hiệu lực", "Như Điều 3", "nền hành chính dân chủ", "Kinh phí thực hiện Chương trình do", "vướng mắc", "PHÓ CHỦ TỊCH"):
+        assert outside not in contents
+    # a point's lines are one task's text; the intro sentence of a unit without points is its task
+    assert plan.tasks[0].content.startswith("Căn cứ Chương trình này, xây dựng kế hoạch")
+    assert plan.tasks[2].content.endswith("tổ chức điều tra xã hội học.")
+    assert plan.tasks[0].lead == "Các sở, ban, ngành, UBND cấp xã"
+
+
+def test_wrapped_lines_join_into_their_point(tmp_path, units_master):
+    lines = []
+    for line in programme_lines():  # as a PDF's text or an OCR'd page gives it: lines of ~70 characters
+        while len(line) > 70:
+            cut = line.rfind(" ", 0, 70)
+            lines.append(line[:cut])
+            line = line[cut + 1 :]
+        lines.append(line)
+    report = import_plan(_write(tmp_path, "txt", "\n".join(lines)), units_master)
+    assert report.exit_code == 0, report.warnings
+    _, got = _got(units_master)
+    assert got == PROGRAMME_EXPECTED
+
+
+def test_programme_end_and_year():
+    assert programme_end(["Chương trình CCHC giai đoạn 2026 - 2030"]) == "Năm 2030"
+    assert programme_end(["Chuong trinh CCHC giai doan 2026 – 2O3O"]) == "Năm 2030"
+    assert programme_end(["Kế hoạch CCHC năm 2026"]) == "Năm 2026"
+    assert programme_end(["Không có năm"]) == ""
+
+
+def test_a_document_without_table_or_section_is_refused(tmp_path):
+    path = tmp_path / "thu.txt"
+    path.write_text("Kính gửi: Sở Nội vụ\nĐề nghị báo cáo kết quả.\n", encoding="utf-8")
+    with pytest.raises(SourceError) as exc:
+        read_source(path)
+    assert "không tìm thấy bảng danh mục nhiệm vụ" in str(exc.value)
+    assert "Tổ chức thực hiện" in str(exc.value)
