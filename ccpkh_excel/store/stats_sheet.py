@@ -68,6 +68,7 @@ UNIT_HEADERS = (
     OVERDUE,
     NOT_REPORTED,
     "Tỷ lệ hoàn thành (%)",
+    "Số nhiệm vụ đã qua hạn",  # J: the figure the overdue count starts from
 )
 TASK_HEADERS = (
     "Mã NV",
@@ -81,7 +82,7 @@ TASK_HEADERS = (
 )
 
 
-_WIDTHS = (34, 34, 14, 14, 14, 14, 12, 20, 14)  # A … I
+_WIDTHS = (34, 34, 14, 14, 14, 14, 12, 20, 14, 14)  # A … J
 
 
 @dataclass
@@ -233,18 +234,21 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
         put(r, 3, f'=COUNTIFS({pc}!$B:$B,A{r},{pc}!$D:$D,"{LEAD}")')
         for col, st in zip((4, 5), (ON_TIME, LATE), strict=True):
             put(r, col, f'=COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$N:$N,"{st}")')
-        # overdue: rows past due not done, and the tasks not reported whose due date passed
-        # (the unit's past-due tasks, from the plan's dates, less its rows past due)
+        # overdue: its tasks past due at $B$3 (J, from the plan's dates) less those done among them;
+        # Tổng hợp is scanned by date only when neither none, nor all, of its tasks are past due
+        # and it has finished some (COUNTIFS with a comparison reads every row)
+        put(r, 10, _past_due(due_counts.get(u.code, {})))
+        done = f"(D{r}+E{r})"
         put(
             r,
             7,
-            f'=COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$N:$N,"{OVERDUE}")+{_past_due(due_counts.get(u.code, {}))}'
-            f'-COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$M:$M,"<"&$B$3)',
+            f"=IF(OR(J{r}=0,{done}=0),J{r},IF(J{r}=C{r},J{r}-{done},"
+            f'J{r}-COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$F:$F,"{DONE}",{th}!$M:$M,"<"&$B$3)))',
         )
         put(r, 6, f"=C{r}-D{r}-E{r}-G{r}")
         put(r, 8, f"=C{r}-COUNTIFS({th}!$B:$B,$A{r},{crit})")
         put(r, 9, f"=IF(C{r}=0,0,ROUND(100*(D{r}+E{r})/C{r},1))", "0.0")
-    for col, w in zip("ABCDEFGHI", _WIDTHS, strict=True):
+    for col, w in zip("ABCDEFGHIJ", _WIDTHS, strict=True):
         ws.column_dimensions[col].width = w
     below = 6  # the row under the last chart, so the next one does not cover it
     if fields:
@@ -283,8 +287,8 @@ def _past_due(counts: Counter) -> str:
     """How many of a unit's lead tasks are past due at $B$3, from the plan's due dates: a sum
     of IF($B$3>date,n,0) over its distinct due dates (no scan of Tổng hợp)."""
     if not counts:
-        return "0"
-    return "(" + "+".join(f"IF($B$3>{xlsxfast.serial(d)},{n},0)" for d, n in sorted(counts.items())) + ")"
+        return 0
+    return "=" + "+".join(f"IF($B$3>{xlsxfast.serial(d)},{n},0)" for d, n in sorted(counts.items()))
 
 
 def _bar_chart(title: str, categories: str, values: str) -> BarChart:

@@ -15,8 +15,27 @@ from pathlib import Path
 
 from ccpkh_excel.domain.vntext import clean, fold
 from ccpkh_excel.errors import CcpkhError
-from ccpkh_excel.features.documents import nd30
+from ccpkh_excel.features.documents import measure, nd30
 from ccpkh_excel.features.documents.nd30 import Element
+
+TWIPS_MM = 1440 / 25.4
+DEFAULT_CELL_MARGIN = 108  # twips: Word's default left/right cell margin
+
+
+def _to_mm(value: float, unit: str) -> float:
+    return value * {"pt": 25.4 / 72, "mm": 1.0, "cm": 10.0, "in": 25.4, "px": 25.4 / 96, "emu": 1 / 36000}[unit]
+
+
+def _vml_point(text: str) -> tuple[float, float] | None:
+    """A VML point "150pt,0" / "3in,0" / "10,0" (plain numbers: pixels? no — VML points default to pt)."""
+    out = []
+    for part in text.split(",")[:2]:
+        m = re.fullmatch(r"\s*(-?[\d.]+)(pt|mm|cm|in|px)?\s*", part)
+        if not m:
+            return None
+        out.append(_to_mm(float(m.group(1)), m.group(2) or "pt"))
+    return (out[0], out[1]) if len(out) == 2 else None
+
 
 CAPTION = re.compile(r"^(Biểu đồ|Bảng|Hình|Sơ đồ) \d+[.:] ")  # a numbered caption, centred, not a body paragraph
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -36,11 +55,37 @@ class Deviation:
         return f"{self.element}: {self.message}" + (f" ({self.where})" if self.where else "")
 
 
+THEME_DEFAULTS = {"major": "Calibri Light", "minor": "Calibri"}  # Office's default theme
+
+
+def _theme_fonts(doc) -> dict[str, str]:
+    """The theme's major and minor Latin fonts ("Cambria"/"Calibri" …) of the document."""
+    fonts = dict(THEME_DEFAULTS)
+    try:
+        part = next(rel.target_part for rel in doc.part.rels.values() if rel.reltype.endswith("/theme"))
+    except StopIteration:
+        return fonts
+    from lxml import etree
+
+    a = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+    try:
+        root = etree.fromstring(part.blob)
+    except etree.XMLSyntaxError:
+        return fonts
+    for kind in ("major", "minor"):
+        latin = root.find(f".//{a}{kind}Font/{a}latin")
+        if latin is not None and latin.get("typeface"):
+            fonts[kind] = latin.get("typeface")
+    return fonts
+
+
 class _Styles:
-    """Run and paragraph properties through styles and defaults."""
+    """Run and paragraph properties through styles and defaults, as Word resolves them: a theme
+    font (w:asciiTheme) wins over w:ascii in the same rFonts."""
 
     def __init__(self, doc):
         root = doc.styles.element
+        self.theme = _theme_fonts(doc)
         self.styles = {s.get(_w("styleId")): s for s in root.findall(_w("style"))}
         self.default_r = root.find(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}")
         self.default_p = root.find(f"{_w('docDefaults')}/{_w('pPrDefault')}/{_w('pPr')}")
@@ -63,8 +108,7 @@ class _Styles:
             based = st.find(_w("basedOn"))
             sid = based.get(_w("val")) if based is not None else None
 
-    @staticmethod
-    def _rprop(rpr, name):
+    def _rprop(self, rpr, name):
         if rpr is None:
             return None
         if name == "size":
@@ -72,7 +116,15 @@ class _Styles:
             return int(el.get(_w("val"))) / 2 if el is not None else None
         if name == "font":
             el = rpr.find(_w("rFonts"))
-            return (el.get(_w("ascii")) or el.get(_w("hAnsi"))) if el is not None else None
+            if el is None:
+                return None
+            theme = el.get(_w("asciiTheme")) or el.get(_w("hAnsiTheme"))
+            if theme:
+                return self.theme["major" if theme.startswith("major") else "minor"]
+            return el.get(_w("ascii")) or el.get(_w("hAnsi"))
+        if name == "underline":
+            el = rpr.find(_w("u"))
+            return None if el is None else el.get(_w("val"), "single") not in ("none", "0")
         if name == "color":
             el = rpr.find(_w("color"))
             return el.get(_w("val")) if el is not None else None
@@ -271,9 +323,14 @@ class _Linter:
     def _find(self, pred, section: int | None = 0) -> _Para | None:
         return next((p for p in self.paras if (section is None or p.section == section) and pred(p)), None)
 
+    def _underlined(self, p: _Para) -> bool:
+        runs = self.runs(p)
+        return bool(runs) and all(self.styles.run(r, p.el, "underline") for r in runs)
+
     def _rule_after(self, p: _Para) -> bool:
-        """A line under p: its own bottom border, or a bordered/drawn paragraph right after it."""
-        if self.styles.para(p.el, "border"):
+        """A line under p: its text underlined, its own bottom border, or a bordered/drawn
+        paragraph right after it."""
+        if self.styles.para(p.el, "border") or self._underlined(p):
             return True
         nxt = self.paras[p.index + 1] if p.index + 1 < len(self.paras) else None
         if nxt is not None and nxt.cell is p.cell and not nxt.text:
@@ -300,6 +357,11 @@ class _Linter:
                 self.add(nd30.TIEU_NGU.name, f"phải viết đúng '{nd30.TIEU_NGU_TEXT}' (gạch nối có cách chữ)", tn)
             if not self._rule_after(tn):
                 self.add(nd30.TIEU_NGU.name, "thiếu đường kẻ ngang dưới Tiêu ngữ", tn)
+            else:
+                self.check_tieu_ngu_line(tn)
+            self.one_line(tn, nd30.TIEU_NGU)
+        if qh is not None:
+            self.one_line(qh, nd30.QUOC_HIEU)
         so = self._find(lambda p: p.text.startswith("Số:") or p.text.startswith("Số :"))
         if so is None:
             self.add(nd30.SO_KY_HIEU.name, "không thấy dòng 'Số: …'")
@@ -325,6 +387,8 @@ class _Linter:
                     self.check_runs(agency, nd30.BAN_HANH)
                     if not self._rule_after(agency):
                         self.add(nd30.BAN_HANH.name, "thiếu đường kẻ ngang dưới tên cơ quan ban hành", agency)
+                    else:
+                        self.check_agency_line(agency)
                     for parent in left[:-1]:
                         self.check_runs(parent, nd30.CHU_QUAN)
         date = self._find(lambda p: ", ngày" in p.text and "năm" in p.text and p.cell is not None)
@@ -345,6 +409,115 @@ class _Linter:
                 and so.cell.getparent() is not date.cell.getparent()
             ):
                 self.add(nd30.DIA_DANH.name, "phải nằm cùng hàng với Số, ký hiệu", date)
+
+    # -- lengths on the page ------------------------------------------------------------------------
+    def _size_bold(self, p: _Para) -> tuple[float, bool]:
+        runs = self.runs(p)
+        if not runs:
+            return 13.0, False
+        return float(self.styles.run(runs[0], p.el, "size") or 12), bool(self.styles.run(runs[0], p.el, "bold"))
+
+    def _box_mm(self, p: _Para) -> float:
+        """The width text can take where p sits: its cell less the cell margins, or the page."""
+        if p.cell is None:
+            sec = self.doc.sections[min(p.section, len(self.doc.sections) - 1)]
+            return sec.page_width.mm - sec.left_margin.mm - sec.right_margin.mm
+        tc = p.cell
+        width = None
+        tcw = tc.find(f"{_w('tcPr')}/{_w('tcW')}")
+        if tcw is not None and tcw.get(_w("type"), "dxa") == "dxa" and tcw.get(_w("w")):
+            width = int(tcw.get(_w("w"))) / TWIPS_MM
+        tbl = tc.getparent().getparent()
+        if width is None:
+            cols = [int(g.get(_w("w")) or 0) / TWIPS_MM for g in tbl.iter(_w("gridCol"))]
+            index = [c for c in tc.getparent() if c.tag == _w("tc")].index(tc)
+            width = cols[index] if index < len(cols) else 0.0
+        margins = 0.0
+        mar = tbl.find(f"{_w('tblPr')}/{_w('tblCellMar')}")
+        for side in (("left", "start"), ("right", "end")):
+            el = None
+            if mar is not None:
+                el = next((mar.find(_w(x)) for x in side if mar.find(_w(x)) is not None), None)
+            margins += (int(el.get(_w("w"))) if el is not None and el.get(_w("w")) else DEFAULT_CELL_MARGIN) / TWIPS_MM
+        return width - margins
+
+    def _indents(self, el) -> tuple[float, float]:
+        ind = el.find(f"{_w('pPr')}/{_w('ind')}")
+        if ind is None:
+            return 0.0, 0.0
+        left = ind.get(_w("left")) or ind.get(_w("start")) or "0"
+        right = ind.get(_w("right")) or ind.get(_w("end")) or "0"
+        return int(left) / TWIPS_MM, int(right) / TWIPS_MM
+
+    def _shape_mm(self, el) -> float | None:
+        for ext in el.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"):
+            return int(ext.get("cx", "0")) / 36000
+        for line in el.iter("{urn:schemas-microsoft-com:vml}line"):
+            a, b = (_vml_point(line.get(k, "0,0")) for k in ("from", "to"))
+            if a is not None and b is not None:
+                return abs(b[0] - a[0])
+        for shape in el.iter("{urn:schemas-microsoft-com:vml}shape"):
+            m = re.search(r"width:\s*([\d.]+)(pt|mm|cm|in|px)?", shape.get("style", ""))
+            if m:
+                return _to_mm(float(m.group(1)), m.group(2) or "px")
+        return None
+
+    def _rule(self, p: _Para) -> tuple[float, bool] | None:
+        """(length in mm, centred) of the line under p, when it can be measured."""
+        size, bold = self._size_bold(p)
+        if self._underlined(p):
+            return measure.text_mm(p.text, size, bold), True
+        candidates = [p]
+        nxt = self.paras[p.index + 1] if p.index + 1 < len(self.paras) else None
+        if nxt is not None and nxt.cell is p.cell and not nxt.text:
+            candidates.append(nxt)
+        for q in reversed(candidates):
+            if q is not p and self.styles.para(q.el, "border"):
+                left, right = self._indents(q.el)
+                return self._box_mm(q) - left - right, abs(left - right) <= 2.0
+            shape = self._shape_mm(q.el)
+            if shape is not None:
+                return shape, True
+        if self.styles.para(p.el, "border"):  # p's own bottom border: as long as p's box
+            left, right = self._indents(p.el)
+            return self._box_mm(p) - left - right, abs(left - right) <= 2.0
+        return None
+
+    def check_tieu_ngu_line(self, tn: _Para) -> None:
+        rule = self._rule(tn)
+        if rule is None:
+            return
+        size, bold = self._size_bold(tn)
+        want = measure.text_mm(tn.text, size, bold)
+        if abs(rule[0] - want) > max(3.0, 0.1 * want):
+            self.add(
+                nd30.TIEU_NGU.name,
+                f"đường kẻ dưới Tiêu ngữ dài {rule[0]:.0f} mm, phải bằng dòng chữ Tiêu ngữ (khoảng {want:.0f} mm)",
+                tn,
+            )
+
+    def check_agency_line(self, agency: _Para) -> None:
+        rule = self._rule(agency)
+        if rule is None:
+            return
+        size, bold = self._size_bold(agency)
+        widest = measure.widest_line_mm(agency.text, size, bold, self._box_mm(agency))
+        length, centred = rule
+        if widest and not (1 / 3 - 0.04) * widest <= length <= (1 / 2 + 0.04) * widest:
+            self.add(
+                nd30.BAN_HANH.name,
+                f"đường kẻ dưới tên cơ quan dài {length:.0f} mm, quy định 1/3–1/2 dòng chữ "
+                f"({widest / 3:.0f}–{widest / 2:.0f} mm)",
+                agency,
+            )
+        if not centred:
+            self.add(nd30.BAN_HANH.name, "đường kẻ dưới tên cơ quan phải ở giữa dòng chữ", agency)
+
+    def one_line(self, p: _Para, el: Element) -> None:
+        size, bold = self._size_bold(p)
+        box = self._box_mm(p)
+        if box > 0 and measure.text_mm(p.text, size, bold) > box + 0.5:
+            self.add(el.name, f"phải nằm trên một dòng (chữ dài hơn ô {box:.0f} mm)", p)
 
     def _same_column(self, p: _Para, ref: _Para) -> bool:
         """p sits in the same table column as ref (the left column of the header table)."""
@@ -389,7 +562,13 @@ class _Linter:
                 if any(p.cell is not None for p in self.paras)
                 else 0
             )
-        basis = [p for p in self.paras[start:end] if p.section == 0 and p.cell is None and p.text.startswith("Căn cứ")]
+        basis = []  # the legal bases: the "Căn cứ …;" lines opening the text (not a sentence starting so)
+        for p in self.paras[start:end]:
+            if p.section != 0 or p.cell is not None or not p.text:
+                continue
+            if not p.text.startswith("Căn cứ") or p.text.endswith(":"):
+                break
+            basis.append(p)
         for p in basis:
             self.check_runs(p, nd30.CAN_CU)
             if not p.text.endswith((";", ".", ",")):
@@ -482,6 +661,19 @@ class _Linter:
                         size = int(sz.get(_w("val"))) / 2
                         if not nd30.SO_TRANG.sizes[0] <= size <= nd30.SO_TRANG.sizes[1]:
                             self.add(nd30.SO_TRANG.name, f"cỡ chữ số trang {size:g} pt, quy định 13–14 pt")
+        for i, section in enumerate(self.doc.sections):
+            if not section.different_first_page_header_footer:
+                continue
+            first = section.first_page_header
+            if first.is_linked_to_previous and i == 0:
+                continue
+            el = first._element
+            if any("PAGE" in (f.get(_w("instr")) or "") for f in el.iter(_w("fldSimple"))) or any(
+                "PAGE" in (t.text or "") for t in el.iter(_w("instrText"))
+            ):
+                where = "trang đầu" if i == 0 else f"trang đầu của phần {i + 1}"
+                self.add(nd30.SO_TRANG.name, f"{where} có số trang (đầu trang của trang đầu); trang 1 không đánh số")
+                break
         footer = sec.footer._element
         if any("PAGE" in (f.get(_w("instr")) or "") for f in footer.iter(_w("fldSimple"))):
             self.add(nd30.SO_TRANG.name, "số trang đặt ở chân trang; quy định ở lề trên")
@@ -518,6 +710,50 @@ class _Linter:
                 first_row = tbl.find(_w("tr"))
                 if first_row is not None and first_row.find(f"{_w('trPr')}/{_w('tblHeader')}") is None:
                     self.add(nd30.PHU_LUC.name, "dòng tiêu đề bảng phụ lục phải lặp lại ở mỗi trang", p)
+
+
+def fit_rules(path: Path) -> None:
+    """Set the lengths of the lines under the Tiêu ngữ (as long as it), the agency's name and the
+    trích yếu (2/5 of their widest line), centred, in a document written from a template."""
+    from docx.shared import Mm
+
+    linter = _Linter(Path(path))
+    targets = []
+    tn = linter._find(lambda p: fold(p.text) == fold(nd30.TIEU_NGU_TEXT))
+    if tn is not None:
+        size, bold = linter._size_bold(tn)
+        targets.append((tn, measure.text_mm(tn.text, size, bold)))
+    so = linter._find(lambda p: p.text.startswith("Số:"))
+    qh = linter._find(lambda p: fold(p.text) == fold(nd30.QUOC_HIEU_TEXT))
+    if so is not None and so.cell is not None:
+        left = [
+            p
+            for p in linter.paras
+            if p.cell is not None and p.index < so.index and p.text and (qh is None or p.cell is not qh.cell)
+        ]
+        if left:
+            agency = left[-1]
+            size, bold = linter._size_bold(agency)
+            targets.append((agency, 0.4 * measure.widest_line_mm(agency.text, size, bold, linter._box_mm(agency))))
+    kind = linter._find(lambda p: p.cell is None and p.text.upper() in _Linter.KINDS)
+    if kind is not None:
+        summary = next((p for p in linter.paras[kind.index + 1 :] if p.text), None)
+        if summary is not None:
+            size, bold = linter._size_bold(summary)
+            targets.append((summary, 0.4 * measure.widest_line_mm(summary.text, size, bold, linter._box_mm(summary))))
+    changed = False
+    for p, length in targets:
+        nxt = linter.paras[p.index + 1] if p.index + 1 < len(linter.paras) else None
+        if nxt is None or nxt.cell is not p.cell or nxt.text or not linter.styles.para(nxt.el, "border"):
+            continue
+        side = max((linter._box_mm(nxt) - length) / 2, 0)
+        from docx.text.paragraph import Paragraph
+
+        fmt = Paragraph(nxt.el, None).paragraph_format
+        fmt.left_indent = fmt.right_indent = Mm(side)
+        changed = True
+    if changed:
+        linter.doc.save(str(path))
 
 
 def lint(path: Path) -> list[Deviation]:

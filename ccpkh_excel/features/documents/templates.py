@@ -36,6 +36,8 @@ def _fonts(rpr) -> None:
         rpr.insert(0, rfonts)
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         rfonts.set(qn(attr), nd30.FONT)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):  # a theme font would win
+        rfonts.attrib.pop(qn(attr), None)
 
 
 def new_document() -> Document:
