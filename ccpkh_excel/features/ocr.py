@@ -106,16 +106,23 @@ def skew_angle(gray) -> float:
     return max((best + a / 40 for a in range(-10, 11)), key=score)
 
 
-def _runs(img, min_len: int) -> list[tuple[int, int, int]]:
-    """(row, start, end) of each run of dark pixels at least `min_len` long, row by row."""
+def _runs(img, min_len: int, gap: int = 10, density: float = 0.75) -> list[tuple[int, int, int]]:
+    """(row, start, end) of each run of dark pixels at least `min_len` long, row by row; a run
+    may have gaps of up to `gap` light pixels (a line JPEG or a copier broke) as long as
+    `density` of it is dark — a row through text is mostly light."""
     w = img.width
     data = img.tobytes()
-    pattern = re.compile(b"\x00{%d,}" % min_len)
+    pattern = re.compile(rb"\x00(?:\x00|[^\x00]{1,%d}(?=\x00))*" % gap)
+    seed = b"\x00" * 12
     out = []
     for y in range(img.height):
         row = data[y * w : (y + 1) * w]
-        if b"\x00" * min_len in row:
-            out.extend((y, m.start(), m.end()) for m in pattern.finditer(row))
+        if row.count(0) < min_len * density or seed not in row:
+            continue
+        for m in pattern.finditer(row):
+            a, b = m.span()
+            if b - a >= min_len and row.count(0, a, b) >= density * (b - a):
+                out.append((y, a, b))
     return out
 
 
@@ -151,9 +158,9 @@ def ruling_lines(binary) -> _Rules:
     """The table's horizontal and vertical lines (long dark runs; text strokes are shorter)."""
     from PIL import Image, ImageFilter
 
-    thick = binary.filter(ImageFilter.MinFilter(3))  # close gaps JPEG and noise leave in a line
+    thick = binary.filter(ImageFilter.MinFilter(3))  # a line a little out of level stays one run
     h = _cluster(_runs(thick, max(120, binary.width // 12)))
-    v = _cluster(_runs(thick.transpose(Image.TRANSPOSE), max(60, binary.height // 60)))
+    v = _cluster(_runs(thick.transpose(Image.TRANSPOSE), max(60, binary.height // 60), gap=4))
     return _Rules(h, v)
 
 
@@ -361,12 +368,13 @@ def read_page(image, source: Path, number: int) -> tuple[list[tuple[list, str, i
     """One page: its tables as grids, its other text as lines, the words read with low confidence."""
     from PIL import Image, ImageFilter, ImageOps
 
-    gray = ImageOps.exif_transpose(image).convert("L").filter(ImageFilter.MedianFilter(3))  # specks out
+    gray = ImageOps.exif_transpose(image).convert("L")
     angle = skew_angle(gray)
     if abs(angle) >= 0.02:
         gray = gray.rotate(angle, resample=Image.BICUBIC, fillcolor=255, expand=False)
-    rules = ruling_lines(_binary(gray))
+    rules = ruling_lines(_binary(gray, 200))  # before any filter: a thin ruling line is faint
     found = tables(rules)
+    gray = gray.filter(ImageFilter.MedianFilter(3))  # specks out, for Tesseract
     clear = _erase(gray, rules) if found else gray
     words = _words(clear, source)
     grids = []
