@@ -59,8 +59,8 @@ def sniff(path: Path) -> str:
         return "text"
     if not head.startswith(b"PK"):
         raise SourceError(
-            "không phải tệp Word (.docx), Excel (.xlsx), PDF, ảnh quét (.png, .jpg, .tif) hay văn bản (.txt); "
-            "có thể tệp bị hỏng.",
+            "không phải tệp Word (.docx) hay Excel (.xlsx), cũng không phải PDF, ảnh quét (.png, .jpg, .tif) "
+            "hay văn bản (.txt); có thể tệp bị hỏng.",
             path,
         )
     check_file(path, Limits.from_env())  # sizes and ratios from the zip directory before anything is inflated
