@@ -194,8 +194,8 @@ def run_demo(out_dir: Path, console) -> DemoResult:
     t = st.total
     console.print(
         f"[bold]6. Tình hình kỳ {PERIOD} (tính đến {AS_OF:%d/%m/%Y}):[/] {t.tasks} nhiệm vụ — "
-        f"hoàn thành đúng hạn {t.on_time}, quá hạn {t.late}; đang thực hiện {t.in_progress}; "
-        f"quá hạn chưa xong {t.overdue}; chưa thực hiện {t.rest}; tỷ lệ hoàn thành {t.pct:.1f}%."
+        f"hoàn thành đúng hạn {t.on_time}, hoàn thành quá hạn {t.late}, đang thực hiện trong hạn {t.in_progress}, "
+        f"quá hạn chưa hoàn thành {t.overdue} (trong đó chưa báo cáo {t.rest}); tỷ lệ hoàn thành {t.pct:.1f}%."
     )
     for task in st.overdue:
         console.print(f"   Quá hạn: {escape(task.code)} (hạn {task.due:%d/%m/%Y}) {escape(task.content[:90])}…")

@@ -65,12 +65,12 @@ def _theme_fonts(doc) -> dict[str, str]:
         part = next(rel.target_part for rel in doc.part.rels.values() if rel.reltype.endswith("/theme"))
     except StopIteration:
         return fonts
-    from lxml import etree
+    from docx.oxml import parse_xml
 
     a = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
     try:
-        root = etree.fromstring(part.blob)
-    except etree.XMLSyntaxError:
+        root = parse_xml(part.blob)
+    except Exception:  # noqa: BLE001 - a damaged theme: Office's defaults
         return fonts
     for kind in ("major", "minor"):
         latin = root.find(f".//{a}{kind}Font/{a}latin")

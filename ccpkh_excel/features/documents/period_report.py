@@ -449,12 +449,13 @@ def reminder_context(plan: Plan, st: StatusFigures, names: dict[str, str], unit:
     reported or overdue (code, content, due date); a reply deadline; Nơi nhận for a công văn."""
     dues = {t.code: t for t in plan.tasks}
     addressed = []
-    for code in units_behind(st):
+    missing = {c for c, _ in st.missing}
+    for code in [unit] if unit else units_behind(st):
         items = st.by_unit.get(code, [])
-        if unit and code != unit:
-            continue
         behind = [(task, cls, rep) for task, cls, rep in items if cls == OVERDUE or not rep]
         lines = []
+        if code in missing:
+            lines.append(f"Chưa gửi phiếu báo cáo kết quả thực hiện nhiệm vụ {st.period}")
         for task, cls, _ in behind[:MAX_TASK_LINES]:
             t = dues.get(task)
             due = f"hạn {t.due:%d/%m/%Y}" if t and t.due else "thường xuyên"
@@ -462,6 +463,8 @@ def reminder_context(plan: Plan, st: StatusFigures, names: dict[str, str], unit:
             lines.append(f"{task} – {_short(t.content if t else '', 200)} ({due}; {what})")
         if len(behind) > MAX_TASK_LINES:
             lines.append(f"và {len(behind) - MAX_TASK_LINES} nhiệm vụ khác")
+        if not lines:
+            lines.append(f"Không còn nhiệm vụ chưa báo cáo hoặc quá hạn trong {st.period}")
         addressed.append({"code": code, "name": names.get(code, code), "tasks": dashes(lines)})
     han_moi = st.as_of + timedelta(days=7)
     ctx.update(

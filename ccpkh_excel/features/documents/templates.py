@@ -273,8 +273,8 @@ def paragraphs(doc, var: str) -> None:
 
 
 def closing(doc, text: str) -> None:
-    """The closing paragraph, kept on the page of the signature block that follows it."""
-    body(doc, text, keep_next=True)
+    """The closing paragraph, whole, kept on the page of the signature block that follows it."""
+    body(doc, text, keep_next=True).paragraph_format.keep_together = True
 
 
 def signature_block(doc) -> None:
@@ -556,11 +556,7 @@ def cong_van_don_doc() -> Document:
     tag(doc, "{%p if not mot_don_vi %}")
     body(doc, "{{ loop.index }}. {{ d.name }}", bold=True, keep_next=True)
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p if d.tasks %}")
     bullets(doc, "d.tasks", "x")
-    tag(doc, "{%p else %}")
-    body(doc, "- Chưa gửi phiếu báo cáo kết quả thực hiện nhiệm vụ {{ ky }}.")
-    tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
     closing(
         doc,
