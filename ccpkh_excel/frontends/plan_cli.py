@@ -43,7 +43,7 @@ def import_cmd(source: Path, master: Path, interactive: bool) -> None:
         report = api.import_plan(source, master, wait=_wait(), progress=progress)
     t = report.table
     con.print(
-        f"Đã nhập {len(t.tasks)} nhiệm vụ từ {escape(source.name)} ({', '.join(t.tables)}) "
+        f"Đã nhập {len(t.tasks)} nhiệm vụ từ {escape(source.name)} ({escape(_where(t.tables))}) "
         f"vào {escape(master.name)}{' (tạo mới)' if report.created else ''}."
     )
     m = report.update
@@ -71,6 +71,16 @@ def import_cmd(source: Path, master: Path, interactive: bool) -> None:
                 "Gợi ý: khai báo các đơn vị ở sheet 'Đơn vị' (mã, tên, tên khác, nhóm) rồi chạy 'ccpkh-excel check'."
             )
     sys.exit(code)
+
+
+def _where(tables: list[str]) -> str:
+    """"bảng 1, bảng 2", or for a PDF or a scan "bảng ở trang 2–11"."""
+    import re
+
+    pages = [int(m.group(1)) for w in tables if (m := re.match(r"trang (\d+), bảng", w))]
+    if len(pages) > 2 and len(pages) == len(tables):
+        return f"bảng ở trang {min(pages)}–{max(pages)}"
+    return ", ".join(tables)
 
 
 class _page_progress:
