@@ -215,3 +215,44 @@ def test_kiem_tra_nhap_sheet_says_how_each_name_resolved(tmp_path, units_master)
     assert first.lead == "SNV – Sở Nội vụ" and first.lead_how == "gần đúng 100%"
     assert "'S6 Noi vu' → 'Sở Nội vụ' (gần đúng 100%)" in first.review
     assert rows[0].lead_how == "nhóm" and rows[0].lead.startswith("Các sở, ban, ngành (11 đơn vị)")
+
+
+def test_check_lists_unknown_names_and_learns_the_unit_the_clerk_picks(tmp_path, units_master):
+    from docx_builder import programme_lines
+
+    from ccpkh_excel import check_master
+    from ccpkh_excel.features.name_review import NAME_SHEET
+
+    src = tmp_path / "ct.txt"
+    src.write_text("\n".join(programme_lines()).replace("5. Sở Tư pháp", "5. Sở Tư phap tỉnh Bắc Giang"), encoding="utf-8")
+    import_plan(src, units_master)
+    first = check_master(units_master)
+    assert first.exit_code == 1
+    rows = Master.read(units_master).sheet(NAME_SHEET)
+    assert rows == [NAME_SHEET.row("Sở Tư phap tỉnh Bắc Giang", "chủ trì", "NV009", "STP – Sở Tư pháp", "")]
+    with Master.open(units_master) as m:  # the clerk picks the unit in the dropdown
+        m.save(sheets={NAME_SHEET: [[*rows[0][:4], "STP – Sở Tư pháp"]]})
+    second = check_master(units_master)
+    assert second.exit_code == 0, [p.message for p in second.problems]
+    assert "Ghi nhận 1 tên vào Tên khác: 'Sở Tư phap tỉnh Bắc Giang' → STP." in second.changes
+    assert Master.read(units_master).sheet(NAME_SHEET) == []
+    assert "Sở Tư phap tỉnh Bắc Giang" in next(u for u in read_plan(units_master).units if u.code == "STP").aliases
+    again = import_plan(src, units_master)  # and the next import knows it
+    assert again.exit_code == 0
+
+
+def test_a_pick_that_names_no_unit_is_reported_not_learned(tmp_path, units_master):
+    from docx_builder import programme_lines
+
+    from ccpkh_excel import check_master
+    from ccpkh_excel.features.name_review import NAME_SHEET
+
+    src = tmp_path / "ct.txt"
+    src.write_text("\n".join(programme_lines()).replace("5. Sở Tư pháp", "5. Ban Dân tộc"), encoding="utf-8")
+    import_plan(src, units_master)
+    check_master(units_master)
+    row = Master.read(units_master).sheet(NAME_SHEET)[0]
+    with Master.open(units_master) as m:
+        m.save(sheets={NAME_SHEET: [[*row[:4], "BDT"]]})
+    result = check_master(units_master)
+    assert any("không có đơn vị mã 'BDT'" in p.message for p in result.problems)

@@ -1,5 +1,8 @@
 """`check`: check the plan in the master and fill what is derived from it (new Mã NV,
-Hạn hoàn thành, the Phân công sheet)."""
+Hạn hoàn thành, the Phân công sheet).
+
+Names no unit answers to are listed in the sheet *Tên cần xác nhận* (Tên đọc được, Gợi ý, Mã
+đơn vị to pick); the next `check` learns each pick as a Tên khác of that unit."""
 
 from __future__ import annotations
 
@@ -10,9 +13,11 @@ from ccpkh_excel.domain.deadlines import DATE, parse_deadline
 from ccpkh_excel.domain.plan import Plan, Problem, apply_deadline, build_assignments, check_plan, number_tasks
 from ccpkh_excel.errors import MasterBusyError, MasterLockedError
 from ccpkh_excel.features.excel.dashboard import lost_macros
+from ccpkh_excel.features.name_review import NAME_SHEET, learn_picks, unresolved_rows
 from ccpkh_excel.store.master import Master
 
 MACROS_LOST = "Sổ mất macro"
+NAME_NOT_LEARNED = "Tên chọn ở sheet Tên cần xác nhận không ghi nhận được"
 
 
 @dataclass
@@ -49,6 +54,11 @@ def _check(m: Master) -> CheckResult:
     plan = m.plan
     stored = m.assignments
     changes = []
+    picked = m.sheet(NAME_SHEET)
+    learned, refused = learn_picks(plan, picked)
+    if learned:
+        names = ", ".join(f"'{a.spelling}' → {a.unit.code}" for a in learned)
+        changes.append(f"Ghi nhận {len(learned)} tên vào Tên khác: {names}.")
     numbered = number_tasks(plan.tasks)
     new_codes = [t.code for t, old in zip(numbered, plan.tasks, strict=True) if not old.code]
     if new_codes:
@@ -64,12 +74,17 @@ def _check(m: Master) -> CheckResult:
     assignments = build_assignments(plan)
     if stored != assignments:
         changes.append(f"Cập nhật sheet Phân công ({len(assignments)} dòng).")
+    names = unresolved_rows(plan)
+    if [[str(v or "") for v in r] for r in picked] != names and (names or picked):
+        changes.append(f"Cập nhật sheet {NAME_SHEET.name} ({len(names)} tên chưa nhận ra).")
     result = CheckResult(plan, check_plan(plan), changes)
+    for message in refused:
+        result.problems.append(Problem(NAME_NOT_LEARNED, message))
     if lost := lost_macros(m.path):  # an .xlsm saved without its VBA project or its buttons
         result.problems.append(Problem(MACROS_LOST, lost))
     if changes and m.writable:
         m.log("Kiểm tra", [m.path.name], " ".join(changes))
-        m.save(plan=plan, assignments=assignments)
+        m.save(plan=plan, assignments=assignments, sheets={NAME_SHEET: names})
     elif changes:
         result.saved = False
     return result

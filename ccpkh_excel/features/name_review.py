@@ -188,28 +188,93 @@ class Accepted:
     added: bool  # False when the unit already had it
 
 
-def accept_name(master: Master | Path, text: str, code: str, wait: float = 0.0) -> Accepted:
-    """Add `text` to the Tên khác of unit `code`, so imports resolve it exactly from now on.
+def learn(plan, text: str, code: str, where: str = "") -> Accepted:
+    """Add `text` to the Tên khác of unit `code` in `plan` (in memory).
 
     Refused (CcpkhError) when the code is unknown, or when the spelling already names another unit."""
     spelling = clean(text)
     if not spelling:
         raise CcpkhError("tên cần ghi nhận đang trống.")
+    unit = next((u for u in plan.units if u.code == clean(code)), None)
+    if unit is None:
+        raise CcpkhError(f"không có đơn vị mã '{clean(code)}' trong sheet Đơn vị{where}.")
+    codes = plan.directory().lookup(spelling)
+    if codes and codes != [unit.code]:
+        names = ", ".join(codes)
+        raise CcpkhError(f"'{spelling}' đã là tên của đơn vị khác ({names}); không ghi nhận cho {unit.code}.")
+    if fold(spelling) in {fold(n) for n in [unit.name, *unit.aliases]}:
+        return Accepted(unit, spelling, False)
+    unit.aliases.append(spelling)
+    return Accepted(unit, spelling, True)
+
+
+def accept_name(master: Master | Path, text: str, code: str, wait: float = 0.0) -> Accepted:
+    """Add `text` to the Tên khác of unit `code`, so imports resolve it exactly from now on.
+
+    Refused (CcpkhError) when the code is unknown, or when the spelling already names another unit."""
     with hold(master, wait) as m:
         plan = m.plan
-        unit = next((u for u in plan.units if u.code == clean(code)), None)
-        if unit is None:
-            raise CcpkhError(f"không có đơn vị mã '{clean(code)}' trong sheet Đơn vị của {m.path.name}.")
-        codes = plan.directory().lookup(spelling)
-        if codes and codes != [unit.code]:
-            names = ", ".join(codes)
-            raise CcpkhError(f"'{spelling}' đã là tên của đơn vị khác ({names}); không ghi nhận cho {unit.code}.")
-        if fold(spelling) in {fold(n) for n in [unit.name, *unit.aliases]}:
-            return Accepted(unit, spelling, False)
-        unit.aliases.append(spelling)
-        m.log("Ghi nhận tên", [spelling], f"thêm vào Tên khác của {unit.code} – {unit.name}")
-        m.save(plan=plan)
-        return Accepted(unit, spelling, True)
+        done = learn(plan, text, code, f" của {m.path.name}")
+        if done.added:
+            m.log("Ghi nhận tên", [done.spelling], f"thêm vào Tên khác của {done.unit.code} – {done.unit.name}")
+            m.save(plan=plan)
+        return done
+
+
+# --- the names `check` asks the clerk to pick a unit for (Excel: a dropdown) -------------------------
+NAME_SHEET = SheetSpec(
+    "Tên cần xác nhận",
+    "TenCanXacNhan",
+    (
+        Column("Tên đọc được", 40, key="name"),
+        Column("Vai trò", 12, key="role"),
+        Column("Nhiệm vụ", 22, key="tasks"),
+        Column("Gợi ý", 40, key="suggestion"),
+        Column("Mã đơn vị (chọn)", 18, key="code"),
+    ),
+)
+
+
+def unresolved_rows(plan) -> list[list]:
+    """One row per name no unit answers to (with the tasks that write it), for NAME_SHEET."""
+    from ccpkh_excel.domain.plan import resolve_task
+
+    directory = plan.directory()
+    found: dict[str, list] = {}
+    for t in plan.tasks:
+        r = resolve_task(t, directory)
+        for role, res in (("chủ trì", r.lead), ("phối hợp", r.coop)):
+            for u in res.unresolved:
+                row = found.setdefault(u.text, [u.text, role, [], "", ""])
+                if role not in row[1]:
+                    row[1] = f"{row[1]}, {role}"
+                if t.code not in row[2]:
+                    row[2].append(t.code)
+                if not row[3]:
+                    guess = directory.guess(u.text)
+                    if guess is not None and len(guess.codes) == 1:
+                        row[3] = f"{guess.codes[0]} – {guess.label}"
+                    elif u.suggestion and (codes := directory.lookup(u.suggestion)) and len(codes) == 1:
+                        row[3] = f"{codes[0]} – {u.suggestion}"
+    return [[name, role, ", ".join(tasks), hint, code] for name, role, tasks, hint, code in found.values()]
+
+
+def learn_picks(plan, rows) -> tuple[list[Accepted], list[str]]:
+    """Learn the units the clerk picked in NAME_SHEET ("SNV" or "SNV – Sở Nội vụ"); what could
+    not be learned comes back as messages."""
+    learned, refused = [], []
+    for row in rows:
+        code = clean(str(row.code or "")).split(" ")[0].strip(" –-")
+        if not code or not clean(row.name):
+            continue
+        try:
+            done = learn(plan, row.name, code)
+        except CcpkhError as exc:
+            refused.append(f"'{row.name}': {exc}")
+            continue
+        if done.added:
+            learned.append(done)
+    return learned, refused
 
 
 def suggestions(table, directory: Directory) -> list[tuple[str, NameMatch | None]]:
