@@ -57,7 +57,9 @@ def build_pdf(folder: Path, pages: int) -> tuple[Path, int]:
 def scan_pdf(pdf: Path, pages: int, folder: Path) -> Path:
     from PIL import Image
 
-    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "2", "-l", str(pages + 1), str(pdf), str(folder / "p")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-png", "-f", "2", "-l", str(pages + 1), str(pdf), str(folder / "p")], check=True
+    )
     images = []
     for i, png in enumerate(sorted(folder.glob("p-*.png"))):
         rnd = random.Random(i)

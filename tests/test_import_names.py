@@ -34,7 +34,10 @@ D = Directory(COMMUNE)
         (["Phòng Văn hóa", "– Xã hội"], "Phòng Văn hóa – Xã hội"),
         (["Văn phòng", "HĐND và", "UBND xã"], "Văn phòng HĐND và UBND xã"),
         (["Phòng Kinh tế", "Công an xã"], "Phòng Kinh tế; Công an xã"),
-        (["Văn phòng", "HĐND và", "UBND xã,", "Phòng Văn hóa", "- Xã hội"], "Văn phòng HĐND và UBND xã, Phòng Văn hóa - Xã hội"),
+        (
+            ["Văn phòng", "HĐND và", "UBND xã,", "Phòng Văn hóa", "- Xã hội"],
+            "Văn phòng HĐND và UBND xã, Phòng Văn hóa - Xã hội",
+        ),
         (["- Phòng Kinh tế;", "- Công an xã"], "Phòng Kinh tế; Công an xã"),
         (["Ban Chỉ huy", "Quân sự xã"], "Ban Chỉ huy Quân sự xã"),  # unknown: one name, not two
     ],
@@ -88,10 +91,28 @@ def test_no_guess_when_two_units_are_as_close():
 # --- a commune's DANH MỤC with names broken inside cells -------------------------------------------
 COMMUNE_HEADER = [["STT", "Nội dung công việc", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian hoàn thành"]]
 COMMUNE_ROWS = [
-    ("1", "Xây dựng kế hoạch CCHC năm 2026 của xã", "Văn phòng\nHĐND và\nUBND xã", "Phòng Văn hóa\n– Xã hội", "Quý I/2026"),
+    (
+        "1",
+        "Xây dựng kế hoạch CCHC năm 2026 của xã",
+        "Văn phòng\nHĐND và\nUBND xã",
+        "Phòng Văn hóa\n– Xã hội",
+        "Quý I/2026",
+    ),
     ("2", "Tuyên truyền về CCHC", "Phòng Văn hóa\n– Xã hội", "Văn phòng\nHĐND và\nUBND xã,\nCông an xã", "Năm 2026"),
-    ("3", "Rà soát TTHC tại Trung tâm", "Trung tâm Phục vụ\nhành chính công xã", "Phòng Kinh tế\nCông an xã", "Tháng 6/2026"),
-    ("4", "Khen thưởng trong CCHC", "Phòng Văn hóa - Xã hội (Bộ phận Thi đua - Khen thưởng)", "Các phòng, đơn vị\nthuộc UBND xã", "Quý IV/2026"),
+    (
+        "3",
+        "Rà soát TTHC tại Trung tâm",
+        "Trung tâm Phục vụ\nhành chính công xã",
+        "Phòng Kinh tế\nCông an xã",
+        "Tháng 6/2026",
+    ),
+    (
+        "4",
+        "Khen thưởng trong CCHC",
+        "Phòng Văn hóa - Xã hội (Bộ phận Thi đua - Khen thưởng)",
+        "Các phòng, đơn vị\nthuộc UBND xã",
+        "Quý IV/2026",
+    ),
 ]
 COMMUNE_EXPECTED = [
     ({"VP"}, {"VHXH"}),
@@ -118,7 +139,12 @@ def commune_docx(path: Path) -> Path:
 @pytest.fixture
 def commune_master(tmp_path) -> Path:
     path = tmp_path / "xa.xlsx"
-    write_plan(Plan(info={"Năm": 2026}, units=[Unit(u.code, u.name, list(u.aliases), list(u.groups), u.email) for u in COMMUNE]), path)
+    write_plan(
+        Plan(
+            info={"Năm": 2026}, units=[Unit(u.code, u.name, list(u.aliases), list(u.groups), u.email) for u in COMMUNE]
+        ),
+        path,
+    )
     return path
 
 
@@ -224,7 +250,9 @@ def test_check_lists_unknown_names_and_learns_the_unit_the_clerk_picks(tmp_path,
     from ccpkh_excel.features.name_review import NAME_SHEET
 
     src = tmp_path / "ct.txt"
-    src.write_text("\n".join(programme_lines()).replace("5. Sở Tư pháp", "5. Sở Tư phap tỉnh Bắc Giang"), encoding="utf-8")
+    src.write_text(
+        "\n".join(programme_lines()).replace("5. Sở Tư pháp", "5. Sở Tư phap tỉnh Bắc Giang"), encoding="utf-8"
+    )
     import_plan(src, units_master)
     first = check_master(units_master)
     assert first.exit_code == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from docx_builder import PROGRAMME_EXPECTED, programme_docx, seed_000_docx, seed_003_docx, seed_004_docx
-from test_import_names import assert_commune, commune_docx, commune_master  # noqa: F401 (a fixture)
+from test_import_names import COMMUNE, assert_commune, commune_docx
 
 from ccpkh_excel import read_plan
 from ccpkh_excel.domain.plan import resolve_task
@@ -40,13 +40,38 @@ def printed(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     return out
 
 
+@pytest.fixture
+def commune_master(tmp_path) -> Path:
+    from ccpkh_excel import write_plan
+    from ccpkh_excel.domain.plan import Plan
+
+    path = tmp_path / "xa.xlsx"
+    write_plan(Plan(info={"Năm": 2026}, units=COMMUNE), path)
+    return path
+
+
 def _tasks(master: Path) -> list[tuple]:
     plan = read_plan(master)
     d = plan.directory()
     rows = []
     for t in plan.tasks:
         r = resolve_task(t, d)
-        rows.append((t.code, t.stt, t.field, t.content, t.lead, t.coop, t.deadline, t.due, t.product, t.note, r.lead.codes, r.coop.codes))
+        rows.append(
+            (
+                t.code,
+                t.stt,
+                t.field,
+                t.content,
+                t.lead,
+                t.coop,
+                t.deadline,
+                t.due,
+                t.product,
+                t.note,
+                r.lead.codes,
+                r.coop.codes,
+            )
+        )
     return rows
 
 
@@ -97,7 +122,9 @@ def test_programme_pdf_without_table_imports_its_prose_assignments(tmp_path, uni
     assert report.exit_code == 0, [p.message for p in report.problems] + report.warnings
     plan = read_plan(units_master)
     d = plan.directory()
-    got = [(t.stt, set(resolve_task(t, d).lead.codes), set(resolve_task(t, d).coop.codes), t.deadline) for t in plan.tasks]
+    got = [
+        (t.stt, set(resolve_task(t, d).lead.codes), set(resolve_task(t, d).coop.codes), t.deadline) for t in plan.tasks
+    ]
     assert got == PROGRAMME_EXPECTED
 
 

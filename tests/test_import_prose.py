@@ -56,7 +56,15 @@ def test_only_the_section_gives_tasks(tmp_path, units_master):
     import_plan(_write(tmp_path, "txt", "\n".join(programme_lines())), units_master)
     plan = read_plan(units_master)
     contents = " ".join(t.content for t in plan.tasks)
-    for outside in ("Căn cứ Luật", "Quyết định này có hiệu lực", "Như Điều 3", "nền hành chính dân chủ", "Kinh phí thực hiện Chương trình do", "vướng mắc", "PHÓ CHỦ TỊCH"):
+    for outside in (
+        "Căn cứ Luật",
+        "Quyết định này có hiệu lực",
+        "Như Điều 3",
+        "nền hành chính dân chủ",
+        "Kinh phí thực hiện Chương trình do",
+        "vướng mắc",
+        "PHÓ CHỦ TỊCH",
+    ):
         assert outside not in contents
     # a point's lines are one task's text; the intro sentence of a unit without points is its task
     assert plan.tasks[0].content.startswith("Căn cứ Chương trình này, xây dựng kế hoạch")

@@ -219,7 +219,9 @@ class Directory:
                     unit = self.by_code[codes[0]]
                     key = fold(strip_parenthetical(piece) or piece)
                     how = EXACT if key in (fold(unit.name), _strip_cac(fold(unit.name))) else ALIAS
-                    if how == ALIAS and key not in {fold(a) for a in unit.aliases} | {_strip_cac(fold(a)) for a in unit.aliases}:
+                    if how == ALIAS and key not in {fold(a) for a in unit.aliases} | {
+                        _strip_cac(fold(a)) for a in unit.aliases
+                    }:
                         how = ABBREVIATION if key not in self._names else ALIAS
                     out.append(NameMatch(piece, codes, how, unit.name))
         return out

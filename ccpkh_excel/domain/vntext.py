@@ -71,7 +71,7 @@ def fold(text: object) -> str:
 
 
 # Characters OCR reads in place of letters ("S6 Noi vu", "S& Tai chinh", "86Y té" for Sở Y tế, "¢)" for c)).
-_OCR_LETTERS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "6": "o", "8": "s", "9": "g", "&": "o", "@": "a", "$": "s", "|": "i", "¢": "c", "€": "e", "©": "c", "®": "o", "§": "s"})
+_OCR_LETTERS = str.maketrans("01345689&@$|¢€©®§", "oieasosgoasicecos")
 _OCR_TOKEN = re.compile(r"[^\W_]*[0-9&@$|¢€©®§][^\W_]*|[^\W_]+|[&@$|¢€©®§]+")
 
 

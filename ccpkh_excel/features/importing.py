@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
 
 from ccpkh_excel.domain.plan import Plan, Problem, Task, TaskUpdate, apply_deadline, check_plan, update_tasks
 from ccpkh_excel.domain.units import Directory, join_unit_lines
@@ -544,12 +544,16 @@ def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state:
             )
         )
         out.origins.append(
-            Origin(f"{grid.where}, dòng {i}", grid.page, clean(" ".join(lead_lines)), clean(" ".join(coop_lines)), deadline)
+            Origin(
+                f"{grid.where}, dòng {i}", grid.page, clean(" ".join(lead_lines)), clean(" ".join(coop_lines)), deadline
+            )
         )
         state["last"] = (grid.page, raw, len(out.tasks) - 1)
 
 
-def _continue_row(row: list[Cell], cols: dict[str, int], state: dict, out: ImportedTable, directory, grid: Grid) -> None:
+def _continue_row(
+    row: list[Cell], cols: dict[str, int], state: dict, out: ImportedTable, directory, grid: Grid
+) -> None:
     """Append the cells of a row's part on a new page to the task read from its first part."""
     _page, raw, index = state["last"]
     for role in raw:
@@ -771,7 +775,8 @@ def import_plan(
             "Nhập",
             [source.name],
             f"{len(table.tasks)} nhiệm vụ: mới {len(update.added)}, cập nhật {len(update.updated)}, "
-            f"không đổi {len(update.unchanged)}" + (f"; {len(table.warnings)} điểm cần xem lại" if table.warnings else ""),
+            f"không đổi {len(update.unchanged)}"
+            + (f"; {len(table.warnings)} điểm cần xem lại" if table.warnings else ""),
         )
         m.save(plan=plan, sheets={CHECK_SHEET: review_rows(table, incoming, settled, directory)})
     touched = set(update.added) | set(update.updated) | set(update.unchanged)

@@ -96,7 +96,7 @@ def settle(table, directory: Directory) -> list[Settled]:
                 matches[k] = guess
                 msg = (
                     f"{_place(origin)}: cơ quan {ROLE_NAMES[role]} '{m.text}' được hiểu là '{guess.label}' "
-                    f"(gần đúng {guess.score:g}%); nếu đúng, chạy: ccpkh-excel units accept <sổ> \"{m.text}\" "
+                    f'(gần đúng {guess.score:g}%); nếu đúng, chạy: ccpkh-excel units accept <sổ> "{m.text}" '
                     f"{guess.codes[0] if len(guess.codes) == 1 else '<mã>'}"
                 )
                 table.warnings.append(msg)

@@ -241,7 +241,10 @@ def _words(img, source: Path) -> list[_Word]:
             img, lang=LANG, config="--psm 3", output_type=pytesseract.Output.DICT, timeout=300
         )
     except pytesseract.TesseractNotFoundError:
-        raise SourceError("đây là bản quét, cần Tesseract OCR để đọc nhưng máy chưa cài (gói tesseract-ocr, tesseract-ocr-vie).", source) from None
+        raise SourceError(
+            "đây là bản quét, cần Tesseract OCR để đọc nhưng máy chưa cài (gói tesseract-ocr, tesseract-ocr-vie).",
+            source,
+        ) from None
     except (pytesseract.TesseractError, RuntimeError) as exc:
         raise SourceError(f"Tesseract không đọc được bản quét ({clean(str(exc))[:120]}).", source) from None
     out = []

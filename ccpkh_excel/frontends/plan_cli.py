@@ -74,7 +74,7 @@ def import_cmd(source: Path, master: Path, interactive: bool) -> None:
 
 
 def _where(tables: list[str]) -> str:
-    """"bảng 1, bảng 2", or for a PDF or a scan "bảng ở trang 2–11"."""
+    """The tables read: "bảng 1, bảng 2", or for a PDF or a scan "bảng ở trang 2–11"."""
     import re
 
     pages = [int(m.group(1)) for w in tables if (m := re.match(r"trang (\d+), bảng", w))]
@@ -97,8 +97,13 @@ class _page_progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.bar = Progress(
-                TextColumn("Đọc bản quét (OCR)"), BarColumn(), MofNCompleteColumn(), TextColumn("trang"),
-                TimeElapsedColumn(), console=Console(file=sys.stderr), transient=False,
+                TextColumn("Đọc bản quét (OCR)"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("trang"),
+                TimeElapsedColumn(),
+                console=Console(file=sys.stderr),
+                transient=False,
             )
             self.bar.start()
             self.task = self.bar.add_task("ocr", total=total)
