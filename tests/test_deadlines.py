@@ -65,3 +65,21 @@ def test_undated_forms(text, kind):
 
 def test_year_fills_a_date_without_one():
     assert parse_deadline("Trước 30/6", year=2026).due == date(2026, 6, 29)
+
+
+@pytest.mark.parametrize(
+    "read, fixed, due",
+    [
+        ("Quý l/2O26", "Quý I/2026", date(2026, 3, 31)),
+        ("Quý I1⁄2026 (sau khi Bộ Nội vụ công bố)", "Quý II/2026 (sau khi Bộ Nội vụ công bố)", date(2026, 6, 30)),
+        ("Trước 0l/6/2026", "Trước 01/6/2026", date(2026, 5, 31)),
+        ("Tháng 1O/2026", "Tháng 10/2026", date(2026, 10, 31)),
+        ("31/l2/2026", "31/12/2026", date(2026, 12, 31)),
+        ("Thường xuyên", "Thường xuyên", None),
+    ],
+)
+def test_ocr_deadline_undoes_the_usual_confusions(read, fixed, due):
+    from ccpkh_excel.domain.deadlines import ocr_deadline
+
+    assert ocr_deadline(read) == fixed
+    assert parse_deadline(fixed).due == due

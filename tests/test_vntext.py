@@ -66,3 +66,20 @@ def test_detect_legacy():
 
 def test_ascii_slug():
     assert ascii_slug("Sở Giáo dục và Đào tạo") == "So_Giao_duc_va_Dao_tao"
+
+
+@pytest.mark.parametrize(
+    "read, key",
+    [
+        ("S6 Noi vu", "so noi vu"),
+        ("S& Tai chinh", "so tai chinh"),
+        ("86Y té", "soy te"),
+        ("Vin phong Uy ban nhan dén tinh", "vin phong uy ban nhan den tinh"),
+        ("giai đoạn 2026 - 2030", "giai doan 2026 2030"),  # numbers stay numbers
+    ],
+)
+def test_ocr_fold_reads_signs_and_digits_inside_words_as_letters(read, key):
+    from ccpkh_excel.domain.vntext import ocr_fold, ocr_key
+
+    assert ocr_fold(read) == key
+    assert ocr_key("Sở Y tế") == ocr_key("86Y té") == "soyte"
