@@ -2,9 +2,11 @@
 
     python docs/make_renders.py
 
-Runs the demo in a temporary folder, converts its KẾ HOẠCH and BÁO CÁO to PDF and saves
-page 1 of the KẾ HOẠCH, the first phụ lục page and page 1 of the BÁO CÁO as PNG here, and
-the master's Thống kê sheet (its figures and its two charts) as thong_ke.png.
+Runs the demo in a temporary folder, converts its documents to PDF and saves as PNG here:
+page 1 of the KẾ HOẠCH, its signature page and its first phụ lục page; page 1 of the BÁO
+CÁO, its chart page, its signature page and its Phụ lục II (figures by unit, ranking); the
+công văn đôn đốc to one unit; and the master's Thống kê sheet (its figures and its two
+charts) as thong_ke.png.
 """
 
 import re
@@ -50,6 +52,20 @@ def png(pdf: Path, page: int, name: str, dpi: int = 80) -> None:
     )
 
 
+def page_with(pdf: Path, text: str) -> int:
+    """The first page of `pdf` whose text holds `text` (1-based)."""
+    n = int(
+        re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout)[1]
+    )
+    for page in range(1, n + 1):
+        out = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True
+        ).stdout
+        if text in re.sub(r"\s+", " ", out):
+            return page
+    raise ValueError(f"{text!r} not in {pdf}")
+
+
 def only_sheet(xlsx: Path, sheet: str, out: Path) -> Path:
     """A copy of the workbook in which every sheet but `sheet` is hidden (so a PDF of it holds
     that sheet alone), the cached values of its formulas kept as the tool wrote them."""
@@ -88,10 +104,28 @@ def main() -> None:
         docs = out / "van_ban"
         plan = to_pdf(docs / "ke_hoach_cchc_2026.docx")
         report = to_pdf(docs / "bao_cao_quy_I_2026.docx")
+        master = out / "ke_hoach_cchc_2026.xlsx"
+        letter = out / "cong_van_SVHTTDL.docx"
+        assert (
+            CliRunner()
+            .invoke(
+                cli,
+                ["report", str(master), "--kind", "don-doc", "--unit", "SVHTTDL", "--period", "Quý I/2026"]
+                + ["--as-of", "10/04/2026", "--out", str(letter)],
+            )
+            .exit_code
+            == 0
+        )
+        letter_pdf = to_pdf(letter)
         png(plan, 1, "ke_hoach_trang_1")
+        png(plan, page_with(plan, "Nơi nhận:"), "ke_hoach_trang_ky")
         png(plan, page_count_portrait(plan) + 1, "ke_hoach_phu_luc")
         png(report, 1, "bao_cao_trang_1")
-        render_statistics(out / "ke_hoach_cchc_2026.xlsx", out)
+        png(report, page_with(report, "Biểu đồ 1."), "bao_cao_bieu_do")
+        png(report, page_with(report, "Nơi nhận:"), "bao_cao_trang_ky")
+        png(report, page_with(report, "3. Xếp hạng đơn vị"), "bao_cao_phu_luc_II")
+        png(letter_pdf, 1, "cong_van_don_doc")
+        render_statistics(master, out)
     for p in sorted(HERE.glob("*.png")):
         print(p)
 

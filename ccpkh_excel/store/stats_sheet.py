@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -68,7 +67,6 @@ UNIT_HEADERS = (
     OVERDUE,
     NOT_REPORTED,
     "Tỷ lệ hoàn thành (%)",
-    "Số nhiệm vụ đã qua hạn",  # J: the figure the overdue count starts from
 )
 TASK_HEADERS = (
     "Mã NV",
@@ -82,7 +80,9 @@ TASK_HEADERS = (
 )
 
 
-_WIDTHS = (34, 34, 14, 14, 14, 14, 12, 20, 14, 14)  # A … J
+_WIDTHS = (34, 34, 14, 14, 14, 14, 12, 20, 14)  # A … I
+HELPER_COLUMN = 40  # AN…: a unit's overdue tasks, in parts (hidden)
+HELPER_TERMS = 40  # tasks per helper cell (a formula stays under Excel's 8,192 characters)
 
 
 @dataclass
@@ -130,10 +130,10 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
     leading = {a.unit for a in assignments if a.role == LEAD}
     lead_units = [u for u in plan.units if u.code in leading]
     dues = {t.code: t.due for t in plan.tasks}
-    due_counts: dict[str, Counter] = {}
+    dated: dict[str, list[tuple[str, date]]] = {}  # unit → its lead tasks with a due date
     for a in assignments:
         if a.role == LEAD and dues.get(a.task) is not None:
-            due_counts.setdefault(a.unit, Counter())[dues[a.task]] += 1
+            dated.setdefault(a.unit, []).append((a.task, dues[a.task]))
     lay = layout(len(fields), len(lead_units), len(plan.tasks))
     ws["A1"] = "THỐNG KÊ TÌNH HÌNH THỰC HIỆN KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH"
     ws["A1"].font = Font(name="Times New Roman", bold=True, size=14)
@@ -226,6 +226,7 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
     put(r, 8, f"=IF(B{r}=0,0,ROUND(100*(C{r}+D{r})/B{r},1))", "0.0")
     # 2. units
     header(lay.unit_first - 1, UNIT_HEADERS, "2. Theo đơn vị chủ trì")
+    helpers = 0
     for i, u in enumerate(lead_units):
         r = lay.unit_first + i
         put(r, 1, u.code)
@@ -234,22 +235,25 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
         put(r, 3, f'=COUNTIFS({pc}!$B:$B,A{r},{pc}!$D:$D,"{LEAD}")')
         for col, st in zip((4, 5), (ON_TIME, LATE), strict=True):
             put(r, col, f'=COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$N:$N,"{st}")')
-        # overdue: its tasks past due at $B$3 (J, from the plan's dates) less those done among them;
-        # Tổng hợp is scanned by date only when neither none, nor all, of its tasks are past due
-        # and it has finished some (COUNTIFS with a comparison reads every row)
-        put(r, 10, _past_due(due_counts.get(u.code, {})))
-        done = f"(D{r}+E{r})"
-        put(
-            r,
-            7,
-            f"=IF(OR(J{r}=0,{done}=0),J{r},IF(J{r}=C{r},J{r}-{done},"
-            f'J{r}-COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$F:$F,"{DONE}",{th}!$M:$M,"<"&$B$3)))',
-        )
+        # overdue: its tasks past due at $B$3 without a "Hoàn thành" row — one term a task, in hidden
+        # helper cells (every COUNTIFS with plain criteria: no scan of Tổng hợp by date)
+        parts = _overdue_parts(dated.get(u.code, []), r, th, crit)
+        for k, formula in enumerate(parts):
+            ws.cell(row=r, column=HELPER_COLUMN + k, value=formula)
+        helpers = max(helpers, len(parts))
+        if parts:
+            first = xlsxfast.col_letter(HELPER_COLUMN)
+            last = xlsxfast.col_letter(HELPER_COLUMN + len(parts) - 1)
+            put(r, 7, f"=SUM({first}{r}:{last}{r})")
+        else:
+            put(r, 7, 0)
         put(r, 6, f"=C{r}-D{r}-E{r}-G{r}")
         put(r, 8, f"=C{r}-COUNTIFS({th}!$B:$B,$A{r},{crit})")
         put(r, 9, f"=IF(C{r}=0,0,ROUND(100*(D{r}+E{r})/C{r},1))", "0.0")
-    for col, w in zip("ABCDEFGHIJ", _WIDTHS, strict=True):
+    for col, w in zip("ABCDEFGHI", _WIDTHS, strict=True):
         ws.column_dimensions[col].width = w
+    for k in range(helpers):
+        ws.column_dimensions[xlsxfast.col_letter(HELPER_COLUMN + k)].hidden = True
     below = 6  # the row under the last chart, so the next one does not cover it
     if fields:
         chart = _bar_chart("Tình hình thực hiện theo lĩnh vực", "Lĩnh vực", "Số nhiệm vụ")
@@ -283,12 +287,19 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
     return lay
 
 
-def _past_due(counts: Counter) -> str:
-    """How many of a unit's lead tasks are past due at $B$3, from the plan's due dates: a sum
-    of IF($B$3>date,n,0) over its distinct due dates (no scan of Tổng hợp)."""
-    if not counts:
-        return 0
-    return "=" + "+".join(f"IF($B$3>{xlsxfast.serial(d)},{n},0)" for d, n in sorted(counts.items()))
+def _overdue_parts(tasks: list[tuple[str, date]], r: int, th: str, crit: str) -> list[str]:
+    """A unit's overdue count as formulas of at most HELPER_TERMS terms, one a task:
+    IF($B$3>due, IF(COUNTIFS(its "Hoàn thành" row)>0,0,1), 0)."""
+    terms = [
+        f'IF($B$3>{xlsxfast.serial(due)},IF(COUNTIFS({th}!$A:$A,"{_quote(task)}",{th}!$B:$B,$A{r},{crit},'
+        f'{th}!$F:$F,"{DONE}")>0,0,1),0)'
+        for task, due in tasks
+    ]
+    return ["=" + "+".join(terms[i : i + HELPER_TERMS]) for i in range(0, len(terms), HELPER_TERMS)]
+
+
+def _quote(text: str) -> str:
+    return text.replace('"', '""')
 
 
 def _bar_chart(title: str, categories: str, values: str) -> BarChart:

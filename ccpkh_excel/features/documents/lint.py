@@ -220,7 +220,7 @@ def _paragraphs(body) -> list[_Para]:
 
 
 class _Linter:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, ours: bool = False):
         import docx
 
         from ccpkh_excel.features.limits import Limits, check_docx
@@ -230,7 +230,8 @@ class _Linter:
             with zipfile.ZipFile(path) as z:
                 if "word/document.xml" not in z.namelist():
                     raise zipfile.BadZipFile
-            check_docx(path, Limits.from_env())  # bounded before python-docx reads it
+            if not ours:  # a document just written from a checked template is bounded already
+                check_docx(path, Limits.from_env())  # bounded before python-docx reads it
             self.doc = docx.Document(str(path))
         except (zipfile.BadZipFile, KeyError, ValueError, OSError):
             raise CcpkhError("không phải tệp Word (.docx) hợp lệ.", path) from None
@@ -712,12 +713,22 @@ class _Linter:
                     self.add(nd30.PHU_LUC.name, "dòng tiêu đề bảng phụ lục phải lặp lại ở mỗi trang", p)
 
 
+def fit_and_lint(path: Path) -> list[Deviation]:
+    """`fit_rules`, then `lint`, on a document just written from a template: read once."""
+    linter = _Linter(Path(path), ours=True)
+    _fit(linter)
+    return linter.run_all()
+
+
 def fit_rules(path: Path) -> None:
     """Set the lengths of the lines under the Tiêu ngữ (as long as it), the agency's name and the
     trích yếu (2/5 of their widest line), centred, in a document written from a template."""
+    _fit(_Linter(Path(path), ours=True))
+
+
+def _fit(linter: _Linter) -> None:
     from docx.shared import Mm
 
-    linter = _Linter(Path(path))
     targets = []
     tn = linter._find(lambda p: fold(p.text) == fold(nd30.TIEU_NGU_TEXT))
     if tn is not None:
@@ -753,7 +764,7 @@ def fit_rules(path: Path) -> None:
         fmt.left_indent = fmt.right_indent = Mm(side)
         changed = True
     if changed:
-        linter.doc.save(str(path))
+        linter.doc.save(str(linter.path))
 
 
 def lint(path: Path) -> list[Deviation]:

@@ -118,7 +118,13 @@ def chart(st: StatusFigures, path: Path) -> Path:
             left = [a + b for a, b in zip(left, values, strict=True)]
             continue  # no empty legend entry
         bars = ax.barh(labels, values, left=left, label=name, color=COLOURS[name])
-        ax.bar_label(bars, labels=[str(v) if v else "" for v in values], label_type="center", color="white", fontsize=8)
+        ax.bar_label(
+            bars,
+            labels=[str(v) if v else "" for v in values],
+            label_type="center",
+            color="black" if name == LATE else "white",
+            fontsize=8,
+        )
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.invert_yaxis()
     ax.set_xlabel("Số nhiệm vụ")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ccpkh_excel.errors import CcpkhError
 from ccpkh_excel.features.documents.context import missing_info, plan_context
-from ccpkh_excel.features.documents.lint import fit_rules, lint
+from ccpkh_excel.features.documents.lint import fit_and_lint
 from ccpkh_excel.features.documents.period_report import report_context
 from ccpkh_excel.features.documents.rendering import PDF_TIMEOUT, render, to_pdf
 from ccpkh_excel.resources import templates_dir
@@ -61,8 +61,7 @@ def write_document(
             ctx, images, more = report_context(m, kind, period, unit, as_of, Path(tmp))
             warnings += more
         render(template or templates_dir() / KINDS[kind], ctx, out, images)
-    fit_rules(out)
-    result = Rendered(out, warnings, deviations=lint(out))
+    result = Rendered(out, warnings, deviations=fit_and_lint(out))
     if pdf:
         result.pdf = to_pdf(out, timeout=pdf_timeout)
     return result
@@ -100,8 +99,7 @@ def write_reminders(
         ctx = reminder_context(plan, st, names, code, _common(plan, st))
         out = out_dir / f"{code}_cong_van_don_doc_{slug}.docx"
         render(template or templates_dir() / KINDS["don-doc"], ctx, out)
-        fit_rules(out)
-        r = Rendered(out, list(warnings), deviations=lint(out))
+        r = Rendered(out, list(warnings), deviations=fit_and_lint(out))
         if pdf:
             r.pdf = to_pdf(out, timeout=pdf_timeout)
         done.append(r)

@@ -1,0 +1,160 @@
+"""Time and memory of `ccpkh-excel report --kind bao-cao` (and `status`) by the number of rows
+of Tổng hợp: a synthetic province of N units × T tasks, every task led by all units, every
+assignment reported for Quý I/2026 (a mix of answers), so Tổng hợp holds N × T rows.
+
+Each measured command runs in its own process: wall time around it (interpreter start and
+imports included) and its peak memory (max RSS of the child).
+
+Usage:
+
+    python benchmarks/report_bench.py                       # 1,000×30, 1,000×100, 3,400×100 (30k, 100k, 340k rows)
+    python benchmarks/report_bench.py --sizes 200x30        # other sizes (units x tasks)
+    python benchmarks/report_bench.py --keep work/          # keep the masters
+    python benchmarks/report_bench.py --profile prof/       # cProfile of each report run into prof/
+
+Goal (issue 12): under 10 s and 500 MB at 340,000 rows, the master read once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+PERIOD = "Quý I/2026"
+AS_OF = "10/04/2026"
+
+
+def build(path: Path, n_units: int, n_tasks: int, seed: int = 7) -> int:
+    """Write the synthetic master; returns the number of Tổng hợp rows."""
+    from ccpkh_excel import Master, write_plan
+    from ccpkh_excel.domain.plan import Plan, Task, apply_deadline, build_assignments, number_tasks
+    from ccpkh_excel.domain.sample import INFO
+    from ccpkh_excel.domain.units import Unit
+    from ccpkh_excel.store.records import Records
+    from ccpkh_excel.store.schema import SUMMARY
+
+    rnd = random.Random(seed)
+    units = [
+        Unit(f"DV{i:04d}", f"Đơn vị thử nghiệm số {i}", [], ["Tất cả đơn vị"], f"dv{i}@tinh.example")
+        for i in range(1, n_units + 1)
+    ]
+    fields = ["Thể chế", "Thủ tục hành chính", "Tổ chức bộ máy", "Công vụ", "Tài chính công", "Chính quyền số"]
+    quarters = ["Quý I/2026", "Quý II/2026", "Quý III/2026", "Quý IV/2026", "Năm 2026", "Thường xuyên"]
+    tasks = [
+        Task(
+            stt=str(k),
+            field=f"Cải cách {fields[k % 6]}",
+            content=f"Nhiệm vụ thử nghiệm số {k}: triển khai, kiểm tra và báo cáo kết quả thực hiện",
+            lead="Tất cả đơn vị",
+            deadline=quarters[k % 6],
+        )
+        for k in range(1, n_tasks + 1)
+    ]
+    plan = Plan(info=dict(INFO), units=units)
+    plan.tasks = number_tasks([apply_deadline(t, 2026)[0] for t in tasks])
+    write_plan(plan, path)
+    dues = {t.code: t.due for t in plan.tasks}
+    names = {u.code: u.name for u in units}
+    rows = []
+    for a in build_assignments(plan):
+        status = rnd.choice(["Hoàn thành", "Hoàn thành", "Đang thực hiện", "Chưa thực hiện"])
+        due = dues[a.task] or date(2026, 12, 31)
+        done = due + timedelta(days=rnd.choice([-10, 2])) if status == "Hoàn thành" else ""
+        rows.append(
+            SUMMARY.make(
+                task=a.task,
+                unit=a.unit,
+                unit_name=names[a.unit],
+                role=a.role,
+                period=PERIOD,
+                status=status,
+                done=done,
+                result=f"Đã thực hiện {a.task}" if status == "Hoàn thành" else "",
+                difficulty="Thiếu kinh phí" if rnd.random() < 0.05 else "",
+                saved=datetime(2026, 3, 30, 9),
+                source="phieu.xlsx",
+            )
+        )
+    with Master.open(path) as m:
+        m.save(records=Records(summary=rows), stats=(PERIOD, date(2026, 4, 10)))
+    return len(rows)
+
+
+def run(cmd: list[str], profile: Path | None = None) -> tuple[float, float, str]:
+    """(seconds, peak MB of the child, output) of one command in its own process."""
+    if profile is not None:  # the same command under cProfile, saved even when it exits
+        code = (
+            "import cProfile, sys\n"
+            "from ccpkh_excel.frontends.cli import main\n"
+            "p = cProfile.Profile()\n"
+            "try:\n    p.runcall(main)\n"
+            f"finally:\n    p.dump_stats({str(profile)!r})\n"
+        )
+        cmd = [sys.executable, "-c", code, *cmd[3:]]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
+    # ru_maxrss of the children is the largest so far: run the sizes from small to large
+    return seconds, max(peak, before) / 1024, proc.stdout + proc.stderr
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", nargs="+", default=["1000x30", "1000x100", "3400x100"])
+    ap.add_argument("--keep", type=Path)
+    ap.add_argument("--profile", type=Path)
+    args = ap.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="ccpkh-report-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    cli = [sys.executable, "-c", "from ccpkh_excel.frontends.cli import main; main()"]
+    print("| units × tasks | Tổng hợp rows | step | seconds | peak MB |")
+    print("|---|---:|---|---:|---:|")
+    try:
+        for size in args.sizes:
+            n_units, n_tasks = (int(x) for x in size.lower().split("x"))
+            master = work / f"so_{n_units}x{n_tasks}.xlsx"
+            t0 = time.perf_counter()
+            rows = build(master, n_units, n_tasks)
+            print(f"<!-- built {master.name}: {rows} rows in {time.perf_counter() - t0:.1f} s -->", file=sys.stderr)
+            steps = {
+                "status": [*cli, "status", str(master), "--period", PERIOD, "--as-of", AS_OF],
+                "report bao-cao": [
+                    *cli,
+                    "report",
+                    str(master),
+                    "--kind",
+                    "bao-cao",
+                    "--period",
+                    PERIOD,
+                    "--as-of",
+                    AS_OF,
+                    "--out",
+                    str(work / f"bao_cao_{size}.docx"),
+                ],
+            }
+            for name, cmd in steps.items():
+                prof = None
+                if args.profile and name.startswith("report"):
+                    args.profile.mkdir(parents=True, exist_ok=True)
+                    prof = args.profile / f"report_{size}.prof"
+                seconds, peak, _ = run(cmd, prof)
+                print(f"| {n_units} × {n_tasks} | {rows} | {name} | {seconds:.2f} | {peak:.0f} |", flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
