@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from docx_builder import PROGRAMME_EXPECTED, programme_docx, seed_000_docx, seed_004_docx
+from docx_builder import PROGRAMME_EXPECTED, programme_docx, seed_000_docx, seed_003_docx, seed_004_docx
 
 from ccpkh_excel import read_plan
 from ccpkh_excel.domain.plan import resolve_task
@@ -84,6 +84,10 @@ def scans(tmp_path_factory) -> dict[str, Path]:
     out["004"] = folder / "quet_004.jpg"
     degrade(render(pdf004, 2, 2, folder)[0], -0.6, 7).save(out["004"], "JPEG", quality=70, dpi=(200, 200))
     out["004_text"] = pdf004
+    pdf003 = convert(seed_003_docx(folder / "s003.docx"), "pdf", folder)
+    out["003"] = folder / "quet_003.png"
+    degrade(render(pdf003, 2, 2, folder)[0], 0.5, 5).save(out["003"], dpi=(200, 200))
+    out["003_text"] = pdf003
     pdfct = convert(programme_docx(folder / "ct.docx"), "pdf", folder)
     imgs = render(pdfct, 1, 9, folder, dpi=250)
     out["ct"] = folder / "quet_ct.tif"
@@ -92,12 +96,9 @@ def scans(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-def _expected(text_pdf: Path, pages: set[int]) -> dict[str, tuple[set, set]]:
+def _expected(text_pdf: Path, pages: set[int], master: Path) -> dict[str, tuple[set, set]]:
     """STT → (lead codes, cooperators) of the rows the text PDF has on `pages`."""
-    from ccpkh_excel.domain.sample import sample_units
-    from ccpkh_excel.domain.units import Directory
-
-    d = Directory(sample_units())
+    d = read_plan(master).directory()
     table = read_source(text_pdf, d)
     out = {}
     for t, o in zip(table.tasks, table.origins, strict=True):
@@ -122,7 +123,7 @@ def test_scanned_pdf_gives_the_leads_and_flags_the_rest(tmp_path, units_master, 
     report = import_plan(scans["000"], units_master, progress=lambda done, total: pages.append((done, total)))
     assert pages == [(1, 3), (2, 3), (3, 3)]  # a progress report per page
     assert report.table.kind == "scan"
-    expected = _expected(scans["000_text"], {2, 3, 4})
+    expected = _expected(scans["000_text"], {2, 3, 4}, units_master)
     share, wrong = _share_right(units_master, expected)
     assert share >= 0.9, wrong
     if wrong or report.warnings:
@@ -137,12 +138,20 @@ def test_scanned_pdf_gives_the_leads_and_flags_the_rest(tmp_path, units_master, 
 
 def test_scanned_jpeg_with_merged_header_and_group_rows(tmp_path, units_master, scans):
     report = import_plan(scans["004"], units_master)
-    expected = _expected(scans["004_text"], {2})
+    expected = _expected(scans["004_text"], {2}, units_master)
     share, wrong = _share_right(units_master, expected)
     assert share >= 0.9, wrong
     assert report.table.tables == ["trang 1, bảng 1"]
     fields = {t.field for t in read_plan(units_master).tasks}
     assert fields and all(f for f in fields)  # the roman-numeral rows became Lĩnh vực
+
+
+def test_scanned_png_of_a_departments_plan(tmp_path, skhcn_master, scans):
+    expected = _expected(scans["003_text"], {2}, skhcn_master)
+    report = import_plan(scans["003"], skhcn_master)
+    share, wrong = _share_right(skhcn_master, expected)
+    assert share >= 0.9, wrong
+    assert wrong == [] or report.exit_code == 1
 
 
 def test_scanned_programme_imports_its_prose_assignments(tmp_path, units_master, scans):

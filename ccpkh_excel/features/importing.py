@@ -109,6 +109,7 @@ class Grid:
     where: str  # for messages: "bảng 2", "sheet 'Phụ lục'", "trang 3, bảng 1"
     page: int | None = None  # the page of a PDF or a scan
     printed: bool = False  # lines are where the page wraps them (PDF, scan), not line breaks typed
+    scanned: bool = False  # read by OCR
 
     def width(self) -> int:
         return max((len(r) for r in self.rows), default=0)
@@ -521,11 +522,19 @@ def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state:
             stt, content = m.group(1), clean(m.group(2))
         if not stt and (m := _ROMAN_TITLE.match(content)) and _is_roman(m.group(1)):
             stt, content = m.group(1), clean(m.group(2))
+        if grid.scanned and lead_lines and deadline and content and re.fullmatch(r"[IVXLl|]{1,3}|", stt):
+            # a task row (it has a lead and a deadline) whose number OCR read as letters ("1." → "II")
+            guessed = str(state.get("number", 0) + 1)
+            out.warnings.append(f"{grid.where}, dòng {i}: số TT đọc là '{stt}', hiểu là '{guessed}'.")
+            stt = guessed
         if _is_roman(stt) or re.fullmatch(r"[A-Z]", stt):
             state["field"] = content
             state["last"] = None
+            state["number"] = 0
             if not lead_lines and not deadline:
                 continue
+        elif stt.isdigit():
+            state["number"] = int(stt)
         if not content:
             if any(values):
                 out.skipped.append(f"{grid.where}, dòng {i}: không có nội dung công việc, bỏ qua")
@@ -615,7 +624,7 @@ def read_source(path: Path, directory: Directory | None = None, progress: Progre
 
         scan = read_scan(path, progress)
         grids = [
-            Grid([[Cell(lines, origin) for lines, origin in row] for row in rows], where, page, printed=True)
+            Grid([[Cell(lines, origin) for lines, origin in row] for row in rows], where, page, True, True)
             for rows, where, page in scan.grids
         ]
         paragraphs = scan.lines

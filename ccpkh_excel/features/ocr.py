@@ -291,9 +291,9 @@ def _cell_text(img, box: tuple[int, int, int, int]) -> list[str]:
     import pytesseract
 
     x0, y0, x1, y1 = box
-    crop = img.crop((x0 + 6, y0 + 6, x1 - 6, y1 - 6))
-    if crop.width < 8 or crop.height < 8:
+    if x1 - x0 < 24 or y1 - y0 < 24:
         return []
+    crop = img.crop((x0 + 6, y0 + 6, x1 - 6, y1 - 6))
     hist = _binary(crop).histogram()
     if hist[0] < 30:  # no ink
         return []
@@ -397,7 +397,12 @@ def read_scan(path: Path, progress: Callable[[int, int], None] | None = None) ->
         raise SourceError(f"đây là bản quét, nhưng {missing}.", path)
     out = ScanResult()
     for number, total, image in _pages(path):
-        grids, lines, uncertain = read_page(image, path, number)
+        try:
+            grids, lines, uncertain = read_page(image, path, number)
+        except SourceError:
+            raise
+        except (ValueError, OSError, MemoryError) as exc:  # a page Pillow or Tesseract cannot handle
+            raise SourceError(f"không đọc được trang {number} của bản quét ({exc.__class__.__name__}).", path) from None
         out.grids.extend(grids)
         out.lines.extend(lines)
         out.uncertain.extend(uncertain)
