@@ -100,3 +100,39 @@ def test_a_document_without_table_or_section_is_refused(tmp_path):
         read_source(path)
     assert "không tìm thấy bảng danh mục nhiệm vụ" in str(exc.value)
     assert "Tổ chức thực hiện" in str(exc.value)
+
+
+def test_garbled_point_letters_and_unit_numbers():
+    """ "¢)" for c), "0)" for g), "b}" for b), "7.86Y té" for "7. Sở Y tế"; a sub-unit in
+    parentheses resolves to its unit."""
+    from ccpkh_excel.domain.sample import sample_units
+    from ccpkh_excel.domain.units import Directory
+    from ccpkh_excel.features.prose import read_prose
+
+    lines = ["VI. TO CHUC THUC HIEN", "7.86Y té"]
+    lines += [
+        f"{m} Chu tri nhiem vu so {k}." for k, m in enumerate(["a)", "b}", "¢)", "d)", "đ)", "e)", "0)"], start=1)
+    ]
+    lines += [
+        "8. S6 Noi vu (Ban Thi dua - Khen thuong)",
+        "a) Chu tri cong tac thi dua, khen thuong.",
+        "Noi nhan:",
+        "- Nhu Dieu 3;",
+    ]
+    found = read_prose(lines, Directory(sample_units()))
+    assert [t.stt for t in found.tasks] == ["7.a", "7.b", "7.c", "7.d", "7.đ", "7.e", "7.g", "8.a"]
+    assert found.tasks[6].content == "Chu tri nhiem vu so 7."
+    assert found.tasks[7].lead == "S6 Noi vu (Ban Thi dua - Khen thuong)"
+
+
+def test_sub_unit_of_an_ocr_heading_goes_to_the_note(tmp_path, units_master):
+    src = tmp_path / "ct.txt"
+    src.write_text(
+        "Chuong trinh CCHC giai doan 2026 - 2030\nVI. TO CHUC THUC HIEN\n2. S6 Noi vu (Ban Thi dua - Khen thuong)\n"
+        "a) Chu tri cong tac thi dua, khen thuong ve cai cach hanh chinh.\n",
+        encoding="utf-8",
+    )
+    report = import_plan(src, units_master)
+    task = read_plan(units_master).tasks[0]
+    assert task.lead == "Sở Nội vụ" and task.note == "Đầu mối: Ban Thi dua - Khen thuong (Sở Nội vụ)"
+    assert task.deadline == "Năm 2030" and report.exit_code == 1  # the lead was guessed: warned

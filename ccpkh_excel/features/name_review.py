@@ -79,13 +79,11 @@ def settle(table, directory: Directory) -> list[Settled]:
         settled = Settled()
         for role in ("lead", "coop"):
             text, subs = sub_units(getattr(task, role), directory)
-            if subs:
-                note = "Đầu mối: " + "; ".join(subs)
-                task.note = f"{task.note}; {note}" if task.note else note
             matches = directory.explain(text) if text else []
             for k, m in enumerate(matches):
                 if tolerant and m.how == ALIAS and len(m.codes) == 1 and m.label and m.text != m.label:
                     text = text.replace(m.text, m.label, 1)  # a learned OCR spelling: the unit's own name
+                    subs = [x.replace(f"({m.text})", f"({m.label})") for x in subs]
                     continue
                 if m.how != UNKNOWN or not tolerant:
                     continue
@@ -93,6 +91,7 @@ def settle(table, directory: Directory) -> list[Settled]:
                 if guess is None:
                     continue
                 text = text.replace(m.text, guess.label, 1)
+                subs = [x.replace(f"({m.text})", f"({guess.label})") for x in subs]
                 matches[k] = guess
                 msg = (
                     f"{_place(origin)}: cơ quan {ROLE_NAMES[role]} '{m.text}' được hiểu là '{guess.label}' "
@@ -107,6 +106,9 @@ def settle(table, directory: Directory) -> list[Settled]:
                     settled.review.append(f"'{m.text}' không nhận ra{hint}")
                     if table.scanned:
                         table.warnings.append(f"{_place(origin)}: cơ quan {ROLE_NAMES[role]} '{m.text}' không nhận ra.")
+            if subs:
+                note = "Đầu mối: " + "; ".join(subs)
+                task.note = f"{task.note}; {note}" if task.note else note
             setattr(task, role, text)
             setattr(settled, role, matches)
         if table.scanned:
