@@ -24,7 +24,6 @@ clerk fixes a cell by hand. A test recalculates the formulas in LibreOffice and 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -137,7 +136,7 @@ class StatusFigures:
     total: Counts = field(default_factory=lambda: Counts("Tổng cộng"))
     units: list[tuple[str, Counts]] = field(default_factory=list)  # (code, counts with label = name)
     missing: list[tuple[str, str]] = field(default_factory=list)  # units that have not returned
-    # unit code → [(task code, class, reported)] for each task the unit leads
+    # unit code → [(task code, class, reported)] for the tasks it leads that are overdue or not reported
     by_unit: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
 
     @property
@@ -174,49 +173,74 @@ def compute_status(plan: Plan, summary, period: str, as_of: date, returns=()) ->
             leads.setdefault(a.task, []).append(a.unit)
     lead_sets = {code: set(units) for code, units in leads.items()}
     dues = {t.code: t.due for t in plan.tasks}
-    # (task, unit) → the unit's row: the last one wins, as the sheet holds one per pair
-    mine: dict[tuple[str, str], object] = {}
+    # one pass: the class of each (task, lead unit) row of the period (the last row of a pair wins)
+    cls: dict[tuple[str, str], str] = {}
+    active: set[tuple[str, str]] = set()
     for r in summary:
-        if r.role != LEAD or str(r.period) != label:
+        if r.role != LEAD or (r.period != label and str(r.period) != label):
             continue
-        task, unit = str(r.task), str(r.unit)
-        if unit in lead_sets.get(task, ()):
-            mine[(task, unit)] = r
-    cls: dict[tuple[str, str], str] = {
-        key: row_status(str(r.status), r.done, r.saved, dues.get(key[0]), as_of) for key, r in mine.items()
-    }
+        task, unit = r.task, r.unit
+        owners = lead_sets.get(task)
+        if owners is None or unit not in owners:
+            continue
+        key = (task, unit)
+        status = r.status
+        if status == DONE:
+            due = dues.get(task)
+            if due is None:
+                cls[key] = ON_TIME
+            else:
+                done = r.done
+                day = done if isinstance(done, date) else r.saved
+                day = day.date() if isinstance(day, datetime) else day
+                cls[key] = ON_TIME if isinstance(day, date) and day <= due else LATE
+        else:
+            cls[key] = unreported_status(dues.get(task), as_of)
+            if status in ACTIVE:
+                active.add(key)
+    by_due = {t.code: unreported_status(t.due, as_of) for t in plan.tasks}
     by_field: dict[str, Counts] = {}
+    done_classes = (ON_TIME, LATE)
     for t in plan.tasks:
         units = leads.get(t.code, [])
-        rows = [mine[(t.code, u)] for u in units if (t.code, u) in mine]
-        done = sum(1 for r in rows if r.status == DONE)
-        late = sum(1 for u in units if cls.get((t.code, u)) == LATE)
-        active = sum(1 for r in rows if r.status in ACTIVE)
+        got = [cls.get((t.code, u)) for u in units]
         n = len(units)
-        st = (LATE if late else ON_TIME) if n and done >= n else unreported_status(t.due, as_of)
+        done = sum(1 for c in got if c in done_classes)
+        late = sum(1 for c in got if c == LATE)
+        reported = n - got.count(None)
+        n_active = sum(1 for u in units if (t.code, u) in active) if active else 0
+        st = (LATE if late else ON_TIME) if n and done >= n else by_due[t.code]
         f = t.field or NO_FIELD
-        report.tasks.append(TaskStatus(t.code, f, t.content, t.due, n, done, late, active, st, len(rows), tuple(units)))
-        by_field.setdefault(f, Counts(f)).add(st, bool(rows))
-        report.total.add(st, bool(rows))
+        report.tasks.append(
+            TaskStatus(t.code, f, t.content, t.due, n, done, late, n_active, st, reported, tuple(units))
+        )
+        by_field.setdefault(f, Counts(f)).add(st, bool(reported))
+        report.total.add(st, bool(reported))
     report.fields = list(by_field.values())
-    per_unit: dict[str, list[tuple[str, str, bool]]] = {}
+    index = {ON_TIME: 0, LATE: 1, IN_PROGRESS: 2, OVERDUE: 3}
+    tallies: dict[str, list[int]] = {}
+    behind: dict[str, list[tuple[str, str, bool]]] = {}
     for a in assignments:
         if a.role != LEAD:
             continue
-        key = (a.task, a.unit)
-        got = cls.get(key)
-        per_unit.setdefault(a.unit, []).append(
-            (a.task, got or unreported_status(dues.get(a.task), as_of), got is not None)
-        )
+        got = cls.get((a.task, a.unit))
+        c = got or by_due.get(a.task, IN_PROGRESS)
+        tally = tallies.get(a.unit)
+        if tally is None:
+            tally = tallies[a.unit] = [0, 0, 0, 0, 0, 0]
+        tally[index[c]] += 1
+        tally[4] += 1
+        if got is None:
+            tally[5] += 1
+        if got is None or c == OVERDUE:
+            behind.setdefault(a.unit, []).append((a.task, c, got is not None))
     for u in plan.units:
-        items = per_unit.get(u.code)
-        if not items:
+        tally = tallies.get(u.code)
+        if not tally:
             continue
-        c = Counts(u.name)
-        for _, status, reported in items:
-            c.add(status, reported)
-        report.units.append((u.code, c))
-        report.by_unit[u.code] = items
+        on, late, prog, over, n, rest = tally
+        report.units.append((u.code, Counts(u.name, n, on, late, prog, over, rest)))
+    report.by_unit = behind
     report.missing = [(str(r.unit), str(r.unit_name)) for r in returns if str(r.period) == label and r.outcome == SENT]
     return report
 

@@ -101,17 +101,17 @@ def _classes_sentence(c, subject: str = "Tổng số") -> str:
 def chart(st: StatusFigures, path: Path) -> Path:
     """A stacked bar chart of each field's tasks by class, a value on every segment, a legend of
     the classes present only. Its caption is in the document ("Biểu đồ 1. …")."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     labels = [_wrap(c.label, 34) for c in st.fields]
     series = [
         (name, [getattr(c, attr) for c in st.fields])
         for name, attr in ((ON_TIME, "on_time"), (LATE, "late"), (IN_PROGRESS, "in_progress"), (OVERDUE, "overdue"))
     ]
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.6), dpi=150)
+    fig = Figure(figsize=(8, 0.55 * len(labels) + 1.6), dpi=150)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
     left = [0] * len(labels)
     for name, values in series:
         if not any(values):
@@ -132,7 +132,6 @@ def chart(st: StatusFigures, path: Path) -> Path:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return path
 
 
@@ -198,36 +197,48 @@ def _report(plan, st, records, names, unit, ctx, tmp, assessment_rows, present):
     if not present:
         warnings.append(
             f"Sổ chưa có sheet «{outline.SHEET}»: các phần đánh giá để câu mẫu đánh dấu {outline.PLACEHOLDER_MARK}. "
-            "Chạy 'ccpkh-excel check' hoặc thêm sheet có các cột Kỳ báo cáo, Mục, Nội dung để ghi các phần này."
+            "Để ghi các phần này, thêm vào sổ sheet «Đánh giá» có ba cột Kỳ báo cáo, Mục, Nội dung "
+            "(sổ tạo bằng 'ccpkh-excel init' có sẵn sheet này)."
         )
-    task_of = {t.code: t for t in plan.tasks}
     field_of = {t.code: (t.field or NO_FIELD) for t in plan.tasks}
     lead_sets: dict[str, set[str]] = {}
     for a in build_assignments(plan):
         if a.role == LEAD:
             lead_sets.setdefault(a.task, set()).add(a.unit)
     # one pass over the rows of the period: completed results by (field, unit), difficulties, proposals
-    done_by: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    done_by: dict[str, dict[str, list]] = {}  # field → unit → [count done, first three (task, result)]
     difficulties: dict[str, str] = {}
     proposals: dict[str, str] = {}
     single_result: dict[str, str] = {}
     n_rows = 0
+    single = {code for code, owners in lead_sets.items() if len(owners) == 1}
+    label = st.period
     for r in records.summary:
-        if str(r.period) != st.period or (unit and r.unit != unit):
+        if (r.period != label and str(r.period) != label) or (unit and r.unit != unit):
             continue
         n_rows += 1
-        task = str(r.task)
-        if task not in task_of:
+        task = r.task
+        f = field_of.get(task)
+        if f is None:
             continue
-        if r.role == LEAD and r.unit in lead_sets.get(task, ()):
+        u = r.unit
+        if r.role == LEAD and u in lead_sets.get(task, ()):
             if r.status == DONE:
-                done_by.setdefault(field_of[task], {}).setdefault(str(r.unit), []).append((task, str(r.result or "")))
-            if r.result:
+                per = done_by.get(f)
+                if per is None:
+                    per = done_by[f] = {}
+                entry = per.get(u)
+                if entry is None:
+                    entry = per[u] = [0, []]
+                entry[0] += 1
+                if len(entry[1]) < 3:
+                    entry[1].append((task, str(r.result or "")))
+            if r.result and task in single:
                 single_result[task] = str(r.result)
-        if r.difficulty and r.unit not in difficulties:
-            difficulties[str(r.unit)] = str(r.difficulty)
-        if r.proposal and r.unit not in proposals:
-            proposals[str(r.unit)] = str(r.proposal)
+        if r.difficulty and u not in difficulties and len(difficulties) < MAX_UNIT_LINES:
+            difficulties[u] = str(r.difficulty)
+        if r.proposal and u not in proposals and len(proposals) < MAX_UNIT_LINES:
+            proposals[u] = str(r.proposal)
     if not n_rows:
         warnings.append(f"Chưa có số liệu nào của kỳ {st.period} trong Tổng hợp: báo cáo chỉ có khung.")
     t = st.total
@@ -251,10 +262,10 @@ def _report(plan, st, records, names, unit, ctx, tmp, assessment_rows, present):
     for i, c in enumerate(st.fields, start=1):
         by_unit = done_by.get(c.label, {})
         lines = []
-        for code, items in list(by_unit.items())[:MAX_UNIT_LINES]:
-            shown = "; ".join(f"{task}: {_short(res) or 'hoàn thành'}" for task, res in items[:3])
-            more = f" và {len(items) - 3} nhiệm vụ khác" if len(items) > 3 else ""
-            lines.append(f"{names.get(code, code)} hoàn thành {len(items)} nhiệm vụ ({shown}{more})")
+        for code, (count, items) in list(by_unit.items())[:MAX_UNIT_LINES]:
+            shown = "; ".join(f"{task}: {_short(res) or 'hoàn thành'}" for task, res in items)
+            more = f" và {count - len(items)} nhiệm vụ khác" if count > len(items) else ""
+            lines.append(f"{names.get(code, code)} hoàn thành {count} nhiệm vụ ({shown}{more})")
         if len(by_unit) > MAX_UNIT_LINES:
             lines.append(f"{len(by_unit) - MAX_UNIT_LINES} đơn vị khác hoàn thành nhiệm vụ (chi tiết tại Phụ lục I)")
         behind = [s for s in st.tasks if s.field == c.label and s.status in (LATE, OVERDUE)]
