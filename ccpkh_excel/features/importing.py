@@ -448,6 +448,7 @@ class ImportedTable:
     kind: str = ""  # docx, xlsx, pdf, scan, text
     prose: bool = False  # read from the "Tổ chức thực hiện" section, not from a table
     warnings: list[str] = field(default_factory=list)  # what the clerk must verify (page given)
+    notes: list[str] = field(default_factory=list)  # what is worth knowing (words OCR was unsure of)
 
     @property
     def scanned(self) -> bool:
@@ -633,8 +634,8 @@ def read_source(path: Path, directory: Directory | None = None, progress: Progre
         pages: dict[int, list[str]] = {}
         for page, word in scan.uncertain:
             pages.setdefault(page, []).append(word)
-        out.skipped.extend(
-            f"trang {p}: {len(ws)} chữ đọc không chắc chắn (ví dụ: {', '.join(ws[:5])}) — xem sheet Kiểm tra nhập"
+        out.notes.extend(
+            f"Trang {p}: {len(ws)} chữ đọc không chắc chắn (ví dụ: {', '.join(ws[:5])}); xem sheet Kiểm tra nhập."
             for p, ws in pages.items()
         )
     if legacy_fonts:

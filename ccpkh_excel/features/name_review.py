@@ -103,9 +103,7 @@ def settle(table, directory: Directory) -> list[Settled]:
             for m in matches:
                 if m.how == UNKNOWN:
                     hint = f", gần nhất: '{m.label}'" if m.label else ""
-                    settled.review.append(f"'{m.text}' không nhận ra{hint}")
-                    if table.scanned:
-                        table.warnings.append(f"{_place(origin)}: cơ quan {ROLE_NAMES[role]} '{m.text}' không nhận ra.")
+                    settled.review.append(f"'{m.text}' không nhận ra{hint}")  # check_plan reports it too
             if subs:
                 note = "Đầu mối: " + "; ".join(subs)
                 task.note = f"{task.note}; {note}" if task.note else note

@@ -56,7 +56,9 @@ def import_cmd(source: Path, master: Path, interactive: bool) -> None:
     if t.scanned:
         con.print("  Đọc từ bản quét (OCR): hãy đối chiếu sheet 'Kiểm tra nhập' với bản gốc.")
     for s in t.skipped:
-        con.print(f"  Bỏ qua {escape(s)}." if "tiêu đề" in s or "bỏ qua" in s else f"  {escape(s)}.")
+        con.print(f"  Bỏ qua {escape(s)}.")
+    for n in t.notes:
+        con.print(f"  {escape(n)}")
     if report.warnings:
         con.print(f"[bold yellow]Cần xem lại ({len(report.warnings)}):[/]")
         for w in report.warnings:
