@@ -86,6 +86,7 @@ class _Styles:
     def __init__(self, doc):
         root = doc.styles.element
         self.theme = _theme_fonts(doc)
+        self._inherited: dict[tuple, object] = {}
         self.styles = {s.get(_w("styleId")): s for s in root.findall(_w("style"))}
         self.default_r = root.find(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}")
         self.default_p = root.find(f"{_w('docDefaults')}/{_w('pPrDefault')}/{_w('pPr')}")
@@ -134,19 +135,22 @@ class _Styles:
         return el.get(_w("val"), "true") not in ("0", "false", "off")
 
     def run(self, r, p, name):
-        v = self._rprop(r.find(_w("rPr")), name)
+        rpr = r.find(_w("rPr"))
+        v = self._rprop(rpr, name)
         if v is not None:
             return v
-        rpr = r.find(_w("rPr"))
         rs = rpr.find(_w("rStyle")) if rpr is not None else None
-        for st in self._chain(rs.get(_w("val")) if rs is not None else None):
-            v = self._rprop(st.find(_w("rPr")), name)
-            if v is not None:
-                return v
-        for st in self._chain(self._pstyle(p)):
-            v = self._rprop(st.find(_w("rPr")), name)
-            if v is not None:
-                return v
+        key = (rs.get(_w("val")) if rs is not None else None, self._pstyle(p), name)
+        if key not in self._inherited:  # the styles' part, the same for every run of these styles
+            self._inherited[key] = self._from_styles(*key)
+        return self._inherited[key]
+
+    def _from_styles(self, rstyle, pstyle, name):
+        for sid in (rstyle, pstyle):
+            for st in self._chain(sid):
+                v = self._rprop(st.find(_w("rPr")), name)
+                if v is not None:
+                    return v
         return self._rprop(self.default_r, name)
 
     def _pstyle(self, p):
