@@ -308,8 +308,15 @@ class _Linter:
 
     def fonts(self) -> None:
         bad, legacy, colours = set(), set(), set()
+        seen: set = set()  # runs formatted alike (same rPr, same paragraph style) resolve alike
         for p in self.paras:
+            pstyle = self.styles._pstyle(p.el)
             for r in self.runs(p):
+                rpr = r.find(_w("rPr"))
+                key = (str(rpr.xml) if rpr is not None else "", pstyle)
+                if key in seen:
+                    continue
+                seen.add(key)
                 font = self.styles.run(r, p.el, "font")
                 if font and nd30.LEGACY_FONTS.match(font):
                     legacy.add(font)
