@@ -166,3 +166,16 @@ def test_next_period():
     assert next_period("Quý IV/2026").label == "Quý I/2027"
     assert next_period("6 tháng đầu năm 2026").start == date(2026, 7, 1)
     assert next_period("Năm 2026").label == "Năm 2027"
+
+
+def test_check_warns_about_a_number_below_ten():
+    from ccpkh_excel.domain.plan import NUMBER, check_plan
+    from ccpkh_excel.domain.sample import sample_plan
+
+    plan = sample_plan()
+    for so, warned in (("5/KH-SNV", True), ("05/KH-SNV", False), ("188/KH-UBND", False), ("", False)):
+        plan.info["Số ký hiệu"] = so
+        found = [p for p in check_plan(plan) if p.kind == NUMBER]
+        assert bool(found) == warned, so
+        if warned:
+            assert "'05/KH-SNV'" in found[0].message

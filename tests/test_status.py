@@ -12,7 +12,6 @@ from ccpkh_excel import read_status
 from ccpkh_excel.domain.status import (
     IN_PROGRESS,
     LATE,
-    NOT_STARTED,
     ON_TIME,
     OVERDUE,
     row_status,
@@ -35,7 +34,7 @@ D = date(2026, 3, 31)
         ("Đang thực hiện", "", None, D, date(2026, 4, 1), OVERDUE),
         ("Đang thực hiện", "", None, D, D, IN_PROGRESS),
         ("Tạm dừng", "", None, None, date(2026, 4, 1), IN_PROGRESS),
-        ("", "", None, D, D, NOT_STARTED),
+        ("", "", None, D, D, IN_PROGRESS),  # not started, not yet due: in progress within the deadline
         ("Chưa thực hiện", "", None, D, date(2026, 4, 1), OVERDUE),
     ],
 )
@@ -82,8 +81,8 @@ def test_figures(cycle):
     assert tasks["NV006"] == IN_PROGRESS
     assert tasks["NV007"] == IN_PROGRESS  # one of six lead units done
     assert tasks["NV009"] == ON_TIME
-    assert tasks["NV010"] == NOT_STARTED
-    assert tasks["NV008"] == NOT_STARTED
+    assert tasks["NV010"] == IN_PROGRESS  # not reported, not yet due
+    assert tasks["NV008"] == IN_PROGRESS  # "Chưa thực hiện", not yet due
     assert (st.total.tasks, st.total.on_time, st.total.late) == (23, 3, 1)
     assert st.total.pct == round(100 * 4 / 23, 1)
     units = dict(st.units)
