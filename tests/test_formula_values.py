@@ -337,3 +337,89 @@ def test_statistics_render_through_libreoffice(demo, tmp_path):
     assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
     assert (ROOT / "docs" / "thong_ke.png").exists()
     assert shutil.which("pdftoppm")
+
+
+# --- Phân công read by python-calamine (read_plain_sheet) ----------------------------------------
+def _plain(path: Path, name: str):
+    with zipfile.ZipFile(path) as z:
+        part = xlsxfast.sheet_paths(z)[name]
+        xml = z.read(part)
+        strings_xml = z.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in z.namelist() else b""
+    fast = fv.read_plain_sheet(
+        name,
+        xml,
+        lambda: CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python(skip_empty_area=False),
+        lambda: strings_xml,
+    )
+    slow = fv.read_sheet(name, xml.decode("utf-8"), fv.shared_strings(strings_xml.decode("utf-8")))
+    return fast, slow
+
+
+def _same_cells(a: fv.Sheet, b: fv.Sheet) -> None:
+    assert a.max_row == b.max_row
+    assert a.formulas == b.formulas
+    for c in set(a.columns) | set(b.columns):
+        x, y = a.column(c), b.column(c)
+        n = max(len(x), len(y))
+        x, y = x + [None] * (n - len(x)), y + [None] * (n - len(y))
+        assert [(type(v), v) for v in x] == [(type(v), v) for v in y], c
+
+
+def test_a_plain_sheet_reads_the_same_through_calamine(tmp_path):
+    from openpyxl import Workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Phân công"
+    ws.append(["Mã NV", "Mã đơn vị", "Tên đơn vị", "Vai trò"])
+    ws.append(["NV001", "DV01", "Sở <Nội vụ> & \"Tư pháp\"", "Chủ trì"])
+    ws.append(["NV002", 12, 3.5, True])
+    ws.append(["NV003", "  spaced  ", "", False])
+    ws["C5"] = CellRichText([TextBlock(InlineFont(b=True), "Đậm"), " thường"])
+    ws["F9"] = "far"
+    ws["B12"].style = "Normal"  # an empty styled cell further down: the sheet's last row
+    ws["B12"].number_format = "0.00"
+    path = tmp_path / "plain.xlsx"
+    wb.save(path)
+    fast, slow = _plain(path, "Phân công")
+    assert fast is not None
+    _same_cells(fast, slow)
+    assert fast.column(2)[2] == 12.0 and fast.column(4)[2] is True and fast.column(3)[4] == "Đậm thường"
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        ("B3", "=1+2"),  # a formula: its value is the evaluator's, not the cached one
+        ("B3", date(2026, 1, 5)),  # a date: read_sheet keeps the serial number
+        ("B3", datetime(2026, 1, 5, 10, 30)),
+    ],
+)
+def test_a_sheet_that_is_not_plain_is_left_to_read_sheet(tmp_path, cell):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Phân công"
+    ws.append(["Mã NV", "Mã đơn vị"])
+    ws.append(["NV001", "DV01"])
+    ws[cell[0]] = cell[1]
+    path = tmp_path / "mixed.xlsx"
+    wb.save(path)
+    fast, _ = _plain(path, "Phân công")
+    assert fast is None
+
+
+def test_an_error_cell_or_prefixed_cells_are_left_to_read_sheet():
+    rows = lambda: [["a", "b"]]  # noqa: E731
+    none = lambda: b""  # noqa: E731
+    error = b'<worksheet><sheetData><row r="1"><c r="A1" t="e"><v>#N/A</v></c></row></sheetData></worksheet>'
+    prefixed = b'<x:worksheet><x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>'
+    unplaced = b'<worksheet><sheetData><row r="1"><c t="n"><v>1</v></c></row></sheetData></worksheet>'
+    reordered = b'<worksheet><sheetData><row r="1"><c s="1" r="A1"><v>1</v></c></row></sheetData></worksheet>'
+    for xml in (error, prefixed, unplaced, reordered):
+        assert fv.read_plain_sheet("S", xml, rows, none) is None
+    phonetic = b'<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>'
+    assert fv.read_plain_sheet("S", phonetic, rows, lambda: b"<sst><si><t>a</t><rPh><t>x</t></rPh></si></sst>") is None

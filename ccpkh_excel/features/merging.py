@@ -20,7 +20,7 @@ from pathlib import Path
 from ccpkh_excel.domain import signing, times
 from ccpkh_excel.domain.periods import parse_period, period_key
 from ccpkh_excel.domain.status import MERGED, MERGED_WARN, REJECTED, SENT, SUPERSEDED
-from ccpkh_excel.domain.values import cell_text, free_text, read_date
+from ccpkh_excel.domain.values import cell_text, free_text, read_date, remembered
 from ccpkh_excel.domain.vntext import clean, fold
 from ccpkh_excel.errors import CcpkhError, MasterError, SourceError
 from ccpkh_excel.features.forms import (
@@ -314,9 +314,16 @@ def _ref(ref: str) -> tuple[int, int]:
     return xlsxfast.col_number(m.group(1)), int(m.group(2))
 
 
+def _locked_text(value: object) -> str:
+    return free_text(value).replace("\n", " ")
+
+
+_locked_cell = remembered(_locked_text, limit=50_000)  # the same task texts in every unit's form
+
+
 def _locked(r: list[object]) -> list[str]:
     """The locked cells of a task row as signed: Mã NV, STT, Nội dung, Vai trò, Thời gian."""
-    return [free_text(_cell(r, c)).replace("\n", " ") for c in range(5)]
+    return [_locked_cell(_cell(r, c)) for c in range(5)]
 
 
 def _split_rows(rows, first_excel_row) -> tuple[list[tuple[int, list]], list[tuple[int, list]]]:

@@ -545,7 +545,17 @@ class Book:
         """The matching key of each cell of a range (made once per range)."""
         sig = self._bounds(rng)[1:] + (rng[1].casefold(),)
         if sig not in self._key_cache:
-            self._key_cache[sig] = [_cell_key(v) for v in self._cells(rng)]
+            keys: list[tuple] = []
+            append, known = keys.append, {}  # a column holds few distinct texts: fold each once
+            for v in self._cells(rng):
+                if type(v) is str:
+                    k = known.get(v)
+                    if k is None:
+                        k = known[v] = _cell_key(v)
+                    append(k)
+                else:
+                    append(_cell_key(v))
+            self._key_cache[sig] = keys
         return self._key_cache[sig]
 
     def _counter(self, ranges) -> Counter:
@@ -708,6 +718,57 @@ def read_sheet(name: str, xml: str, strings: list[str] | Callable[[], list[str]]
             sheet.set(row, c, value)
         else:
             sheet.max_row = max(sheet.max_row, row)
+    return sheet
+
+
+_SHEET_DATA = re.compile(rb"<sheetData[\s>/].*?(?:</sheetData>|$)", re.S)
+_PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.-]*:")
+_FORMULA_TAG = re.compile(rb"<f[\s>/]")
+_ANY_CELL = re.compile(rb"<c[\s>/]")
+_PLACED_CELL = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"')
+_PLAIN_TYPES = frozenset((str, float, int, bool))
+
+
+def read_plain_sheet(name: str, xml: bytes, rows: Callable[[], list[list]], strings_xml: Callable[[], bytes]):
+    """The same `Sheet` as `read_sheet`, from the sheet's values already read by python-calamine
+    (`rows()`: its `to_python(skip_empty_area=False)`), when the sheet holds only constants that
+    read the same either way: no formula, no error or date-typed cell, no phonetic text, every
+    cell written `<c r="A1"…` without a prefix, and only text, numbers and booleans (no date
+    formats). None when any of that is not so: read it with `read_sheet`."""
+    m = _SHEET_DATA.search(xml)
+    if not m:
+        return None
+    data = m.group(0)
+    if (
+        _PREFIXED_TAG.search(data)
+        or _FORMULA_TAG.search(data)
+        or b' t="e"' in data
+        or b' t="d"' in data
+        or b"<rPh" in data
+    ):
+        return None
+    placed = _PLACED_CELL.findall(data)
+    if len(placed) != len(_ANY_CELL.findall(data)):
+        return None
+    if b' t="s"' in data and b"<rPh" in strings_xml():
+        return None
+    try:
+        values = rows()
+    except Exception:  # noqa: BLE001 - calamine could not read it: the slow reader decides
+        return None
+    sheet = Sheet(name, max_row=max(map(int, set(placed)), default=0))
+    if len(values) > max(sheet.max_row, 1):
+        return None
+    width = max(map(len, values), default=0)
+    for c in range(width):
+        col = [r[c] if c < len(r) else "" for r in values]
+        if not set(map(type, col)) <= _PLAIN_TYPES:
+            return None
+        col = [None if v == "" else float(v) if type(v) is int else v for v in col]
+        while col and col[-1] is None:
+            col.pop()
+        if col:
+            sheet.columns[c + 1] = col
     return sheet
 
 

@@ -150,6 +150,52 @@ def _shared_strings(zin: zipfile.ZipFile):
     return get
 
 
+def _evaluations(summary: list[SummaryRow], dues: dict[str, date | None], as_of: object) -> list:
+    """`formula_values.summary_evaluation` of every Tổng hợp row; rows of one return share
+    their inputs, so each distinct set is computed once (keyed with the values' types: 1 and
+    True, a date and a datetime stay apart)."""
+    from ccpkh_excel.store.formula_values import summary_evaluation
+
+    known: dict[tuple, object] = {}
+    out = []
+    for r in summary:
+        due = dues.get(str(r.task)) or ""
+        key = (type(r.status), r.status, type(r.done), r.done, type(r.saved), r.saved, type(due), due)
+        try:
+            value = known[key]
+        except KeyError:
+            value = known[key] = summary_evaluation(r.status, r.done, r.saved, due, as_of)
+        except TypeError:  # an unhashable value: compute it as it is
+            value = summary_evaluation(r.status, r.done, r.saved, due, as_of)
+        out.append(value)
+    return out
+
+
+def _assign_sheet(source: Path, zin: zipfile.ZipFile, part: str, strings):
+    """Phân công as the formulas read it: a province's hundreds of thousands of rows read by
+    python-calamine when they are plain constants (`formula_values.read_plain_sheet`), else by
+    `formula_values.read_sheet`."""
+    from python_calamine import CalamineWorkbook
+
+    from ccpkh_excel.store import formula_values as fv
+    from ccpkh_excel.store.schema import ASSIGN
+
+    xml = zin.read(part)
+
+    def rows() -> list[list]:
+        with open(source, "rb") as fh:
+            return CalamineWorkbook.from_filelike(fh).get_sheet_by_name(ASSIGN.name).to_python(skip_empty_area=False)
+
+    def strings_xml() -> bytes:
+        try:
+            return zin.read("xl/sharedStrings.xml")
+        except KeyError:
+            return b""
+
+    sheet = fv.read_plain_sheet(ASSIGN.name, xml, rows, strings_xml)
+    return sheet if sheet is not None else fv.read_sheet(ASSIGN.name, xml.decode("utf-8"), strings)
+
+
 def write_records(
     source: Path,
     target: Path,
@@ -188,12 +234,10 @@ def write_records(
         if stats_xml is not None:
             stats_sheet = fv.read_sheet(STATS, stats_xml, strings)
             as_of = fv.Book([stats_sheet]).value(STATS, int(AS_OF_CELL[1:]), fv.col_index(AS_OF_CELL[0]))
-            evaluations = [
-                fv.summary_evaluation(r.status, r.done, r.saved, dues.get(str(r.task)) or "", as_of) for r in summary
-            ]
+            evaluations = _evaluations(summary, dues, as_of)
             book = [stats_sheet, _summary_sheet(summary, dues, evaluations)]
             if ASSIGN.name in sheets:
-                book.append(fv.read_sheet(ASSIGN.name, zin.read(sheets[ASSIGN.name]).decode("utf-8"), strings))
+                book.append(_assign_sheet(source, zin, sheets[ASSIGN.name], strings))
             values = fv.sheet_values(fv.Book(book), stats_sheet)
             parts[stats_part] = fv.put_values(stats_xml, values)
             parts.update(chart_caches(zin, stats_part, stats_sheet, values))

@@ -123,9 +123,45 @@ def cell(ref: str, value: object, style: int | None = None) -> str:
 _LETTERS = [col_letter(i) for i in range(1, 200)]
 
 
+# What follows `<c r="A1` for a (type, value, style) that repeats — a unit's name, a status, a
+# date — rendered once by `cell` (which the output is always equal to). Bounded: short texts
+# and plain dates only, so a province's free text does not fill the memory.
+_TAILS: dict[tuple, str] = {}
+_TAILS_MAX = 50_000
+_TAIL_TEXT = 64
+_HEAD = len('<c r="\x00')
+
+
+def _tail(v: object, style: int | None) -> str | None:
+    t = type(v)
+    if t is str:
+        if len(v) > _TAIL_TEXT:
+            return None
+    elif t is datetime:
+        if v.tzinfo is not None:
+            return None
+    elif t is not date and t is not bool and v is not None:
+        return None
+    key = (t, v, style)
+    tail = _TAILS.get(key)
+    if tail is None:
+        full = cell("\x00", v, style)
+        tail = full[_HEAD:] if full else ""
+        if len(_TAILS) < _TAILS_MAX:
+            _TAILS[key] = tail
+    return tail
+
+
 def row(r: int, values: list[object], styles: list[int | None], start_col: int = 1, attrs: str = "") -> str:
     n = len(styles)
-    cells = [cell(f"{_LETTERS[start_col + i - 1]}{r}", v, styles[i] if i < n else None) for i, v in enumerate(values)]
+    cells = []
+    for i, v in enumerate(values):
+        style = styles[i] if i < n else None
+        tail = _tail(v, style)
+        if tail is None:
+            cells.append(cell(f"{_LETTERS[start_col + i - 1]}{r}", v, style))
+        elif tail:
+            cells.append(f'<c r="{_LETTERS[start_col + i - 1]}{r}{tail}')
     return f'<row r="{r}"{attrs}>{"".join(cells)}</row>'
 
 
