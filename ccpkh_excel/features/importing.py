@@ -449,6 +449,7 @@ class ImportedTable:
     prose: bool = False  # read from the "Tổ chức thực hiện" section, not from a table
     warnings: list[str] = field(default_factory=list)  # what the clerk must verify (page given)
     notes: list[str] = field(default_factory=list)  # what is worth knowing (words OCR was unsure of)
+    uncertain: dict[int, set[str]] = field(default_factory=dict)  # page → words OCR was unsure of
 
     @property
     def scanned(self) -> bool:
@@ -594,11 +595,25 @@ def _pdf_grids(content) -> tuple[list[Grid], list[str]]:
     return grids, paragraphs
 
 
+class _ReadByOcr(Exception):
+    """A PDF's text layer holds no task table, but its pages are images: read them by OCR."""
+
+
 def read_source(path: Path, directory: Directory | None = None, progress: Progress | None = None) -> ImportedTable:
     """Read the task table of a .docx, .xlsx, PDF, scan or text file; raise SourceError when
-    there is none. `progress(done, total)` is called after each page a scan's OCR reads."""
+    there is none. `progress(done, total)` is called after each page a scan's OCR reads.
+
+    A PDF whose text layer holds neither a table nor a "Tổ chức thực hiện" section but whose
+    pages are images (a scan the document system ran its own OCR on) is read again by OCR."""
     path = Path(path)
     kind = sniff(path)
+    try:
+        return _read_source(path, kind, directory, progress)
+    except _ReadByOcr:
+        return _read_source(path, "scan", directory, progress)
+
+
+def _read_source(path: Path, kind: str, directory: Directory | None, progress: Progress | None) -> ImportedTable:
     paragraphs: list[str] = []
     legacy_fonts: set[str] = set()
     grids: list[Grid] = []
@@ -612,7 +627,7 @@ def read_source(path: Path, directory: Directory | None = None, progress: Progre
         from ccpkh_excel.features.pdf_tables import read_pdf
 
         content = read_pdf(path)
-        if content.has_text:
+        if content.has_text and not _ocr_only():
             grids, paragraphs = _pdf_grids(content)
         else:
             kind = "scan"
@@ -634,6 +649,7 @@ def read_source(path: Path, directory: Directory | None = None, progress: Progre
         pages: dict[int, list[str]] = {}
         for page, word in scan.uncertain:
             pages.setdefault(page, []).append(word)
+        out.uncertain = {p: set(ws) for p, ws in pages.items()}
         out.notes.extend(
             f"Trang {p}: {len(ws)} chữ đọc không chắc chắn (ví dụ: {', '.join(ws[:5])}); xem sheet Kiểm tra nhập."
             for p, ws in pages.items()
@@ -678,6 +694,8 @@ def read_source(path: Path, directory: Directory | None = None, progress: Progre
             out.prose = True
             out.tables.append(f"mục {found.section}")
             out.tasks, out.origins, out.skipped = found.tasks, found.origins, found.skipped
+    if not out.tables and kind == "pdf" and content.has_images:
+        raise _ReadByOcr()
     if not out.tables:
         if wrong:
             g, h = wrong[0]
@@ -694,6 +712,13 @@ def read_source(path: Path, directory: Directory | None = None, progress: Progre
         raise SourceError("bảng danh mục nhiệm vụ không có dòng nhiệm vụ nào.", path)
     out.info = plan_info(paragraphs)
     return out
+
+
+def _ocr_only() -> bool:
+    """CCPKH_IMPORT_OCR=1: read a PDF by OCR even when it has a text layer (a bad one)."""
+    import os
+
+    return os.environ.get("CCPKH_IMPORT_OCR") == "1"
 
 
 def _text_lines(path: Path) -> list[str]:

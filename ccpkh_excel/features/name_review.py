@@ -160,6 +160,12 @@ def review_rows(table, tasks: list[Task], settled: list[Settled], directory: Dir
         review = list(s.review)
         if table.scanned:
             review.insert(0, "đọc từ bản quét: đối chiếu nội dung với bản gốc")
+            unsure = table.uncertain.get(origin.page or 0, set())
+            words = [
+                w for w in " ".join([task.content, origin.lead, origin.coop, origin.deadline]).split() if w in unsure
+            ]
+            if words:
+                review.append("chữ đọc không chắc: " + ", ".join(dict.fromkeys(words)))
         rows.append(
             [
                 origin.where,

@@ -21,6 +21,7 @@ from ccpkh_excel.errors import SourceError
 DPI = 300
 MAX_PIXELS = 120_000_000  # a page at 600 dpi on A3 is ~70 MP
 MAX_PAGES = 200
+MAX_SIDE = 3600  # pixels on a page's long side when a PDF page is rendered (A4 at 300 dpi: 3,508)
 LANG = "vie"
 
 
@@ -60,7 +61,11 @@ def _pages(path: Path) -> Iterator[tuple[int, int, object]]:
             if n > MAX_PAGES:
                 raise SourceError(f"bản quét có {n} trang, quá giới hạn {MAX_PAGES} trang.", path)
             for i, page in enumerate(pdf.pages, start=1):
-                yield i, n, page.to_image(resolution=DPI).original
+                # 300 dpi for an A4 page; a page declared larger (some scanners write 72 dpi) is
+                # rendered to the same ~3,500 pixels on its long side, not to a giant image
+                long_side = max(page.width, page.height) / 72 * DPI
+                resolution = DPI * min(1.0, MAX_SIDE / long_side) if long_side else DPI
+                yield i, n, page.to_image(resolution=resolution).original
                 page.flush_cache()
         return
     try:

@@ -26,11 +26,17 @@ class PdfPage:
     tables: list[list[list[tuple[list[str], bool]]]]  # rows of (lines, origin) per table
     lines: list[str]  # the text outside the tables
     chars: int
+    images: int = 0  # pictures on the page (a scan under a text layer has one as large as the page)
 
 
 @dataclass
 class PdfContent:
     pages: list[PdfPage] = field(default_factory=list)
+
+    @property
+    def has_images(self) -> bool:
+        """True when most pages carry a picture: a scan, maybe with a text layer over it."""
+        return bool(self.pages) and sum(p.images > 0 for p in self.pages) * 2 >= len(self.pages)
 
     @property
     def has_text(self) -> bool:
@@ -86,7 +92,10 @@ def _page(page) -> PdfPage:
         return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
     text = page.filter(outside).extract_text() if chars else ""
-    return PdfPage(page.page_number, [g for g in grids if g], clean_lines(text), chars)
+    big = [
+        im for im in page.images if (im["x1"] - im["x0"]) * (im["bottom"] - im["top"]) > 0.5 * page.width * page.height
+    ]
+    return PdfPage(page.page_number, [g for g in grids if g], clean_lines(text), chars, len(big))
 
 
 def _table_rows(table) -> list[list[tuple[list[str], bool]]]:
