@@ -74,8 +74,7 @@ def scans(tmp_path_factory) -> dict[str, Path]:
     out: dict[str, Path] = {}
     pdf000 = convert(seed_000_docx(folder / "s000.docx"), "pdf", folder)
     pages = [
-        degrade(img, a, i)
-        for i, (img, a) in enumerate(zip(render(pdf000, 2, 3, folder), (0.7, -0.9), strict=True))
+        degrade(img, a, i) for i, (img, a) in enumerate(zip(render(pdf000, 2, 3, folder), (0.7, -0.9), strict=True))
     ]
     out["000"] = folder / "quet_000.pdf"
     pages[0].save(out["000"], save_all=True, append_images=pages[1:], resolution=200)
