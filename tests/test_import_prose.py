@@ -136,3 +136,22 @@ def test_sub_unit_of_an_ocr_heading_goes_to_the_note(tmp_path, units_master):
     task = read_plan(units_master).tasks[0]
     assert task.lead == "Sở Nội vụ" and task.note == "Đầu mối: Ban Thi dua - Khen thuong (Sở Nội vụ)"
     assert task.deadline == "Năm 2030" and report.exit_code == 1  # the lead was guessed: warned
+
+
+def test_the_section_ends_at_the_next_roman_heading_only():
+    from ccpkh_excel.domain.sample import sample_units
+    from ccpkh_excel.domain.units import Directory
+    from ccpkh_excel.features.prose import read_prose
+
+    lines = [
+        "V. TỔ CHỨC THỰC HIỆN",
+        "1. Sở Nội vụ: chủ trì theo dõi việc thực hiện.",
+        "II. Sở Tư pháp: chủ trì cải cách thể chế.",  # "2." read as "II.": still in the section
+        "VI. KINH PHÍ THỰC HIỆN",
+        "1. Sở Tài chính: bố trí kinh phí.",
+    ]
+    found = read_prose(lines, Directory(sample_units()))
+    assert [(t.stt, t.lead, t.content) for t in found.tasks] == [
+        ("1", "Sở Nội vụ", "chủ trì theo dõi việc thực hiện."),
+        ("2", "Sở Tư pháp", "chủ trì cải cách thể chế."),
+    ]

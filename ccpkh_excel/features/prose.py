@@ -64,15 +64,30 @@ def _is_section_heading(line: str) -> bool:
     return fuzz.ratio(key, _SECTION_KEY) >= 85
 
 
-def _is_roman_heading(line: str) -> bool:
-    return bool(re.match(r"^[IVXL]{1,5}\s*[.:)]\s*\S", line)) and line.upper() == line[:1] + line[1:].upper()
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 
 
-def _ends_section(line: str) -> bool:
+def _roman(line: str) -> int | None:
+    """The value of the roman numeral a heading opens with ("VII. KINH PHÍ" → 7), else None."""
+    m = re.match(r"^([IVXL]{1,6})\s*[.:)]\s*\S", line)
+    if not m:
+        return None
+    digits = [_ROMAN_VALUES[c] for c in m.group(1)]
+    return sum(-d if d < n else d for d, n in zip(digits, digits[1:] + [0], strict=True))
+
+
+def _ends_section(line: str, section: int | None) -> bool:
+    """True for the line after the section: the next roman heading (a higher number than the
+    section's, or in capitals), Điều N, Nơi nhận, the signature block."""
     key = ocr_fold(line)
     if any(key.startswith(e) for e in _ENDS) and (not key.startswith("dieu ") or re.match(r"dieu \d", key)):
         return True
-    return _is_roman_heading(line) and not _is_section_heading(line)
+    value = _roman(line)
+    if value is None or _is_section_heading(line):
+        return False
+    letters = [c for c in line if c.isalpha()]
+    capitals = sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+    return (section is not None and value > section) or capitals
 
 
 _HEADING = re.compile(r"^\s*(\d{1,2})\s*\.\s*(\S.*)$")
@@ -180,10 +195,17 @@ def read_prose(paragraphs: list[str], directory: Directory | None) -> ProseTasks
     for start in starts:
         units: list[tuple[str, str, list[list[str]], list[str]]] = []  # number, name, points, text
         closed = False
+        section = _roman(paragraphs[start])
         for line in paragraphs[start + 1 :]:
-            if _ends_section(line):
+            if _ends_section(line, section):
                 break
             heading = _unit_heading(line)
+            if heading is None and _roman(line) is not None and directory is not None:
+                # "2." read by OCR as "II.": a heading when what follows names a unit
+                as_arabic = _unit_heading(re.sub(r"^[IVXL]{1,6}", "0", line))
+                if as_arabic and (directory.names_units(as_arabic[1]) or directory.guess(as_arabic[1])):
+                    previous = int(units[-1][0]) if units and units[-1][0].isdigit() else 0
+                    heading = (str(previous + 1), as_arabic[1], as_arabic[2])
             if heading is not None:
                 closed = False
                 number, name, duty = heading
