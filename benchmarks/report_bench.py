@@ -90,7 +90,9 @@ def build(path: Path, n_units: int, n_tasks: int, seed: int = 7) -> int:
 
 
 def run(cmd: list[str], profile: Path | None = None) -> tuple[float, float, str]:
-    """(seconds, peak MB of the child, output) of one command in its own process."""
+    """(seconds, peak MB, output) of one command in its own process. The peak is the largest
+    resident size of the command or of a process it started (the template is filled in a
+    child process): GNU time's %M where there is one, else the children's ru_maxrss."""
     if profile is not None:  # the same command under cProfile, saved even when it exits
         code = (
             "import cProfile, sys\n"
@@ -100,15 +102,19 @@ def run(cmd: list[str], profile: Path | None = None) -> tuple[float, float, str]
             f"finally:\n    p.dump_stats({str(profile)!r})\n"
         )
         cmd = [sys.executable, "-c", code, *cmd[3:]]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    gnu_time = shutil.which("time") if Path("/usr/bin/time").exists() else None
+    with tempfile.NamedTemporaryFile(suffix=".txt") as peak_file:
+        full = [gnu_time, "-f", "%M", "-o", peak_file.name, *cmd] if gnu_time else cmd
+        start = time.perf_counter()
+        proc = subprocess.run(full, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        if gnu_time:
+            peak_kb = float(Path(peak_file.name).read_text().split()[-1])
+        else:
+            peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
-    # ru_maxrss of the children is the largest so far: run the sizes from small to large
-    return seconds, max(peak, before) / 1024, proc.stdout + proc.stderr
+    return seconds, peak_kb / 1024, proc.stdout + proc.stderr
 
 
 def main() -> None:
