@@ -208,3 +208,14 @@ def test_a_searchable_scan_without_vector_table_is_read_by_ocr(tmp_path, skhcn_m
     assert report.table.kind == "scan" and report.table.tables == ["trang 1, bảng 1"]
     share, wrong = _share_right(skhcn_master, _expected(scans["003_text"], {2}, skhcn_master))
     assert share >= 0.9, wrong
+
+
+def test_cli_shows_a_progress_bar_per_page_and_asks_to_check_the_scan(tmp_path, units_master, scans):
+    from click.testing import CliRunner
+
+    from ccpkh_excel.frontends.cli import cli
+
+    result = CliRunner().invoke(cli, ["import", str(scans["004"]), str(units_master)])
+    assert result.exit_code in (0, 1), result.output
+    assert "Đọc bản quét (OCR)" in result.stderr and "1/1" in result.stderr
+    assert "Đọc từ bản quét (OCR): hãy đối chiếu sheet 'Kiểm tra nhập' với bản gốc." in result.output
