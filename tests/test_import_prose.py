@@ -155,3 +155,37 @@ def test_the_section_ends_at_the_next_roman_heading_only():
         ("1", "Sở Nội vụ", "chủ trì theo dõi việc thực hiện."),
         ("2", "Sở Tư pháp", "chủ trì cải cách thể chế."),
     ]
+
+
+def test_a_yearly_plan_with_dash_bullets_and_a_heading_the_page_wrapped():
+    """As seed 000's section III prints: the plan's year (not the signing date's, not the
+    national programme's period), "Thủ trưởng" before the units, dash bullets in one duty, a
+    heading wrapped over two lines."""
+    from ccpkh_excel.domain.sample import sample_units
+    from ccpkh_excel.domain.units import Directory
+    from ccpkh_excel.features.prose import read_prose
+
+    lines = [
+        "Thái Nguyên, ngày 27 tháng 12 năm 2025",
+        "KẾ HOẠCH",
+        "Cải cách hành chính tỉnh Thái Nguyên năm 2026",
+        "Thực hiện Chương trình CCHC nhà nước giai đoạn 2026 - 2030 của Chính phủ.",
+        "III. TỔ CHỨC THỰC HIỆN",
+        "1. Thủ trưởng các sở, ban, ngành",
+        "- Xây dựng kế hoạch CCHC năm 2026 của đơn vị;",
+        "- Bố trí công chức có năng lực tham mưu thực hiện CCHC.",
+        "2. Sở Nội vụ",
+        "- Chủ trì, hướng dẫn, đôn đốc, kiểm tra các cơ quan, đơn vị, địa phương tổ chức",
+        "triển khai thực hiện Kế hoạch;",
+        "8. Các Sở: Xây dựng, Nông nghiệp và Môi trường, Ban Quản lý các",
+        "Khu Công nghiệp: Tham mưu UBND tỉnh tăng cường các giải pháp cải cách TTHC.",
+        "IV. CHẾ ĐỘ BÁO CÁO",
+    ]
+    found = read_prose(lines, Directory(sample_units()))
+    assert [(t.stt, t.lead, t.deadline) for t in found.tasks] == [
+        ("1", "các sở, ban, ngành", "Năm 2026"),
+        ("2", "Sở Nội vụ", "Năm 2026"),
+        ("8", "Các Sở: Xây dựng, Nông nghiệp và Môi trường, Ban Quản lý các Khu Công nghiệp", "Năm 2026"),
+    ]
+    assert found.tasks[1].content.endswith("tổ chức triển khai thực hiện Kế hoạch;")
+    assert found.tasks[2].content == "Tham mưu UBND tỉnh tăng cường các giải pháp cải cách TTHC."

@@ -94,13 +94,19 @@ _HEADING = re.compile(r"^\s*(\d{1,2})\s*\.\s*(\S.*)$")
 _POINT = re.compile(r"^\s*([^\s\d().,;:]|\d)\s*[)}\]]\s*(\S.*)$")
 
 
-def _unit_heading(line: str) -> tuple[str, str, str] | None:
+def _unit_heading(line: str, directory: Directory | None = None) -> tuple[str, str, str] | None:
     """(number, unit as written, duty written on the same line) of "2. Sở Nội vụ: …"."""
     m = _HEADING.match(line)
     if not m:
         return None
     number, rest = m.group(1), m.group(2).strip()
     name, _, duty = rest.partition(":")
+    if directory is not None and rest.count(":") > 1:  # "Các Sở: Xây dựng, …: chủ trì …"
+        parts = rest.split(":")
+        for k in range(len(parts) - 1, 1, -1):
+            if directory.names_units(":".join(parts[:k])):
+                name, duty = ":".join(parts[:k]), ":".join(parts[k:])
+                break
     name = name.strip(" .-–")
     if not name or len(name) > 120:
         return None
@@ -159,18 +165,37 @@ def _unit_run(words: list[str], directory: Directory) -> list[str]:
     return best[2]
 
 
+_KINDS = ("ke hoach", "chuong trinh", "quyet dinh", "de an", "nghi quyet")
+_PERIOD = re.compile(r"giai\s*do[a-z]n\s+([0-9oil]{4})\s*[-–—]\s*([0-9oil]{4})")
+_YEAR = re.compile(r"nam\s+([0-9oil]{4})\b")
+
+
 def programme_end(paragraphs: list[str]) -> str:
-    """The deadline of a duty without its own: "Năm 2030" for a programme "giai đoạn 2026 - 2030",
-    else the year of its title; "" when none is written."""
+    """The deadline of a duty without its own: the end of the period the document's title names
+    ("… giai đoạn 2026 - 2030" → "Năm 2030") or its title's year ("… năm 2026" → "Năm 2026");
+    without a title, the period or year the text names most. "" when none is written."""
+    title = []
+    for i, line in enumerate(paragraphs[:60]):
+        if ocr_fold(line) in _KINDS:
+            title = [_plain(x) for x in paragraphs[i + 1 : i + 3]]
+            break
+    for text in title:  # the title's first line decides; a title wrapped over two lines, the second
+        if m := _PERIOD.search(text):
+            if end := _year(m.group(2)):
+                return f"Năm {end}"
+        if m := _YEAR.search(text):
+            if y := _year(m.group(1)):
+                return f"Năm {y}"
     ends: Counter[int] = Counter()
     years: Counter[int] = Counter()
     for line in paragraphs[:400]:
         plain = _plain(line)
-        for m in re.finditer(r"giai\s*do[a-z]n\s+([0-9oil]{4})\s*[-–—]\s*([0-9oil]{4})", plain):
-            end = _year(m.group(2))
-            if end:
+        if re.search(r"ngay\s+\S+\s+thang", plain):
+            continue  # "Thái Nguyên, ngày 27 tháng 12 năm 2025": the date of signing
+        for m in _PERIOD.finditer(plain):
+            if end := _year(m.group(2)):
                 ends[end] += 1
-        for m in re.finditer(r"nam\s+([0-9oil]{4})\b", plain):
+        for m in _YEAR.finditer(plain):
             if y := _year(m.group(1)):
                 years[y] += 1
     if ends:
@@ -196,10 +221,26 @@ def read_prose(paragraphs: list[str], directory: Directory | None) -> ProseTasks
         units: list[tuple[str, str, list[list[str]], list[str]]] = []  # number, name, points, text
         closed = False
         section = _roman(paragraphs[start])
-        for line in paragraphs[start + 1 :]:
+        body = paragraphs[start + 1 :]
+        skip = False
+        for k, line in enumerate(body):
+            if skip:
+                skip = False
+                continue
             if _ends_section(line, section):
                 break
-            heading = _unit_heading(line)
+            heading = _unit_heading(line, directory)
+            if (
+                heading is not None
+                and directory is not None
+                and k + 1 < len(body)
+                and ":" in body[k + 1]
+                and not directory.names_units(heading[1])
+                and not directory.guess(heading[1])
+            ):  # a heading the page wrapped: "8. Các Sở: Xây dựng, …, Ban Quản lý các⏎Khu Công nghiệp: …"
+                joined = _unit_heading(f"{line} {body[k + 1]}", directory)
+                if joined is not None and directory.names_units(joined[1]):
+                    heading, skip = joined, True
             if heading is None and _roman(line) is not None and directory is not None:
                 # "2." read by OCR as "II.": a heading when what follows names a unit
                 as_arabic = _unit_heading(re.sub(r"^[IVXL]{1,6}", "0", line))
