@@ -123,7 +123,7 @@ def main() -> None:
         png(report, 1, "bao_cao_trang_1")
         png(report, page_with(report, "Biểu đồ 1."), "bao_cao_bieu_do")
         png(report, page_with(report, "Nơi nhận:"), "bao_cao_trang_ky")
-        png(report, page_with(report, "3. Xếp hạng đơn vị"), "bao_cao_phu_luc_II")
+        png(report, page_with(report, "2. Theo đơn vị chủ trì, xếp hạng"), "bao_cao_phu_luc_II")
         png(letter_pdf, 1, "cong_van_don_doc")
         render_statistics(master, out)
     for p in sorted(HERE.glob("*.png")):

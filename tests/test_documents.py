@@ -162,7 +162,7 @@ def test_report_follows_the_outline_and_its_figures_equal_the_library(demo_maste
     assert "Biểu đồ 1. Tình hình thực hiện nhiệm vụ theo lĩnh vực, Quý I/2026" in text
     # Phụ lục II: by field, by unit, the ranking — the same figures
     tables = doc.tables
-    by_field, by_unit, ranking = tables[-3], tables[-2], tables[-1]
+    by_field, ranking = tables[-2], tables[-1]
     assert [c.text for c in by_field.rows[0].cells][3:7] == [
         "Hoàn thành đúng hạn",
         "Hoàn thành quá hạn",
@@ -170,12 +170,13 @@ def test_report_follows_the_outline_and_its_figures_equal_the_library(demo_maste
         "Quá hạn (chưa hoàn thành)",
     ]
     assert [int(c.text) for c in by_field.rows[-1].cells[2:7]] == [t.tasks, *t.classes]
-    assert len(by_unit.rows) == 1 + len(st.units)
-    for row, (_, c) in zip(by_unit.rows[1:], st.units, strict=True):
-        assert row.cells[1].text == c.label and [int(x.text) for x in row.cells[2:7]] == [c.tasks, *c.classes]
+    # by unit, in the order of the ranking: rank, unit, assigned, the four classes, % done, % on time
     ranks = st.ranking()
-    assert [r.cells[1].text for r in ranking.rows[1:]] == [r.name for r in ranks]
-    assert [int(r.cells[0].text) for r in ranking.rows[1:]] == [r.rank for r in ranks]
+    assert len(ranking.rows) == 1 + len(st.units) == 1 + len(ranks)
+    for row, r in zip(ranking.rows[1:], ranks, strict=True):
+        assert [int(row.cells[0].text), row.cells[1].text] == [r.rank, r.name]
+        assert [int(x.text) for x in row.cells[2:7]] == [r.counts.tasks, *r.counts.classes]
+        assert row.cells[8].text == f"{r.counts.pct_on_time:.1f}".replace(".", ",")
 
 
 def test_report_takes_the_clerks_assessment(demo_master, tmp_path):

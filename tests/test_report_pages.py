@@ -138,7 +138,7 @@ def test_reports_quarterly_and_yearly(pdfs):
     quarter = _flat(" ".join(t for _, t, _, _ in _pages(pdfs["bao_cao_quy"])))
     assert "Biểu đồ 1. Tình hình thực hiện nhiệm vụ theo lĩnh vực, Quý I/2026" in quarter
     assert "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ QUÝ II/2026" in quarter and "[CẦN BỔ SUNG]" in quarter
-    assert "Phụ lục I" in quarter and "Phụ lục II" in quarter and "3. Xếp hạng đơn vị" in quarter
+    assert "Phụ lục I" in quarter and "Phụ lục II" in quarter and "2. Theo đơn vị chủ trì, xếp hạng" in quarter
     year = _flat(" ".join(t for _, t, _, _ in _pages(pdfs["bao_cao_nam"])))
     assert "Kết quả thực hiện công tác cải cách hành chính Năm 2026" in year
     assert "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2027" in year

@@ -375,7 +375,7 @@ def _report(plan, st, records, names, unit, ctx, tmp, assessment_rows, present):
             "de_xuat": de_xuat,
             "de_xuat_don_vi": unit_proposals,
             "phu_luc_ten": f"Tổng hợp kết quả thực hiện nhiệm vụ {st.period}",
-            "phu_luc_2_ten": f"Số liệu thực hiện nhiệm vụ theo lĩnh vực, theo đơn vị và xếp hạng đơn vị {st.period}",
+            "phu_luc_2_ten": f"Số liệu thực hiện nhiệm vụ theo lĩnh vực, theo đơn vị chủ trì và xếp hạng {st.period}",
             "kem_theo": f"Kèm theo Báo cáo số      /BC-{suffix} ngày      tháng      năm {st.as_of.year} của {who}".rstrip(),
             "doan_ket": (
                 f"Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính {st.period} của "
@@ -386,7 +386,7 @@ def _report(plan, st, records, names, unit, ctx, tmp, assessment_rows, present):
     )
     ctx["rows"] = [_task_row(i, tk, status.get(tk.code), single_result, names) for i, tk in enumerate(plan.tasks, 1)]
     ctx["bang_linh_vuc"] = [_count_row(str(i), c) for i, c in enumerate(st.fields, 1)] + [_count_row("", t)]
-    ctx["bang_don_vi"] = [_count_row(str(i), c) for i, (_, c) in enumerate(st.units, 1)]
+    # by lead unit, in the order of the ranking: one table (a province's thousands of communes once)
     ctx["xep_hang"] = [
         {
             "rank": str(r.rank),
@@ -394,7 +394,9 @@ def _report(plan, st, records, names, unit, ctx, tmp, assessment_rows, present):
             "tasks": str(r.counts.tasks),
             "on_time": str(r.counts.on_time),
             "late": str(r.counts.late),
+            "in_progress": str(r.counts.in_progress),
             "overdue": str(r.counts.overdue),
+            "pct_done": _decimal(r.counts.pct),
             "pct": _decimal(r.counts.pct_on_time),
         }
         for r in st.ranking()

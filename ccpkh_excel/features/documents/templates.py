@@ -436,13 +436,15 @@ COUNT_COLUMNS = [
     ("Tỷ lệ hoàn thành (%)", 26, "pct"),
 ]
 RANK_COLUMNS = [
-    ("Hạng", 14, "rank"),
-    ("Đơn vị", 94, "name"),
-    ("Số nhiệm vụ được giao", 28, "tasks"),
-    ("Hoàn thành đúng hạn", 28, "on_time"),
-    ("Hoàn thành quá hạn", 28, "late"),
-    ("Quá hạn (chưa hoàn thành)", 30, "overdue"),
-    ("Tỷ lệ đúng hạn (%)", 30, "pct"),
+    ("Hạng", 16, "rank"),
+    ("Đơn vị chủ trì", 66, "name"),
+    ("Số nhiệm vụ được giao", 24, "tasks"),
+    ("Hoàn thành đúng hạn", 24, "on_time"),
+    ("Hoàn thành quá hạn", 24, "late"),
+    ("Đang thực hiện trong hạn", 24, "in_progress"),
+    ("Quá hạn (chưa hoàn thành)", 26, "overdue"),
+    ("Tỷ lệ hoàn thành (%)", 24, "pct_done"),
+    ("Tỷ lệ đúng hạn (%)", 24, "pct"),
 ]
 
 
@@ -524,9 +526,7 @@ def bao_cao() -> Document:
     appendix_section(doc, "phu_luc_2_ten", label="Phụ lục II")
     body(doc, "1. Theo lĩnh vực", bold=True, keep_next=True)
     simple_table(doc, [(h.format(label="Lĩnh vực"), w, f) for h, w, f in COUNT_COLUMNS], "bang_linh_vuc")
-    body(doc, "2. Theo đơn vị chủ trì", bold=True, keep_next=True)
-    simple_table(doc, [(h.format(label="Đơn vị"), w, f) for h, w, f in COUNT_COLUMNS], "bang_don_vi")
-    body(doc, "3. Xếp hạng đơn vị theo tỷ lệ hoàn thành đúng hạn", bold=True, keep_next=True)
+    body(doc, "2. Theo đơn vị chủ trì, xếp hạng theo tỷ lệ hoàn thành đúng hạn", bold=True, keep_next=True)
     simple_table(doc, RANK_COLUMNS, "xep_hang")
     para(doc, "")
     return doc
