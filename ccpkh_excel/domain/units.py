@@ -217,12 +217,20 @@ class Directory:
                     out.append(NameMatch(piece, codes, GROUP, self._group_labels.get(key, piece)))
                 else:
                     unit = self.by_code[codes[0]]
-                    key = fold(strip_parenthetical(piece) or piece)
-                    how = EXACT if key in (fold(unit.name), _strip_cac(fold(unit.name))) else ALIAS
-                    if how == ALIAS and key not in {fold(a) for a in unit.aliases} | {
-                        _strip_cac(fold(a)) for a in unit.aliases
-                    }:
-                        how = ABBREVIATION if key not in self._names else ALIAS
+                    keys = {
+                        k
+                        for c in _candidates(fold(strip_parenthetical(prefix + piece) or piece))
+                        for k in (c, _strip_cac(c))
+                    }
+                    keys |= {
+                        k for c in _candidates(fold(strip_parenthetical(piece) or piece)) for k in (c, _strip_cac(c))
+                    }
+                    if keys & {fold(unit.name), _strip_cac(fold(unit.name))}:
+                        how = EXACT
+                    elif keys & {k for a in unit.aliases for k in (fold(a), _strip_cac(fold(a)))}:
+                        how = ALIAS
+                    else:
+                        how = ABBREVIATION
                     out.append(NameMatch(piece, codes, how, unit.name))
         return out
 
@@ -275,16 +283,7 @@ class Directory:
         if "(" in piece and (base := strip_parenthetical(piece)) != piece:
             # "Sở Nội vụ (Ban Thi đua - Khen thưởng)": the sub-unit's body; the sub-unit is a note
             return self.lookup(base) if base else None
-        candidates = [key]
-        stripped = key
-        changed = True
-        while changed:
-            changed = False
-            for q in _QUALIFIERS:
-                if stripped.endswith(" " + q):
-                    stripped = stripped[: -len(q) - 1].strip()
-                    candidates.append(stripped)
-                    changed = True
+        candidates = _candidates(key)
         for k in candidates:
             if k in self._names:
                 return [self._names[k]]
@@ -448,6 +447,21 @@ def sub_units(text: str, directory: Directory) -> tuple[str, list[str]]:
         out = candidate
         notes.insert(0, f"{inner} ({clean(owner)})" if owner else inner)
     return out, notes
+
+
+def _candidates(key: str) -> list[str]:
+    """A folded name, then without its trailing qualifiers one by one ("… tỉnh", "… liên quan")."""
+    candidates = [key]
+    stripped = key
+    changed = True
+    while changed:
+        changed = False
+        for q in _QUALIFIERS:
+            if stripped.endswith(" " + q):
+                stripped = stripped[: -len(q) - 1].strip()
+                candidates.append(stripped)
+                changed = True
+    return candidates
 
 
 def _strip_cac(key: str) -> str:
