@@ -219,6 +219,40 @@ def test_the_evaluator_counts_in_linear_time():
     assert values[(1, 2)] == sum(1 for i in range(n) if i % 500 == 0 and i % 3)
 
 
+def test_countifs_with_plain_and_tested_criteria_counts_right_in_linear_time():
+    """Plain criteria pick the rows by index, the others (comparisons, wildcards, numbers) are
+    tested on those rows only: the same count as testing every row ("=x" forces the test)."""
+    import random
+    import time
+
+    rnd = random.Random(7)
+    n = 60_000
+    sheet = fv.Sheet("Data", max_row=n)
+    sheet.columns[1] = [f"DV{rnd.randrange(300):03d}" for _ in range(n)]
+    sheet.columns[2] = [rnd.choice(["Chủ trì", "Phối hợp", None, "chủ trì"]) for _ in range(n)]
+    sheet.columns[3] = [rnd.choice([float(rnd.randrange(46000, 46400)), None, "", "x", True]) for _ in range(n)]
+    stats = fv.Sheet("S")
+    stats.set(1, 3, 46200.0)
+    for r in range(1, 301):
+        stats.set(r, 1, f"DV{r - 1:03d}")
+        stats.formulas[(r, 2)] = f'COUNTIFS(Data!$A:$A,A{r},Data!$B:$B,"Chủ trì",Data!$C:$C,"<"&$C$1)'
+        stats.formulas[(r, 5)] = f'COUNTIFS(Data!$A:$A,A{r},Data!$B:$B,"Ch?*",Data!$C:$C,"<>")'
+    t = time.perf_counter()
+    book = fv.Book([sheet, stats])
+    values = fv.sheet_values(book, stats)
+    assert time.perf_counter() - t < 5  # 600 scans of 60,000 rows would take a minute
+    for r in range(1, 301, 23):  # the same as every row tested
+        a = f'"="&A{r}'
+        assert values[(r, 2)] == book.evaluate(f'COUNTIFS(Data!$A:$A,{a},Data!$B:$B,"=Chủ trì",Data!$C:$C,"<"&$C$1)', "S")
+        assert values[(r, 5)] == book.evaluate(f'COUNTIFS(Data!$A:$A,{a},Data!$B:$B,"=Ch?*",Data!$C:$C,"<>")', "S")
+    want = sum(
+        1
+        for a, b, c in zip(*(sheet.columns[i] for i in (1, 2, 3)), strict=True)
+        if a == "DV005" and b in ("Chủ trì", "chủ trì") and type(c) is float and c < 46200
+    )
+    assert values[(6, 2)] == want > 0
+
+
 @pytest.mark.parametrize(
     "formula, expected",
     [

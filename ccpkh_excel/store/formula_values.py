@@ -331,8 +331,8 @@ class Book:
         self.sheets = {s.name.casefold(): s for s in sheets}
         self._values: dict[tuple[str, int, int], object] = {}
         self._parsed: dict[tuple[str, str], object] = {}
-        self._index: dict[tuple, Counter] = {}
-        self._key_cache: dict[tuple, list[tuple]] = {}
+        self._index: dict[tuple, Counter | dict] = {}
+        self._key_cache: dict[tuple, list] = {}
         self._busy: set[tuple[str, int, int]] = set()
 
     def _sheet(self, name: str) -> Sheet | None:
@@ -538,8 +538,33 @@ class Book:
         if all(k is not None for k in keys):
             return float(self._counter(ranges)[tuple(keys)])
         tests = [_criterion_test(c) for c in criteria]
+        plain = [i for i, k in enumerate(keys) if k is not None]
+        if plain:  # the rows matching the plain criteria (one lookup), then the others tested on those only
+            rows = self._groups([ranges[i] for i in plain]).get(tuple(keys[i] for i in plain), ())
+            rest = [(tests[i], self._column_cache(ranges[i])) for i in range(len(keys)) if keys[i] is None]
+            return float(sum(1 for j in rows if all(t(col[j]) for t, col in rest)))
         columns = [self._cells(r) for r in ranges]
         return float(sum(1 for row in zip(*columns, strict=True) if all(t(v) for t, v in zip(tests, row, strict=True))))
+
+    def _signature(self, rng) -> tuple:
+        return self._bounds(rng)[1:] + (rng[1].casefold(),)
+
+    def _column_cache(self, rng) -> list:
+        """The cells of a range, made once per range (for criteria tested cell by cell)."""
+        sig = ("cells", self._signature(rng))
+        if sig not in self._key_cache:
+            self._key_cache[sig] = self._cells(rng)
+        return self._key_cache[sig]
+
+    def _groups(self, ranges) -> dict[tuple, list[int]]:
+        """The positions of the rows holding each combination of values in `ranges`."""
+        sig = ("groups", *(self._signature(r) for r in ranges))
+        if sig not in self._index:
+            groups: dict[tuple, list[int]] = {}
+            for j, key in enumerate(zip(*(self._keys(r) for r in ranges), strict=True)):
+                groups.setdefault(key, []).append(j)
+            self._index[sig] = groups
+        return self._index[sig]
 
     def _keys(self, rng) -> list[tuple]:
         """The matching key of each cell of a range (made once per range)."""

@@ -383,7 +383,8 @@ class Master:
                 tmp = files.temp_path(path)
                 temps.append(tmp)
                 dues = {t.code: t.due for t in (plan or self.plan).tasks}
-                write_records(source, tmp, records, dues, stats)
+                tables = {ASSIGN: _assign_rows(assignments)} if plan is not None else None
+                write_records(source, tmp, records, dues, stats, tables)
                 source = tmp
                 changed += [n for n in RECORD_SHEET_NAMES if n not in changed]
             if source is None or source == path:
@@ -433,7 +434,8 @@ class Master:
         if plan is not None:
             if fresh or not self.path.exists():
                 self._secret, self._new_secret = new_secret(), True  # a new master: a new plan, a new secret
-            sheets.fill_plan(wb, plan, assignments, self.ensure_secret())
+            # Phân công with one body row (styles, table, protection); `write_records` streams its rows
+            sheets.fill_plan(wb, plan, assignments[:1], self.ensure_secret())
         sheets.write_side_sheets(wb, side)
         tmp = files.temp_path(path)
         temps.append(tmp)
@@ -445,6 +447,10 @@ class Master:
                     f"ghi lại sẽ làm mất {', '.join(sorted(lost))} (macro, nút bấm); đã dừng, sổ giữ nguyên.", path
                 )
         return tmp
+
+
+def _assign_rows(assignments: list[Assignment]) -> list[list[object]]:
+    return [[a.task, a.unit, a.unit_name, a.role] for a in assignments]
 
 
 @contextmanager

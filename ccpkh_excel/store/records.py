@@ -150,6 +150,88 @@ def _shared_strings(zin: zipfile.ZipFile):
     return get
 
 
+# --- a plan sheet's rows, streamed -------------------------------------------------------------
+def render_table_chunks(sheet_xml: str, spec: SheetSpec, rows: list, last_col: str):
+    """A plan sheet as openpyxl wrote it with one body row (its styles, table, protection), its
+    body replaced by `rows`: row 1 kept as written, every body cell styled as row 2."""
+    ncol = len(spec.columns)
+    _, body = _column_styles(sheet_xml, ncol)
+    prefix, suffix = xlsxfast.split_sheet(sheet_xml)
+    first = re.search(r'<row r="1"(?:\s[^>]*)?(?<!/)>.*?</row>|<row r="1"(?:\s[^>]*)?/>', sheet_xml, re.S)
+    count = max(len(rows), 1)
+    if not rows:
+        rows = [[""] * ncol]  # a table needs a body row: a styled blank one, as openpyxl writes it
+    prefix = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{count + 1}"/>', prefix, count=1)
+    yield prefix + "<sheetData>" + (first.group(0) if first else "")
+    batch = []
+    for r, values in enumerate(rows, start=2):
+        batch.append(xlsxfast.row(r, list(values), body))
+        if len(batch) == 1000:
+            yield "".join(batch)
+            batch = []
+    yield "".join(batch) + "</sheetData>" + suffix
+
+
+def _table_part(zin: zipfile.ZipFile, sheet_part: str) -> str | None:
+    """The table part of a worksheet (the first one it lists), None when it has none."""
+    folder, name = sheet_part.rsplit("/", 1)
+    try:
+        rels = zin.read(f"{folder}/_rels/{name}.rels").decode("utf-8")
+    except KeyError:
+        return None
+    m = re.search(r'<Relationship\b[^>]*Type="[^"]*/table"[^>]*/>', rels)
+    t = m and re.search(r'Target="([^"]+)"', m.group(0))
+    if not t:
+        return None
+    target = t.group(1)
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = folder.split("/")
+    for piece in target.split("/"):
+        if piece == "..":
+            parts.pop()
+        elif piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _table_ref(xml: str, ref: str) -> str:
+    """A table part's range (and its filter's) set to `ref`."""
+    xml = re.sub(r'(<table\b[^>]*?\sref=")[^"]*"', rf'\g<1>{ref}"', xml, count=1)
+    return re.sub(r'(<autoFilter\b[^>]*?\sref=")[^"]*"', rf'\g<1>{ref}"', xml, count=1)
+
+
+def _as_written(value: object) -> object:
+    """A value as the formulas read it once `xlsxfast.cell` has written it."""
+    from ccpkh_excel.store.formula_values import excel_value
+
+    if isinstance(value, str) and not isinstance(value, xlsxfast.Formula):
+        value = xlsxfast.written_text(value)
+    return excel_value(value)
+
+
+def _sheet_from_rows(name: str, sheet_xml: str, strings, rows: list, body: list):
+    """A plan sheet as the formulas will read it once `render_table_chunks` has written it:
+    row 1 as written, the body from `rows`."""
+    from ccpkh_excel.store import formula_values as fv
+
+    sheet = fv.read_sheet(name, sheet_xml, strings)
+    first = {c: (col[:1] or [None]) for c, col in ((c, sheet.column(c)) for c in list(sheet.columns))}
+    sheet.formulas = {rc: f for rc, f in sheet.formulas.items() if rc[0] == 1}
+    width = max([len(r) for r in rows] + [0])
+    sheet.columns = dict(first)
+    for c in range(1, width + 1):
+        head = first.get(c, [None])
+        sheet.columns[c] = head + [_as_written(r[c - 1]) if c - 1 < len(r) else None for r in rows]
+    styled = any(body)
+    if rows and styled:
+        sheet.max_row = len(rows) + 1
+    else:
+        filled = [i for i, r in enumerate(rows, start=2) if any(_as_written(v) is not None for v in r)]
+        sheet.max_row = max([1 if first else 0, *filled, 2 if styled else 0])
+    return sheet
+
+
 def _evaluations(summary: list[SummaryRow], dues: dict[str, date | None], as_of: object) -> list:
     """`formula_values.summary_evaluation` of every Tổng hợp row; rows of one return share
     their inputs, so each distinct set is computed once (keyed with the values' types: 1 and
@@ -202,8 +284,13 @@ def write_records(
     records: Records,
     dues: dict[str, date | None],
     stats: tuple[str, date] | None = None,
+    tables: dict[SheetSpec, list] | None = None,
 ) -> None:
     """Write `source` to `target` with the record sheets replaced by `records`.
+
+    `tables` (spec → rows): plan sheets that openpyxl wrote with one body row (their styles,
+    table and protection), whose body is written here, streamed — Phân công's hundreds of
+    thousands of rows.
 
     workbook.xml asks for a recalculation on open; `stats` (period, as-of date) goes into
     Thống kê's selection cells; `dues` gives each task's due date for Tổng hợp. Every formula
@@ -214,6 +301,7 @@ def write_records(
     from ccpkh_excel.store.schema import ASSIGN
     from ccpkh_excel.store.stats_sheet import AS_OF_CELL, chart_caches, set_selection
 
+    tables = tables or {}
     with zipfile.ZipFile(source) as zin:
         sheets = xlsxfast.sheet_paths(zin)
         for spec in RECORD_SHEETS:
@@ -236,7 +324,13 @@ def write_records(
             as_of = fv.Book([stats_sheet]).value(STATS, int(AS_OF_CELL[1:]), fv.col_index(AS_OF_CELL[0]))
             evaluations = _evaluations(summary, dues, as_of)
             book = [stats_sheet, _summary_sheet(summary, dues, evaluations)]
-            if ASSIGN.name in sheets:
+            if ASSIGN.name in sheets and ASSIGN in tables:
+                part = sheets[ASSIGN.name]
+                xml = zin.read(part).decode("utf-8")
+                ncol = len(ASSIGN.columns)
+                body = _column_styles(xml, ncol)[1]
+                book.append(_sheet_from_rows(ASSIGN.name, xml, strings, tables[ASSIGN], body))
+            elif ASSIGN.name in sheets:
                 book.append(_assign_sheet(source, zin, sheets[ASSIGN.name], strings))
             values = fv.sheet_values(fv.Book(book), stats_sheet)
             parts[stats_part] = fv.put_values(stats_xml, values)
@@ -246,6 +340,18 @@ def write_records(
             rows = data[spec.name]
             out = summary_rows(rows, dues, evaluations) if spec is SUMMARY else rows
             targets[sheets[spec.name]] = (spec, out, len(rows))
+        streamed = {}
+        for spec, rows in tables.items():
+            if spec.name not in sheets:
+                raise MasterError(f"thiếu sheet '{spec.name}'.", target)
+            part = sheets[spec.name]
+            m = re.search(r'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)\d+"', zin.read(part).decode("utf-8"))
+            last_col = max(m.group(1) if m else "A", xlsxfast.col_letter(len(spec.columns)), key=xlsxfast.col_number)
+            streamed[part] = (spec, rows, last_col)
+            table = _table_part(zin, part)
+            if table and table in zin.NameToInfo:
+                ref = f"A1:{xlsxfast.col_letter(len(spec.columns))}{max(len(rows), 1) + 1}"
+                parts[table] = _table_ref(zin.read(table).decode("utf-8"), ref)
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
             for info in zin.infolist():
                 name = info.filename
@@ -253,6 +359,11 @@ def write_records(
                     spec, rows, count = targets[name]
                     with zout.open(name, "w") as fh:
                         for chunk in render_chunks(zin.read(name).decode("utf-8"), spec, rows, count):
+                            fh.write(chunk.encode("utf-8"))
+                elif name in streamed:
+                    spec, rows, last_col = streamed[name]
+                    with zout.open(name, "w") as fh:
+                        for chunk in render_table_chunks(zin.read(name).decode("utf-8"), spec, rows, last_col):
                             fh.write(chunk.encode("utf-8"))
                 elif name == "xl/workbook.xml":
                     zout.writestr(name, _recalc_on_load(zin.read(name).decode("utf-8")))

@@ -58,6 +58,11 @@ def text(s: str) -> str:
     return escape(_ILLEGAL.sub("", s), {'"': "&quot;"})
 
 
+def written_text(s: str) -> str:
+    """A text as a reader gets it back once written by `text` (characters XML cannot hold dropped)."""
+    return _ILLEGAL.sub("", s) if _SPECIAL.search(s) else s
+
+
 class ErrorValue(str):
     """An error a formula computes (#VALUE!, #DIV/0! …), written with t="e"."""
 

@@ -1,0 +1,80 @@
+"""Phân công written streamed (openpyxl writes the sheet with one body row — styles, table,
+protection — and the store writes every row): the same sheet a person sees as when openpyxl
+wrote it whole, and the formulas of Thống kê computed over exactly what is written."""
+
+import zipfile
+
+from openpyxl import load_workbook
+
+from ccpkh_excel import write_plan
+from ccpkh_excel.domain.plan import Plan, Task, build_assignments, number_tasks
+from ccpkh_excel.domain.units import Unit
+from ccpkh_excel.store import formula_values as fv
+from ccpkh_excel.store import records as rec
+from ccpkh_excel.store import xlsxfast
+from ccpkh_excel.store.master import Master
+from ccpkh_excel.store.schema import ASSIGN
+
+NAMES = ['Sở "Nội vụ" <số 1> & cộng sự', "=SUM(A1)", "  khoảng trắng  ", "Dòng\nmới"]
+
+
+def _plan(n_units: int = 40, n_tasks: int = 6) -> Plan:
+    units = [
+        Unit(f"DV{i:02d}", NAMES[i % len(NAMES)] + f" {i}", [], ["Tất cả"] if i % 4 else ["Nhóm B"], "")
+        for i in range(1, n_units + 1)
+    ]
+    tasks = [
+        Task(stt=str(k), field=f"Lĩnh vực {k % 3}", content=f"Nhiệm vụ {k}", lead="Tất cả" if k % 2 else "Nhóm B",
+             coop="Nhóm B" if k % 2 else "", deadline="Quý II/2026")
+        for k in range(1, n_tasks + 1)
+    ]
+    plan = Plan(info={"Tên loại": "Kế hoạch", "Năm": 2026}, units=units)
+    plan.tasks = number_tasks(tasks)
+    return plan
+
+
+def test_phan_cong_holds_every_row_styled_in_its_table(tmp_path):
+    path = tmp_path / "so.xlsx"
+    plan = _plan()
+    write_plan(plan, path)
+    expected = [[a.task, a.unit, a.unit_name, a.role] for a in build_assignments(plan)]
+    assert len(expected) > 100
+    wb = load_workbook(path)
+    ws = wb[ASSIGN.name]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_col=4)]
+    assert [[xlsxfast.written_text(v) for v in r] for r in expected] == rows
+    assert ws.tables["PhanCong"].ref == f"A1:D{len(expected) + 1}"
+    assert ws.protection.sheet and ws.freeze_panes == "A2"
+    assert ws["F1"].value.startswith("Sheet tự sinh")
+    body = {c.style_id for r in ws.iter_rows(min_row=2, max_col=4) for c in r}
+    assert len(body) == 1 and ws["A2"].font.name == "Times New Roman"
+    assert ws.max_row == len(expected) + 1
+    assert Master.read(path).assignments[0].task == expected[0][0]
+
+
+def test_the_formulas_read_phan_cong_as_written(tmp_path):
+    path = tmp_path / "so.xlsx"
+    plan = _plan(25, 4)
+    write_plan(plan, path)
+    rows = [[a.task, a.unit, a.unit_name, a.role] for a in build_assignments(plan)]
+    with zipfile.ZipFile(path) as z:
+        part = xlsxfast.sheet_paths(z)[ASSIGN.name]
+        written = fv.read_sheet(ASSIGN.name, z.read(part).decode("utf-8"), [])
+        xml = z.read(part).decode("utf-8")
+    head_only = xml.split('<row r="2"')[0] + "</sheetData>" + xml.split("</sheetData>")[1]
+    body = rec._column_styles(xml, len(ASSIGN.columns))[1]
+    made = rec._sheet_from_rows(ASSIGN.name, head_only, [], rows, body)
+    assert made.max_row == written.max_row and made.formulas == written.formulas
+    for c in set(made.columns) | set(written.columns):
+        a, b = made.column(c), written.column(c)
+        n = max(len(a), len(b))
+        assert a + [None] * (n - len(a)) == b + [None] * (n - len(b)), c
+
+
+def test_an_empty_phan_cong_keeps_one_styled_row(tmp_path):
+    path = tmp_path / "so.xlsx"
+    plan = _plan(3, 0)
+    write_plan(plan, path)
+    ws = load_workbook(path)[ASSIGN.name]
+    assert ws.tables["PhanCong"].ref == "A1:D2"
+    assert ws["A2"].value is None and ws["A2"].font.name == "Times New Roman"
