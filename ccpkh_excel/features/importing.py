@@ -373,11 +373,43 @@ def _header_labels(rows: list[list[Cell]], start: int, depth: int, width: int) -
     return labels
 
 
-def _mapping(labels: list[str]) -> dict[str, int]:
+# Header labels as offices print them, for labels OCR garbled ("N¿úi dung côn z việc").
+_KNOWN_LABELS = {
+    "so tt": STT,
+    "stt": STT,
+    "noi dung cong viec": CONTENT,
+    "noi dung nhiem vu": CONTENT,
+    "co quan chu tri": LEAD,
+    "chu tri": LEAD,
+    "don vi chu tri": LEAD,
+    "co quan phoi hop": COOP,
+    "phoi hop": COOP,
+    "don vi phoi hop": COOP,
+    "thoi gian hoan thanh": DEADLINE,
+    "thoi han hoan thanh": DEADLINE,
+    "san pham": PRODUCT,
+    "ghi chu": NOTE,
+}
+
+
+def classify_read(label: str) -> str | None:
+    """`classify`, then for a label OCR read the known label it is clearly closest to."""
+    role = classify(label)
+    if role is not None or len(label) < 3:
+        return role
+    from rapidfuzz import fuzz, process
+
+    from ccpkh_excel.domain.vntext import ocr_fold
+
+    hit = process.extractOne(ocr_fold(label), list(_KNOWN_LABELS), scorer=fuzz.ratio, score_cutoff=75)
+    return _KNOWN_LABELS[hit[0]] if hit else None
+
+
+def _mapping(labels: list[str], tolerant: bool = False) -> dict[str, int]:
     """Column of each role; for stacked labels the lowest one decides ("… Chủ trì")."""
     out: dict[str, int] = {}
     for c, label in enumerate(labels):
-        role = classify(label)
+        role = classify_read(label) if tolerant else classify(label)
         if role and role != IGNORE and role not in out:
             out[role] = c
     return out
@@ -391,7 +423,7 @@ class _Header:
     labels: list[str]
 
 
-def _looks_like_header(row: list[Cell], above: list[Cell]) -> bool:
+def _looks_like_header(row: list[Cell], above: list[Cell], tolerant: bool = False) -> bool:
     """A row under a header row that continues it: every filled cell is a known label or
     the same text as above (a vertical merge), and at least one is a new label."""
     new = False
@@ -401,7 +433,7 @@ def _looks_like_header(row: list[Cell], above: list[Cell]) -> bool:
             continue
         if c < len(above) and " ".join(above[c].lines) == t:
             continue
-        if classify(t) is None:
+        if (classify_read(t) if tolerant else classify(t)) is None:
             return False
         new = True
     return new
@@ -412,16 +444,18 @@ def _find_header(grid: Grid) -> _Header | None:
     rows = grid.rows
     for start in range(min(8, len(rows))):
         labels = _header_labels(rows, start, 1, width)
-        cols = _mapping(labels)
+        cols = _mapping(labels, grid.scanned)
         if CONTENT not in cols or not ({STT, LEAD, DEADLINE} & cols.keys()):
             continue
         depth = 1
         while (
-            depth < 3 and start + depth < len(rows) and _looks_like_header(rows[start + depth], rows[start + depth - 1])
+            depth < 3
+            and start + depth < len(rows)
+            and _looks_like_header(rows[start + depth], rows[start + depth - 1], grid.scanned)
         ):
             depth += 1
             labels = _header_labels(rows, start, depth, width)
-            cols = _mapping(labels)
+            cols = _mapping(labels, grid.scanned)
         return _Header(start, depth, cols, labels)
     return None
 
@@ -496,6 +530,8 @@ def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state:
             continue
         keys = {fold(v) for v in values if v}
         known = sum(k in head_keys for k in keys)
+        if grid.scanned:
+            known = max(known, sum(classify_read(v) is not None for v in values if v))
         if (keys and keys <= head_keys | {""}) or (grid.printed and known >= 3 and known * 3 >= len(keys) * 2):
             out.skipped.append(f"{grid.where}, dòng {i}: dòng tiêu đề lặp lại")
             continue
@@ -524,15 +560,15 @@ def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state:
             stt, content = m.group(1), clean(m.group(2))
         if not stt and (m := _ROMAN_TITLE.match(content)) and _is_roman(m.group(1)):
             stt, content = m.group(1), clean(m.group(2))
-        if grid.scanned and lead_lines and deadline and content and re.fullmatch(r"[IVXLl|]{1,3}|", stt):
-            # a task row (it has a lead and a deadline) whose number OCR read as letters ("1." → "II")
-            guessed = str(state.get("number", 0) + 1)
-            out.warnings.append(f"{grid.where}, dòng {i}: số TT đọc là '{stt}', hiểu là '{guessed}'.")
-            stt = guessed
+        if grid.scanned:
+            stt = _settle_scanned_number(
+                stt, bool(lead_lines or deadline), content, state, out, f"{grid.where}, dòng {i}"
+            )
         if _is_roman(stt) or re.fullmatch(r"[A-Z]", stt):
             state["field"] = content
             state["last"] = None
             state["number"] = 0
+            state["group"] = _roman_value(stt)
             if not lead_lines and not deadline:
                 continue
         elif stt.isdigit():
@@ -560,6 +596,31 @@ def _parse_grid(grid: Grid, header: _Header, directory: Directory | None, state:
             )
         )
         state["last"] = (grid.page, raw, len(out.tasks) - 1)
+
+
+def _roman_value(numeral: str) -> int:
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+    digits = [values.get(c, 0) for c in numeral.upper()]
+    return sum(-d if d < n else d for d, n in zip(digits, [*digits[1:], 0], strict=True))
+
+
+def _settle_scanned_number(stt: str, assigned: bool, content: str, state: dict, out: ImportedTable, where: str) -> str:
+    """The Số TT of a scanned row, with OCR's confusions undone: a group row's numeral ("l" for
+    I); a task row's number read as letters or with specks ("4+", "S" for 5, "II" for 1), given
+    the next number in sequence with a warning."""
+    if not content:
+        return stt
+    if not assigned:  # a group row (no lead, no deadline): its roman numeral
+        fixed = stt.translate(str.maketrans("l|1", "III"))
+        return fixed if _is_roman(fixed) else stt
+    if re.fullmatch(r"\d{1,3}", stt):
+        return stt
+    if _is_roman(stt) and _roman_value(stt) == state.get("group", 0) + 1:
+        return stt  # the next group, with its own lead ("IV | … | Các sở, ban, ngành | …")
+    expected = str(state.get("number", 0) + 1)
+    if re.sub(r"\D", "", stt) != expected:
+        out.warnings.append(f"{where}: số TT đọc là '{stt}', hiểu là '{expected}'.")
+    return expected
 
 
 def _continue_row(

@@ -131,8 +131,11 @@ def _runs(img, min_len: int, gap: int = 10, density: float = 0.75) -> list[tuple
     return out
 
 
-def _cluster(runs: list[tuple[int, int, int]], gap: int = 8) -> list[tuple[int, list[tuple[int, int]]]]:
-    """Runs on neighbouring rows (within `gap`) merged into lines: (position, [(start, end), …])."""
+def _cluster(
+    runs: list[tuple[int, int, int]], gap: int = 8, thickest: int | None = None
+) -> list[tuple[int, list[tuple[int, int]]]]:
+    """Runs on neighbouring rows (within `gap`) merged into lines: (position, [(start, end), …]);
+    a band thicker than `thickest` is dropped (a row of dense text, not a ruling line)."""
     groups: list[list[tuple[int, int, int]]] = []
     for run in sorted(runs):
         if groups and run[0] - groups[-1][-1][0] <= gap:
@@ -141,6 +144,8 @@ def _cluster(runs: list[tuple[int, int, int]], gap: int = 8) -> list[tuple[int, 
             groups.append([run])
     out = []
     for g in groups:
+        if thickest is not None and g[-1][0] - g[0][0] > thickest:
+            continue
         merged: list[list[int]] = []
         for _, s, e in sorted(g, key=lambda r: r[1]):
             if merged and s <= merged[-1][1] + 8:
@@ -164,7 +169,7 @@ def ruling_lines(binary) -> _Rules:
     from PIL import Image, ImageFilter
 
     thick = binary.filter(ImageFilter.MinFilter(3))  # a line a little out of level stays one run
-    h = _cluster(_runs(thick, max(120, binary.width // 12)))
+    h = _cluster(_runs(thick, max(120, binary.width // 12)), thickest=max(16, binary.height // 160))
     v = _cluster(_runs(thick.transpose(Image.TRANSPOSE), max(60, binary.height // 60), gap=4))
     return _Rules(h, v)
 
@@ -199,9 +204,17 @@ def tables(rules: _Rules) -> list[_Table]:
             current = [y1]
     if len(current) >= 2:
         out.append(_Table(current, [], rules))
+    hmap = dict(rules.horizontal)
     for t in out:
-        xs = [x for x, spans in vs if _covers(spans, t.rows[0], t.rows[-1], 0.3)]
-        t.cols = sorted(xs)
+        xs = sorted(x for x, spans in vs if _covers(spans, t.rows[0], t.rows[-1], 0.3))
+        t.cols = xs
+        # a row line runs across at least one whole column; a shorter dark run is text
+        inner = [
+            y
+            for y in t.rows[1:-1]
+            if any(_covers(hmap.get(y, []), a, b, 0.8) for a, b in zip(xs, xs[1:], strict=False))
+        ]
+        t.rows = [t.rows[0], *inner, t.rows[-1]]
     return [t for t in out if len(t.cols) >= 3]
 
 
@@ -332,7 +345,7 @@ def _grid(table: _Table, words: list[_Word], img=None) -> tuple[list, list[_Word
         return _covers(vmap.get(xs[j], []), ys[r], ys[r + 1], 0.5)
 
     def hline(r: int, c: int) -> bool:  # the line above row r, over column c
-        return _covers(hmap.get(ys[r], []), xs[c], xs[c + 1], 0.5)
+        return _covers(hmap.get(ys[r], []), xs[c], xs[c + 1], 0.8)
 
     owner: dict[tuple[int, int], tuple[int, int]] = {}
     for r in range(nr):
