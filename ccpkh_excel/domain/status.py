@@ -148,13 +148,17 @@ class StatusFigures:
         return [t for t in self.tasks if t.status == LATE]
 
     def ranking(self) -> list[Rank]:
-        """Lead units by % on time (then fewer overdue, then more done); equal figures share a rank."""
-        key = lambda item: (-item[1].pct_on_time, item[1].overdue, -item[1].done, item[1].label)  # noqa: E731
-        ordered = sorted(self.units, key=key)
+        """Lead units by % done on time, then % done, then fewer overdue; equal figures share a
+        rank (1, 2, 2, 4 …), and are listed by name."""
+
+        def figures(c: Counts) -> tuple:
+            return (-c.pct_on_time, -c.pct, c.overdue)
+
+        ordered = sorted(self.units, key=lambda item: (figures(item[1]), item[1].label))
         out: list[Rank] = []
         for i, (code, c) in enumerate(ordered, start=1):
             prev = out[-1] if out else None
-            same = prev is not None and (prev.counts.pct_on_time, prev.counts.overdue) == (c.pct_on_time, c.overdue)
+            same = prev is not None and figures(prev.counts) == figures(c)
             out.append(Rank(prev.rank if same else i, code, c.label, c))
         return out
 

@@ -38,37 +38,31 @@ def status_cmd(master: Path, period: str | None, as_of: str | None, export: Path
         for f in api.export_status(st, export):
             con.print(f"Đã ghi số liệu ra {escape(str(f))}.")
     con.print(f"[bold]Kỳ {escape(st.period)}, tính đến ngày {st.as_of:%d/%m/%Y}[/]")
-    heads = (
-        "Số NV",
-        "Xong đúng hạn",
-        "Xong quá hạn",
-        "Đang làm trong hạn",
-        "Quá hạn chưa xong",
-        "Chưa báo cáo¹",
-        "% xong",
-    )
-    for title, label, rows in (
-        ("Theo lĩnh vực", "Lĩnh vực", [*st.fields, st.total]),
-        ("Theo đơn vị chủ trì", "Đơn vị", [c for _, c in st.units]),
-    ):
-        t = Table(title=title, header_style="bold")
-        t.add_column(label)
-        for h in heads:
+    heads = ("Số NV", "Xong đúng hạn", "Xong quá hạn", "Đang làm trong hạn", "Quá hạn chưa xong", "Chưa báo cáo¹")
+    t = Table(title="Theo lĩnh vực", header_style="bold")
+    t.add_column("Lĩnh vực")
+    for h in (*heads, "% xong"):
+        t.add_column(h, justify="right")
+    for c in [*st.fields, st.total]:
+        t.add_row(escape(c.label), *map(str, (c.tasks, *c.classes, c.rest)), f"{c.pct:.1f}")
+    con.print(t)
+    if st.units:  # one table by unit, in the order of the ranking (a province's communes printed once)
+        t = Table(title="Theo đơn vị chủ trì — xếp hạng đơn vị theo tỷ lệ hoàn thành đúng hạn", header_style="bold")
+        t.add_column("Hạng", justify="right")
+        t.add_column("Đơn vị")
+        for h in (*heads, "% xong", "% đúng hạn"):
             t.add_column(h, justify="right")
-        for c in rows:
-            t.add_row(escape(c.label), *map(str, (c.tasks, *c.classes, c.rest)), f"{c.pct:.1f}")
-        con.print(t)
-    con.print("¹ Trong số nhiệm vụ ở bốn cột trước: chưa có báo cáo của đơn vị chủ trì (tính theo hạn).")
-    if st.units:
-        t = Table(title="Xếp hạng đơn vị theo tỷ lệ hoàn thành đúng hạn", header_style="bold")
-        for h in ("Hạng", "Đơn vị", "Được giao", "Đúng hạn", "Xong quá hạn", "Quá hạn chưa xong", "% đúng hạn"):
-            t.add_column(h, justify="left" if h == "Đơn vị" else "right")
         for r in st.ranking():
             c = r.counts
             t.add_row(
-                str(r.rank), escape(r.name), *map(str, (c.tasks, c.on_time, c.late, c.overdue)), f"{c.pct_on_time:.1f}"
+                str(r.rank),
+                escape(r.name),
+                *map(str, (c.tasks, *c.classes, c.rest)),
+                f"{c.pct:.1f}",
+                f"{c.pct_on_time:.1f}",
             )
         con.print(t)
+    con.print("¹ Trong số nhiệm vụ ở bốn cột trước: chưa có báo cáo của đơn vị chủ trì (xếp nhóm theo hạn).")
     if st.missing:
         con.print(f"[bold]Đơn vị chưa nộp phiếu ({len(st.missing)}):[/]")
         for code, name in st.missing:
