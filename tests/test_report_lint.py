@@ -223,3 +223,36 @@ def test_a_decree_sample_with_a_long_line_under_the_agency_fails(tmp_path):
     line.set("to", "150pt,0")  # 53 mm under a name 22 mm long
     doc.save(tmp_path / "dai.docx")
     assert any("đường kẻ dưới tên cơ quan dài" in m for m in _messages(tmp_path / "dai.docx"))
+
+
+def test_report_prints_its_own_format_verdict_and_writes_one_letter_per_unit(tmp_path):
+    from click.testing import CliRunner
+
+    from ccpkh_excel.frontends.cli import cli
+
+    assert CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo")]).exit_code == 0
+    master = str(tmp_path / "demo" / "ke_hoach_cchc_2026.xlsx")
+    common = ["--period", "Quý I/2026", "--as-of", "10/04/2026"]
+    r = CliRunner().invoke(cli, ["report", master, "--kind", "bao-cao", *common, "--out", str(tmp_path / "bc.docx")])
+    assert r.exit_code == 0, r.output
+    assert "Kiểm tra thể thức: bc.docx đúng thể thức Nghị định 30/2020/NĐ-CP." in r.output
+    r = CliRunner().invoke(
+        cli, ["report", master, "--kind", "don-doc", "--per-unit", *common, "--out", str(tmp_path / "dd")]
+    )
+    assert r.exit_code == 0, r.output
+    letters = sorted((tmp_path / "dd").glob("*_cong_van_don_doc_Quy_I_2026.docx"))
+    assert f"Đã viết {len(letters)} công văn đôn đốc" in r.output and len(letters) >= 5
+    assert "tất cả đúng thể thức" in r.output
+    bad = CliRunner().invoke(cli, ["report", master, "--kind", "bao-cao", "--per-unit", "--out", str(tmp_path / "x")])
+    assert bad.exit_code != 0 and "--per-unit chỉ dùng với --kind don-doc" in bad.output
+
+
+def test_the_chart_draws_only_the_classes_present():
+    from datetime import date
+
+    from ccpkh_excel.domain.status import Counts, StatusFigures
+    from ccpkh_excel.features.documents.period_report import chart_series
+
+    st = StatusFigures("Quý I/2026", date(2026, 4, 10))
+    st.fields = [Counts("Thể chế", 3, on_time=1, in_progress=2), Counts("TTHC", 1, in_progress=1)]
+    assert [name for name, _ in chart_series(st)] == ["Hoàn thành đúng hạn", "Đang thực hiện trong hạn"]

@@ -105,18 +105,12 @@ def chart(st: StatusFigures, path: Path) -> Path:
     from matplotlib.figure import Figure
 
     labels = [_wrap(c.label, 34) for c in st.fields]
-    series = [
-        (name, [getattr(c, attr) for c in st.fields])
-        for name, attr in ((ON_TIME, "on_time"), (LATE, "late"), (IN_PROGRESS, "in_progress"), (OVERDUE, "overdue"))
-    ]
+    series = chart_series(st)
     fig = Figure(figsize=(8, 0.55 * len(labels) + 1.6), dpi=150)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     left = [0] * len(labels)
     for name, values in series:
-        if not any(values):
-            left = [a + b for a, b in zip(left, values, strict=True)]
-            continue  # no empty legend entry
         bars = ax.barh(labels, values, left=left, label=name, color=COLOURS[name])
         ax.bar_label(
             bars,
@@ -133,6 +127,16 @@ def chart(st: StatusFigures, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path)
     return path
+
+
+def chart_series(st: StatusFigures) -> list[tuple[str, list[int]]]:
+    """The classes the chart draws, each with its count by field: only those with a task
+    (a class with none would be an empty legend entry)."""
+    series = [
+        (name, [getattr(c, attr) for c in st.fields])
+        for name, attr in ((ON_TIME, "on_time"), (LATE, "late"), (IN_PROGRESS, "in_progress"), (OVERDUE, "overdue"))
+    ]
+    return [(name, values) for name, values in series if any(values)]
 
 
 def _wrap(text: str, width: int) -> str:
