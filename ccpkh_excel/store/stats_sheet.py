@@ -81,8 +81,7 @@ TASK_HEADERS = (
 
 
 _WIDTHS = (34, 34, 14, 14, 14, 14, 12, 20, 14)  # A … I
-HELPER_COLUMN = 40  # AN…: a unit's overdue tasks, in parts (hidden)
-HELPER_TERMS = 40  # tasks per helper cell (a formula stays under Excel's 8,192 characters)
+HELPER_COLUMN = 40  # AN: a unit's tasks past due at the as-of date (hidden)
 
 
 @dataclass
@@ -235,18 +234,19 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
         put(r, 3, f'=COUNTIFS({pc}!$B:$B,A{r},{pc}!$D:$D,"{LEAD}")')
         for col, st in zip((4, 5), (ON_TIME, LATE), strict=True):
             put(r, col, f'=COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$N:$N,"{st}")')
-        # overdue: its tasks past due at $B$3 without a "Hoàn thành" row — one term a task, in hidden
-        # helper cells (every COUNTIFS with plain criteria: no scan of Tổng hợp by date)
-        parts = _overdue_parts(dated.get(u.code, []), r, th, crit)
-        for k, formula in enumerate(parts):
-            ws.cell(row=r, column=HELPER_COLUMN + k, value=formula)
-        helpers = max(helpers, len(parts))
-        if parts:
-            first = xlsxfast.col_letter(HELPER_COLUMN)
-            last = xlsxfast.col_letter(HELPER_COLUMN + len(parts) - 1)
-            put(r, 7, f"=SUM({first}{r}:{last}{r})")
-        else:
-            put(r, 7, 0)
+        # overdue: its tasks past due at $B$3 (hidden helper: a sum over the plan's due dates) less
+        # those it finished; Tổng hợp is read by date only when neither none nor all of its tasks are
+        # past due and it finished some (and then only its own rows: the other criteria are plain)
+        past = _past_due(dated.get(u.code, []))
+        ws.cell(row=r, column=HELPER_COLUMN, value=past)
+        helpers = 1
+        pd, done = f"{xlsxfast.col_letter(HELPER_COLUMN)}{r}", f"(D{r}+E{r})"
+        put(
+            r,
+            7,
+            f"=IF(OR({pd}=0,{done}=0),{pd},IF({pd}=C{r},{pd}-{done},"
+            f'{pd}-COUNTIFS({th}!$B:$B,$A{r},{crit},{th}!$F:$F,"{DONE}",{th}!$M:$M,"<"&$B$3)))',
+        )
         put(r, 6, f"=C{r}-D{r}-E{r}-G{r}")
         put(r, 8, f"=C{r}-COUNTIFS({th}!$B:$B,$A{r},{crit})")
         put(r, 9, f"=IF(C{r}=0,0,ROUND(100*(D{r}+E{r})/C{r},1))", "0.0")
@@ -287,19 +287,15 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
     return lay
 
 
-def _overdue_parts(tasks: list[tuple[str, date]], r: int, th: str, crit: str) -> list[str]:
-    """A unit's overdue count as formulas of at most HELPER_TERMS terms, one a task:
-    IF($B$3>due, IF(COUNTIFS(its "Hoàn thành" row)>0,0,1), 0)."""
-    terms = [
-        f'IF($B$3>{xlsxfast.serial(due)},IF(COUNTIFS({th}!$A:$A,"{_quote(task)}",{th}!$B:$B,$A{r},{crit},'
-        f'{th}!$F:$F,"{DONE}")>0,0,1),0)'
-        for task, due in tasks
-    ]
-    return ["=" + "+".join(terms[i : i + HELPER_TERMS]) for i in range(0, len(terms), HELPER_TERMS)]
-
-
-def _quote(text: str) -> str:
-    return text.replace('"', '""')
+def _past_due(tasks: list[tuple[str, date]]):
+    """How many of a unit's lead tasks are past due at $B$3, from the plan's due dates: a sum of
+    IF($B$3>date,n,0) over its distinct due dates."""
+    counts: dict[date, int] = {}
+    for _, due in tasks:
+        counts[due] = counts.get(due, 0) + 1
+    if not counts:
+        return 0
+    return "=" + "+".join(f"IF($B$3>{xlsxfast.serial(d)},{n},0)" for d, n in sorted(counts.items()))
 
 
 def _bar_chart(title: str, categories: str, values: str) -> BarChart:
