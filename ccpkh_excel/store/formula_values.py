@@ -18,6 +18,7 @@ A test recalculates a copy without the values in LibreOffice and compares every 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
@@ -182,16 +183,19 @@ def col_index(letters: str) -> int:
 
 def _tokens(formula: str) -> list[tuple[str, str]]:
     out, pos, text = [], 0, formula.strip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise ValueError(f"cannot read formula at {pos}: {text[pos : pos + 20]!r}")
+    append = out.append
+    for m in _TOKEN.finditer(text):  # each token must start where the last one ended
+        if m.start() != pos:
+            break
         kind = m.lastgroup
-        out.append((kind, m.group(kind)))
+        append((kind, m.group(kind)))
         pos = m.end()
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
+    if pos != len(text):
+        raise ValueError(f"cannot read formula at {pos}: {text[pos : pos + 20]!r}")
     return out
+
+
+_LEVEL = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4, "^": 5}
 
 
 class _Parser:
@@ -216,27 +220,18 @@ class _Parser:
             raise ValueError(f"unexpected {self.peek()!r}")
         return node
 
-    def _binary(self, ops: tuple[str, ...], lower: Callable):
-        node = lower()
-        while (tok := self.peek()) and tok[0] == "op" and tok[1] in ops:
+    def comparison(self, lowest: int = 1):
+        """Binary operators by precedence climbing (all left-associative, as in Excel)."""
+        node = self.unary()
+        toks = self.toks
+        while self.i < len(toks):
+            kind, op = toks[self.i]
+            level = _LEVEL.get(op) if kind == "op" else None
+            if level is None or level < lowest:
+                break
             self.i += 1
-            node = ("bin", tok[1], node, lower())
+            node = ("bin", op, node, self.comparison(level + 1))
         return node
-
-    def comparison(self):
-        return self._binary(("=", "<>", "<", ">", "<=", ">="), self.concat)
-
-    def concat(self):
-        return self._binary(("&",), self.additive)
-
-    def additive(self):
-        return self._binary(("+", "-"), self.term)
-
-    def term(self):
-        return self._binary(("*", "/"), self.power)
-
-    def power(self):
-        return self._binary(("^",), self.unary)
 
     def unary(self):
         tok = self.peek()
@@ -321,6 +316,7 @@ class Sheet:
         self.max_row = max(self.max_row, r)
 
 
+_KEEP_PARSED = 1000  # characters
 _SPECIAL_CRITERION = re.compile(r"[*?~]|^(?:<>|<=|>=|=|<|>)")
 
 
@@ -334,6 +330,9 @@ class Book:
         self._index: dict[tuple, Counter | dict] = {}
         self._key_cache: dict[tuple, list] = {}
         self._busy: set[tuple[str, int, int]] = set()
+        self._formula_index: dict[str, dict[int, list[int]]] = {}
+        self._countifs: dict[tuple, bool] = {}  # COUNTIFS range nodes → whether their shapes agree
+        self._by_nodes: dict[tuple, Counter] = {}  # COUNTIFS range nodes → their index
 
     def _sheet(self, name: str) -> Sheet | None:
         return self.sheets.get(name.casefold())
@@ -359,12 +358,15 @@ class Book:
 
     def evaluate(self, formula: str, sheet: str) -> object:
         key = (sheet, formula)
-        if key not in self._parsed:
+        if key in self._parsed:
+            node = self._parsed[key]
+        else:
             try:
-                self._parsed[key] = parse(formula.lstrip("="), sheet)
+                node = parse(formula.lstrip("="), sheet)
             except ValueError:
-                self._parsed[key] = None
-        node = self._parsed[key]
+                node = None
+            if len(formula) <= _KEEP_PARSED:  # a long formula is rarely written twice: not kept
+                self._parsed[key] = node
         if node is None:
             return NAME
         v = self._eval(node)
@@ -385,11 +387,25 @@ class Book:
         if sh is None:
             return []
         c = c1 + i
-        if any(rc[1] == c and r1 <= rc[0] <= r2 for rc in sh.formulas):
+        rows = self._formula_rows(sh).get(c, ())
+        k = bisect_left(rows, r1)
+        if k < len(rows) and rows[k] <= r2:  # a formula in the range: its cells one by one
             return [self.value(sh.name, r, c) for r in range(r1, r2 + 1)]
         col = sh.column(c)
         part = col[r1 - 1 : r2]
         return part + [None] * (r2 - r1 + 1 - len(part))
+
+    def _formula_rows(self, sh: Sheet) -> dict[int, list[int]]:
+        """Column → the sorted rows of its formulas (made once per sheet)."""
+        rows = self._formula_index.get(sh.name)
+        if rows is None:
+            rows = {}
+            for r, c in sh.formulas:
+                rows.setdefault(c, []).append(r)
+            for v in rows.values():
+                v.sort()
+            self._formula_index[sh.name] = rows
+        return rows
 
     def _cells(self, rng) -> list:
         _, _, c1, _, c2 = self._bounds(rng)
@@ -521,6 +537,25 @@ class Book:
     def _fn_COUNTIFS(self, args):
         if len(args) < 2 or len(args) % 2:
             return VALUE
+        range_nodes = args[::2]
+        if all(n[0] == "range" for n in range_nodes):  # the usual case: counted from one index
+            crits = []
+            for crit_node in args[1::2]:
+                crit = self._scalar(crit_node)
+                if isinstance(crit, ExcelError):
+                    return crit
+                crits.append(crit)
+            rkey = tuple(range_nodes)
+            same = self._countifs.get(rkey)
+            if same is None:
+                same = self._countifs[rkey] = (
+                    len({(b[3] - b[1], b[4] - b[2]) for b in map(self._bounds, range_nodes)}) == 1
+                )
+            if not same:
+                return VALUE
+            keys = tuple(map(_criterion_key, crits))
+            if None not in keys:
+                return float(self._counter(list(range_nodes), rkey)[keys])
         ranges, criteria = [], []
         for rng_node, crit_node in zip(args[::2], args[1::2], strict=True):
             rng = self._eval(rng_node)
@@ -583,12 +618,16 @@ class Book:
             self._key_cache[sig] = keys
         return self._key_cache[sig]
 
-    def _counter(self, ranges) -> Counter:
+    def _counter(self, ranges, nodes: tuple | None = None) -> Counter:
         """How many rows hold each combination of values in `ranges`: built once, read often."""
+        if nodes is not None and nodes in self._by_nodes:
+            return self._by_nodes[nodes]
         sig = tuple(self._bounds(r)[1:] + (r[1].casefold(),) for r in ranges)
         if sig not in self._index:
             columns = [self._keys(r) for r in ranges]
             self._index[sig] = Counter(zip(*columns, strict=True))
+        if nodes is not None:
+            self._by_nodes[nodes] = self._index[sig]
         return self._index[sig]
 
 
@@ -746,7 +785,7 @@ def read_sheet(name: str, xml: str, strings: list[str] | Callable[[], list[str]]
     return sheet
 
 
-_SHEET_DATA = re.compile(rb"<sheetData[\s>/].*?(?:</sheetData>|$)", re.S)
+_SHEET_DATA = re.compile(rb"<sheetData[\s>/]")
 _PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.-]*:")
 _FORMULA_TAG = re.compile(rb"<f[\s>/]")
 _ANY_CELL = re.compile(rb"<c[\s>/]")
@@ -760,22 +799,21 @@ def read_plain_sheet(name: str, xml: bytes, rows: Callable[[], list[list]], stri
     read the same either way: no formula, no error or date-typed cell, no phonetic text, every
     cell written `<c r="A1"…` without a prefix, and only text, numbers and booleans (no date
     formats). None when any of that is not so: read it with `read_sheet`."""
-    m = _SHEET_DATA.search(xml)
-    if not m:
+    start = xml.find(b"<sheetData")
+    if start < 0 or not _SHEET_DATA.match(xml, start, start + 12):
         return None
-    data = m.group(0)
+    end = xml.find(b"</sheetData>", start)
+    end = len(xml) if end < 0 else end
     if (
-        _PREFIXED_TAG.search(data)
-        or _FORMULA_TAG.search(data)
-        or b' t="e"' in data
-        or b' t="d"' in data
-        or b"<rPh" in data
+        _PREFIXED_TAG.search(xml, start, end)
+        or _FORMULA_TAG.search(xml, start, end)
+        or any(xml.find(x, start, end) >= 0 for x in (b' t="e"', b' t="d"', b"<rPh"))
     ):
         return None
-    placed = _PLACED_CELL.findall(data)
-    if len(placed) != len(_ANY_CELL.findall(data)):
+    placed = _PLACED_CELL.findall(xml, start, end)
+    if len(placed) != len(_ANY_CELL.findall(xml, start, end)):
         return None
-    if b' t="s"' in data and b"<rPh" in strings_xml():
+    if xml.find(b' t="s"', start, end) >= 0 and b"<rPh" in strings_xml():
         return None
     try:
         values = rows()
