@@ -243,7 +243,9 @@ def test_countifs_with_plain_and_tested_criteria_counts_right_in_linear_time():
     assert time.perf_counter() - t < 5  # 600 scans of 60,000 rows would take a minute
     for r in range(1, 301, 23):  # the same as every row tested
         a = f'"="&A{r}'
-        assert values[(r, 2)] == book.evaluate(f'COUNTIFS(Data!$A:$A,{a},Data!$B:$B,"=Chủ trì",Data!$C:$C,"<"&$C$1)', "S")
+        assert values[(r, 2)] == book.evaluate(
+            f'COUNTIFS(Data!$A:$A,{a},Data!$B:$B,"=Chủ trì",Data!$C:$C,"<"&$C$1)', "S"
+        )
         assert values[(r, 5)] == book.evaluate(f'COUNTIFS(Data!$A:$A,{a},Data!$B:$B,"=Ch?*",Data!$C:$C,"<>")', "S")
     want = sum(
         1
@@ -408,7 +410,7 @@ def test_a_plain_sheet_reads_the_same_through_calamine(tmp_path):
     ws = wb.active
     ws.title = "Phân công"
     ws.append(["Mã NV", "Mã đơn vị", "Tên đơn vị", "Vai trò"])
-    ws.append(["NV001", "DV01", "Sở <Nội vụ> & \"Tư pháp\"", "Chủ trì"])
+    ws.append(["NV001", "DV01", 'Sở <Nội vụ> & "Tư pháp"', "Chủ trì"])
     ws.append(["NV002", 12, 3.5, True])
     ws.append(["NV003", "  spaced  ", "", False])
     ws["C5"] = CellRichText([TextBlock(InlineFont(b=True), "Đậm"), " thường"])
@@ -450,7 +452,9 @@ def test_an_error_cell_or_prefixed_cells_are_left_to_read_sheet():
     rows = lambda: [["a", "b"]]  # noqa: E731
     none = lambda: b""  # noqa: E731
     error = b'<worksheet><sheetData><row r="1"><c r="A1" t="e"><v>#N/A</v></c></row></sheetData></worksheet>'
-    prefixed = b'<x:worksheet><x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>'
+    prefixed = (
+        b'<x:worksheet><x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>'
+    )
     unplaced = b'<worksheet><sheetData><row r="1"><c t="n"><v>1</v></c></row></sheetData></worksheet>'
     reordered = b'<worksheet><sheetData><row r="1"><c s="1" r="A1"><v>1</v></c></row></sheetData></worksheet>'
     for xml in (error, prefixed, unplaced, reordered):

@@ -24,8 +24,14 @@ def _plan(n_units: int = 40, n_tasks: int = 6) -> Plan:
         for i in range(1, n_units + 1)
     ]
     tasks = [
-        Task(stt=str(k), field=f"Lĩnh vực {k % 3}", content=f"Nhiệm vụ {k}", lead="Tất cả" if k % 2 else "Nhóm B",
-             coop="Nhóm B" if k % 2 else "", deadline="Quý II/2026")
+        Task(
+            stt=str(k),
+            field=f"Lĩnh vực {k % 3}",
+            content=f"Nhiệm vụ {k}",
+            lead="Tất cả" if k % 2 else "Nhóm B",
+            coop="Nhóm B" if k % 2 else "",
+            deadline="Quý II/2026",
+        )
         for k in range(1, n_tasks + 1)
     ]
     plan = Plan(info={"Tên loại": "Kế hoạch", "Năm": 2026}, units=units)

@@ -44,6 +44,7 @@ before any library opens the file; it raises `SourceError` or returns the kind (
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -497,13 +498,19 @@ def _complete(z, name: str, lim: Limits) -> Iterator[bytes]:
         yield carry
 
 
+@functools.lru_cache(maxsize=8)
+def _column_numbers(max_columns: int, as_bytes: bool) -> dict:
+    """Column letters → number, up to `max_columns` (made once, read by every scan; never changed)."""
+    return {(col_letter(i).encode() if as_bytes else col_letter(i)): i for i in range(1, max_columns + 1)}
+
+
 class _FastSheet:
     """The pre-screen of a worksheet: True when it is clear of every limit."""
 
     def __init__(self, lim: Limits, rows_allowed: int):
         self.lim, self.rows_allowed = lim, rows_allowed
         self.cap = lim.max_cell_chars
-        self.cols = {col_letter(i).encode(): i for i in range(1, lim.max_columns + 1)}
+        self.cols = _column_numbers(lim.max_columns, True)
         self.gap = -1  # bytes since the last cell began; -1 before the first cell
         self.done = False  # past </sheetData>
         self.cells = 0
@@ -680,7 +687,7 @@ class _SheetScan:
         self.rows_allowed = rows_allowed
         self.bad_shared = bad_shared
         self.kinds: dict[str, str] = {}
-        self.cols = {col_letter(i): i for i in range(1, lim.max_columns + 1)}
+        self.cols = _column_numbers(lim.max_columns, False)
         self.row = 0
         self.row_str = ""
         self.row_has = False

@@ -199,6 +199,10 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
                     return out.reject(f"phần {part} lớn bất thường; không đọc.")
             props = xlsxfast.read_custom_props(z)
             out.saved = xlsxfast.read_modified(z)
+            try:  # read now (the zip is open), used after the checks below: a failure counts there
+                form_xml: bytes | None | Exception = _form_sheet_xml(z)
+            except Exception as exc:  # noqa: BLE001 - raised where the form is read, as before
+                form_xml = exc
     except zipfile.BadZipFile:
         return out.reject("tệp bị hỏng, không mở được.")
     if out.saved is None:
@@ -231,7 +235,7 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     if FORM_SHEET not in wb.sheet_names:
         return out.reject(f"thiếu sheet '{FORM_SHEET}'.")
     rows = wb.get_sheet_by_name(FORM_SHEET).to_python(skip_empty_area=False)
-    _typed_formulas(path, rows)
+    _typed_formulas(form_xml, rows)
     exact = list(FORM_HEADERS)
     header = next((i for i, r in enumerate(rows[:30]) if list(r[:10]) == exact), None)
     want = [fold(h) for h in FORM_HEADERS]
@@ -279,32 +283,38 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     return out
 
 
-def _typed_formulas(path: Path, rows: list[list[object]]) -> None:
+def _form_sheet_xml(z: zipfile.ZipFile) -> bytes | None:
+    """The form sheet's XML (bounded: the input limits were checked before), None without one."""
+    part = xlsxfast.sheet_paths(z).get(FORM_SHEET)
+    return z.read(part) if part else None
+
+
+def _typed_formulas(data: bytes | None | Exception, rows: list[list[object]]) -> None:
     """Put back, as text, formulas a unit typed into the form in a program that saved no
-    values for them ("=1+2" would otherwise be read as an empty cell)."""
+    values for them ("=1+2" would otherwise be read as an empty cell). `data`: the form
+    sheet's XML (`_form_sheet_xml`), or what reading it raised."""
     from defusedxml.ElementTree import iterparse
 
     ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    with zipfile.ZipFile(path) as z:
-        part = xlsxfast.sheet_paths(z).get(FORM_SHEET)
-        if not part:
-            return
-        data = z.read(part)  # bounded: the input limits were checked before
-        if b"<f>" not in data and b"<f " not in data and b":f>" not in data and b":f " not in data:
-            return  # no formula at all: the usual case, no parsing
-        with io.BytesIO(data) as fh:
-            for _, el in iterparse(fh):
-                if el.tag != f"{ns}c":
-                    continue
-                f, v = el.find(f"{ns}f"), el.find(f"{ns}v")
-                if f is not None and f.text and (v is None or v.text in (None, "")):
-                    col, row = _ref(el.get("r", ""))
-                    if 0 < row <= len(rows):
-                        line = rows[row - 1]
-                        line.extend([""] * (col - len(line)))
-                        if line[col - 1] in ("", None):
-                            line[col - 1] = "=" + f.text
-                el.clear()
+    if isinstance(data, Exception):
+        raise data
+    if not data:
+        return
+    if b"<f>" not in data and b"<f " not in data and b":f>" not in data and b":f " not in data:
+        return  # no formula at all: the usual case, no parsing
+    with io.BytesIO(data) as fh:
+        for _, el in iterparse(fh):
+            if el.tag != f"{ns}c":
+                continue
+            f, v = el.find(f"{ns}f"), el.find(f"{ns}v")
+            if f is not None and f.text and (v is None or v.text in (None, "")):
+                col, row = _ref(el.get("r", ""))
+                if 0 < row <= len(rows):
+                    line = rows[row - 1]
+                    line.extend([""] * (col - len(line)))
+                    if line[col - 1] in ("", None):
+                        line[col - 1] = "=" + f.text
+            el.clear()
 
 
 def _ref(ref: str) -> tuple[int, int]:
@@ -326,11 +336,14 @@ def _locked(r: list[object]) -> list[str]:
     return [_locked_cell(_cell(r, c)) for c in range(5)]
 
 
+_clean_cell = remembered(clean, limit=50_000)  # task codes, the same in every form
+
+
 def _split_rows(rows, first_excel_row) -> tuple[list[tuple[int, list]], list[tuple[int, list]]]:
     """(task rows, rows of the "Nhiệm vụ phát sinh" part), with their Excel row numbers."""
     tasks, extra, extra_mode = [], [], False
     for n, r in enumerate(rows, start=first_excel_row):
-        a = clean(_cell(r, 0))
+        a = _clean_cell(_cell(r, 0))
         if a and not extra_mode and not a.upper().startswith("NHIỆM VỤ PHÁT SINH"):
             tasks.append((n, r))
         elif fold(a).startswith(fold(EXTRA_TITLE)[:20]):
@@ -423,13 +436,17 @@ def _bisect(candidates, tails: list[int], idx: int) -> int:
     return lo
 
 
+_status_of = remembered(normalize_status, limit=10_000)  # a handful of words typed in every form
+_date_of = remembered(read_date, limit=50_000)
+
+
 def _answers(r: list[object], n: int, out: FileOutcome) -> list[object]:
     raw_status = _cell(r, 5)
-    status = normalize_status(raw_status)
+    status = _status_of(raw_status)
     if status is None:
         out.warnings.append(f"dòng {n}: trạng thái '{clean(raw_status)}' không hiểu được, để trống")
         status = ""
-    when = read_date(_cell(r, 6))
+    when = _date_of(_cell(r, 6))
     if when is False:
         out.warnings.append(f"dòng {n}: ngày hoàn thành '{clean(_cell(r, 6))}' không đọc được, để trống")
         when = None
