@@ -273,6 +273,7 @@ def _skeleton(year: int | None) -> bytes:
 class _Template:
     def __init__(self, year: int | None):
         self.parts = xlsxfast.read_parts(_skeleton(year))
+        self.heights: dict[tuple, float] = {}  # a task row's values → its height (`render`)
         paths = xlsxfast.sheet_paths(self.parts)
         self.report_part, self.meta_part = paths[FORM_SHEET], paths[META_SHEET]
         xml = self.parts[self.report_part].decode("utf-8")
@@ -302,13 +303,15 @@ class _Template:
         out.append(
             self.header_row.replace(f'<row r="{HEADER_ROW}"', f'<row r="{HEADER_ROW}" ht="36" customHeight="1"', 1)
         )
-        heights: dict[tuple, float] = {}  # many units share a task's text: measure it once
+        heights = self.heights  # many units share a task's text: measure it once for them all
         widths = list(WIDTHS)
         for i, (values, due) in enumerate(zip(rows, dues, strict=True)):
             key = tuple(values)
             ht = heights.get(key)
             if ht is None:
-                ht = heights[key] = xlsxfast.row_height(values, widths)
+                ht = xlsxfast.row_height(values, widths)
+                if len(heights) < 50_000:
+                    heights[key] = ht
             out.append(xlsxfast.row(FIRST_ROW + i, [*values, due], task_styles, attrs=f' ht="{ht}" customHeight="1"'))
         title_row = FIRST_ROW + n + 1
         out.append(xlsxfast.row(title_row, [EXTRA_TITLE], [self.style(f"A{FIRST_ROW + 2}")]))

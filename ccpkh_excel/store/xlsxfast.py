@@ -160,9 +160,15 @@ def _tail(v: object, style: int | None) -> str | None:
 def row(r: int, values: list[object], styles: list[int | None], start_col: int = 1, attrs: str = "") -> str:
     n = len(styles)
     cells = []
+    get = _TAILS.get
     for i, v in enumerate(values):
         style = styles[i] if i < n else None
-        tail = _tail(v, style)
+        try:
+            tail = get((type(v), v, style))  # only what `_tail` keeps is ever there
+        except TypeError:  # an unhashable value
+            tail = None
+        if tail is None:
+            tail = _tail(v, style)
         if tail is None:
             cells.append(cell(f"{_LETTERS[start_col + i - 1]}{r}", v, style))
         elif tail:
