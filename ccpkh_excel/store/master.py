@@ -32,7 +32,7 @@ from ccpkh_excel.domain.vntext import fold
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store import files
 from ccpkh_excel.store.lock import RunLock
-from ccpkh_excel.store.records import Records, log_row, records_from, write_records
+from ccpkh_excel.store.records import Records, log_row, records_from_columns, write_records
 from ccpkh_excel.store.schema import (
     ASSIGN,
     BASIS,
@@ -69,28 +69,47 @@ def _calamine(path: Path):
         ) from None
 
 
-def sheet_records(wb, spec: SheetSpec, path: Path, required: bool = True) -> list[dict[str, object]]:
-    """Rows of one of our sheets as dicts keyed by its headers (matched leniently)."""
+def sheet_columns(wb, spec: SheetSpec, path: Path, required: bool = True) -> list[list[object]]:
+    """The stored columns of one of our sheets (headers matched leniently), each the list of its
+    values in the rows that hold something in one of them — a province's hundreds of
+    thousands of rows read column by column, without a dict a row."""
     names = {fold(n): n for n in wb.sheet_names}
+    wanted = spec.stored_columns
     if fold(spec.name) not in names:
         if not required:
-            return []
+            return [[] for _ in wanted]
         raise MasterError(f"thiếu sheet '{spec.name}'. Đây có phải sổ theo dõi của ccpkh-excel?", path)
     rows = wb.get_sheet_by_name(names[fold(spec.name)]).to_python(skip_empty_area=False)
     header = rows[0] if rows else []
     index = {fold(h): i for i, h in enumerate(header) if h not in (None, "")}
-    wanted = spec.stored_columns
     missing = [c.header for c in wanted if fold(c.header) not in index]
     if missing:
         cols = ", ".join(f"'{h}'" for h in missing)
         raise MasterError(f"sheet '{spec.name}' thiếu cột {cols}.", path)
-    cols = [(c.header, index[fold(c.header)]) for c in wanted]
-    out = []
-    for row in rows[1:]:
-        record = {h: (row[i] if i < len(row) else None) for h, i in cols}
-        if any(v not in (None, "") for v in record.values()):
-            out.append(record)
-    return out
+    body = rows[1:]
+    del rows
+    columns = []
+    for c in wanted:
+        i = index[fold(c.header)]
+        columns.append([row[i] if i < len(row) else None for row in body])
+    del body
+    blank = (None, "")
+    first = columns[0] if columns else []
+    keep = [
+        j
+        for j, values in enumerate(zip(*columns, strict=True))
+        if first[j] not in blank or any(v not in blank for v in values)
+    ]
+    if len(keep) != len(first):
+        columns = [[col[j] for j in keep] for col in columns]
+    return columns
+
+
+def sheet_records(wb, spec: SheetSpec, path: Path, required: bool = True) -> list[dict[str, object]]:
+    """Rows of one of our sheets as dicts keyed by its headers (matched leniently)."""
+    headers = [c.header for c in spec.stored_columns]
+    columns = sheet_columns(wb, spec, path, required)
+    return [dict(zip(headers, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def plan_from_workbook(wb, path: Path) -> Plan:
@@ -235,10 +254,8 @@ class Master:
         """The "Phân công" rows as stored."""
         if self._assignments is None:
             text = remembered(cell_text)  # a few thousand distinct values over hundreds of thousands of cells
-            self._assignments = [
-                Assignment(*(text(r[h]) for h in ASSIGN.headers))
-                for r in sheet_records(self._workbook(), ASSIGN, self.path)
-            ]
+            columns = [list(map(text, col)) for col in sheet_columns(self._workbook(), ASSIGN, self.path)]
+            self._assignments = list(map(Assignment, *columns))
         return self._assignments
 
     @property
@@ -247,7 +264,7 @@ class Master:
             self._records = Records()  # a master being created
         if self._records is None:
             wb = self._workbook()
-            self._records = records_from(lambda spec, req: sheet_records(wb, spec, self.path, req), self.path)
+            self._records = records_from_columns(lambda spec, req: sheet_columns(wb, spec, self.path, req))
         return self._records
 
     def stored_secret(self) -> str:

@@ -63,6 +63,17 @@ def records_from(sheet_rows, path: Path) -> Records:
     return out
 
 
+def records_from_columns(sheet_columns) -> Records:
+    """Records from `sheet_columns(spec, required)` → the sheet's stored columns (see `Master`):
+    each column converted as a whole, then the rows made from them."""
+    out = Records()
+    for spec, rows in zip(RECORD_SHEETS, (out.summary, out.returns, out.extra, out.log, out.mail), strict=True):
+        columns = sheet_columns(spec, False)
+        converted = [list(map(_converter(c.kind), col)) for c, col in zip(spec.stored_columns, columns, strict=True)]
+        rows.extend(map(spec.row._make, zip(*converted, strict=True)))
+    return out
+
+
 def _converter(kind: str):
     """`record_value` for one column, remembering repeated values (free text rarely repeats:
     no more than 50,000 kept)."""
