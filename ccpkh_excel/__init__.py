@@ -60,6 +60,8 @@ _EXPORTS = {
     "export_status": "ccpkh_excel.features.tracking",
     "derive": "ccpkh_excel.features.cascade",
     "write_document": "ccpkh_excel.features.documents.writing",
+    "write_reminders": "ccpkh_excel.features.documents.writing",
+    "accept_name": "ccpkh_excel.features.name_review",
     "lint_docx": "ccpkh_excel.features.documents.lint",
     "send_forms": "ccpkh_excel.features.mailing",
     "collect_returns": "ccpkh_excel.features.mailing",

@@ -74,6 +74,7 @@ def test_sheets_and_headers_exactly(sample):
         "Cài đặt thư",
         "Thống kê",
         "_ccpkh",  # very hidden: the plan's secret that signs its forms
+        "Đánh giá",  # what the clerk writes for the BÁO CÁO, section by section
     ]
     assert wb["_ccpkh"].sheet_state == "veryHidden"
     for name, headers in SHEETS.items():

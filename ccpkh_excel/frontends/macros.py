@@ -430,8 +430,8 @@ def status(book) -> str:
     t = st.total
     lines = [
         f"Kỳ {st.period}, tính đến {as_of:%d/%m/%Y}: {t.tasks} nhiệm vụ; hoàn thành đúng hạn {t.on_time}, "
-        f"quá hạn {t.late}; đang thực hiện {t.in_progress}; quá hạn chưa xong {t.overdue}; "
-        f"chưa thực hiện {t.rest}; tỷ lệ hoàn thành {t.pct:.1f}%."
+        f"quá hạn {t.late}; đang thực hiện trong hạn {t.in_progress}; quá hạn chưa hoàn thành {t.overdue} "
+        f"(trong đó chưa báo cáo {t.rest}); tỷ lệ hoàn thành {t.pct:.1f}%."
     ]
     if st.missing:
         lines.append(f"Chưa nộp phiếu ({len(st.missing)}): " + ", ".join(n for _, n in st.missing))
