@@ -257,6 +257,11 @@ def test_check_lists_unknown_names_and_learns_the_unit_the_clerk_picks(tmp_path,
     first = check_master(units_master)
     assert first.exit_code == 1
     rows = Master.read(units_master).sheet(NAME_SHEET)
+    from openpyxl import load_workbook
+
+    ws = load_workbook(units_master)[NAME_SHEET.name]
+    (dv,) = [d for d in ws.data_validations.dataValidation if d.type == "list"]
+    assert dv.formula1 == "'Đơn vị'!$A$2:$A$5000" and str(dv.sqref).startswith("E2:E")  # the dropdown of units
     assert rows == [NAME_SHEET.row("Sở Tư phap tỉnh Bắc Giang", "chủ trì", "NV009", "STP – Sở Tư pháp", "")]
     with Master.open(units_master) as m:  # the clerk picks the unit in the dropdown
         m.save(sheets={NAME_SHEET: [[*rows[0][:4], "STP – Sở Tư pháp"]]})

@@ -236,7 +236,7 @@ NAME_SHEET = SheetSpec(
         Column("Vai trò", 12, key="role"),
         Column("Nhiệm vụ", 22, key="tasks"),
         Column("Gợi ý", 40, key="suggestion"),
-        Column("Mã đơn vị (chọn)", 18, key="code"),
+        Column("Mã đơn vị (chọn)", 18, key="code", choices="'Đơn vị'!$A$2:$A$5000"),
     ),
 )
 

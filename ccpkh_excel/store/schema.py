@@ -18,6 +18,7 @@ class Column:
     width: float
     kind: str = "text"  # text | date | datetime | int | formula
     key: str = ""
+    choices: str = ""  # a list formula: the column's cells offer these values (an Excel dropdown)
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,8 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[list[object]], index:
         style = {"date": "ccpkh_date", "datetime": "ccpkh_datetime"}.get(col.kind, "ccpkh_body")
         for r in range(2, last + 1):
             ws.cell(row=r, column=i).style = style
+        if col.choices:  # a dropdown; other text is still accepted (e.g. "SNV – Sở Nội vụ")
+            _validate(ws, f"{letter}2:{letter}{last + 200}", type="list", formula1=col.choices, showErrorMessage=False)
     ref = f"A1:{get_column_letter(ncol)}{last}"
     if table:
         t = Table(displayName=spec.table, ref=ref)
