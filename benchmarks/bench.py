@@ -65,7 +65,9 @@ CLI = [sys.executable, "-m", "ccpkh_excel.frontends.cli"]
 
 
 # --- the synthetic province ------------------------------------------------------------------
-def synthetic_plan(n_units: int, n_tasks: int):
+def synthetic_plan(n_units: int, n_tasks: int, fields: list[str] | None = None):
+    """Units DV0001…, tasks for every unit by group, deadlines spread over the year (`fields`: six
+    Lĩnh vực names; "Lĩnh vực 1…6" by default)."""
     from ccpkh_excel.domain.plan import Plan, Task, apply_deadline, number_tasks
     from ccpkh_excel.domain.sample import INFO
     from ccpkh_excel.domain.units import Unit
@@ -78,7 +80,7 @@ def synthetic_plan(n_units: int, n_tasks: int):
     tasks = [
         Task(
             stt=str(k),
-            field=f"Lĩnh vực {k % 6 + 1}",
+            field=fields[k % 6] if fields else f"Lĩnh vực {k % 6 + 1}",
             content=f"Nhiệm vụ thử nghiệm số {k}: triển khai, kiểm tra và báo cáo kết quả thực hiện",
             lead="Tất cả đơn vị",
             deadline=quarters[k % 6],

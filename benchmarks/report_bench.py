@@ -29,6 +29,9 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from bench import synthetic_plan  # noqa: E402  the same synthetic province
+
 PERIOD = "Quý I/2026"
 AS_OF = "10/04/2026"
 
@@ -36,31 +39,14 @@ AS_OF = "10/04/2026"
 def build(path: Path, n_units: int, n_tasks: int, seed: int = 7) -> int:
     """Write the synthetic master; returns the number of Tổng hợp rows."""
     from ccpkh_excel import Master, write_plan
-    from ccpkh_excel.domain.plan import Plan, Task, apply_deadline, build_assignments, number_tasks
-    from ccpkh_excel.domain.sample import INFO
-    from ccpkh_excel.domain.units import Unit
+    from ccpkh_excel.domain.plan import build_assignments
     from ccpkh_excel.store.records import Records
     from ccpkh_excel.store.schema import SUMMARY
 
     rnd = random.Random(seed)
-    units = [
-        Unit(f"DV{i:04d}", f"Đơn vị thử nghiệm số {i}", [], ["Tất cả đơn vị"], f"dv{i}@tinh.example")
-        for i in range(1, n_units + 1)
-    ]
     fields = ["Thể chế", "Thủ tục hành chính", "Tổ chức bộ máy", "Công vụ", "Tài chính công", "Chính quyền số"]
-    quarters = ["Quý I/2026", "Quý II/2026", "Quý III/2026", "Quý IV/2026", "Năm 2026", "Thường xuyên"]
-    tasks = [
-        Task(
-            stt=str(k),
-            field=f"Cải cách {fields[k % 6]}",
-            content=f"Nhiệm vụ thử nghiệm số {k}: triển khai, kiểm tra và báo cáo kết quả thực hiện",
-            lead="Tất cả đơn vị",
-            deadline=quarters[k % 6],
-        )
-        for k in range(1, n_tasks + 1)
-    ]
-    plan = Plan(info=dict(INFO), units=units)
-    plan.tasks = number_tasks([apply_deadline(t, 2026)[0] for t in tasks])
+    plan = synthetic_plan(n_units, n_tasks, [f"Cải cách {f}" for f in fields])
+    units = plan.units
     write_plan(plan, path)
     dues = {t.code: t.due for t in plan.tasks}
     names = {u.code: u.name for u in units}

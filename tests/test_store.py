@@ -235,7 +235,9 @@ def test_an_older_master_gets_the_sheets_it_lacks_at_its_next_write(tmp_path):
     with Master.open(master) as m:
         assert m.settings["Thư mục nhận (IMAP)"] == "INBOX"  # defaults while the sheet is missing
         records = m.records
-        records.mail.append(MailRow(datetime(2026, 4, 1, 8, 0), "SNV", "Quý I/2026", "Gửi phiếu", "a@b", "<1@x>", "", ""))
+        records.mail.append(
+            MailRow(datetime(2026, 4, 1, 8, 0), "SNV", "Quý I/2026", "Gửi phiếu", "a@b", "<1@x>", "", "")
+        )
         m.save(records=records)
     m = Master.read(master)
     assert [r.message_id for r in m.records.mail] == ["<1@x>"]

@@ -10,7 +10,7 @@ written. Nothing is written with a "Z" that is not UTC.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 
 def now() -> datetime:
@@ -42,7 +42,7 @@ def from_w3cdtf(text: str) -> datetime | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return local(moment)
 
 
@@ -50,7 +50,7 @@ def to_w3cdtf(moment: datetime) -> str:
     """A local (naive) or aware time as Office writes it: UTC with "Z"."""
     if moment.tzinfo is None:
         moment = moment.astimezone()  # naive = local
-    return f"{moment.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def from_timestamp(seconds: float) -> datetime:
