@@ -17,22 +17,26 @@ under Excel's feet.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
+from itertools import islice, starmap
+from operator import itemgetter
 from pathlib import Path
 from uuid import uuid4
 
 from ccpkh_excel.domain.plan import INFO_FIELDS, PLAN_ID, Assignment, Plan, Task, build_assignments
 from ccpkh_excel.domain.signing import new_secret
 from ccpkh_excel.domain.units import Unit, split_list
-from ccpkh_excel.domain.values import cell_date, cell_text, remembered
+from ccpkh_excel.domain.values import cell_date, cell_text, record_value
 from ccpkh_excel.domain.vntext import fold
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store import files
 from ccpkh_excel.store.lock import RunLock
-from ccpkh_excel.store.records import Records, log_row, records_from_columns, write_records
+from ccpkh_excel.store.records import Records, log_row, write_records
 from ccpkh_excel.store.schema import (
     ASSIGN,
     BASIS,
@@ -69,40 +73,107 @@ def _calamine(path: Path):
         ) from None
 
 
-def sheet_columns(wb, spec: SheetSpec, path: Path, required: bool = True) -> list[list[object]]:
-    """The stored columns of one of our sheets (headers matched leniently), each the list of its
-    values in the rows that hold something in one of them — a province's hundreds of
-    thousands of rows read column by column, without a dict a row."""
+_BLANK = frozenset((None, ""))
+_NUMBERS = frozenset((bool, int, float))  # equal across types (1 == 1.0 == True): never one key
+CHUNK = 20_000  # rows picked, converted and dropped at a time: the sheet's raw values never all held
+
+
+def _sheet_chunks(wb, spec: SheetSpec, path: Path, required: bool = True) -> Iterator[list[tuple]]:
+    """The stored columns of one of our sheets (headers matched leniently), `CHUNK` rows at a
+    time: each row a tuple of the stored columns' raw values, rows holding nothing left out.
+
+    A province's Tổng hợp has hundreds of thousands of rows: python-calamine hands them over
+    one by one (its `iter_rows`), and only the columns wanted are kept — never the whole
+    sheet as Python lists while our values are made."""
     names = {fold(n): n for n in wb.sheet_names}
     wanted = spec.stored_columns
     if fold(spec.name) not in names:
         if not required:
-            return [[] for _ in wanted]
+            return
         raise MasterError(f"thiếu sheet '{spec.name}'. Đây có phải sổ theo dõi của ccpkh-excel?", path)
-    rows = wb.get_sheet_by_name(names[fold(spec.name)]).to_python(skip_empty_area=False)
-    header = rows[0] if rows else []
+    sheet = wb.get_sheet_by_name(names[fold(spec.name)])
+    start = sheet.start
+    # iter_rows pads the rows above the first cell, not the columns left of it
+    rows = iter(sheet.iter_rows() if start is None or start[1] == 0 else sheet.to_python(skip_empty_area=False))
+    header = next(rows, [])
     index = {fold(h): i for i, h in enumerate(header) if h not in (None, "")}
     missing = [c.header for c in wanted if fold(c.header) not in index]
     if missing:
         cols = ", ".join(f"'{h}'" for h in missing)
         raise MasterError(f"sheet '{spec.name}' thiếu cột {cols}.", path)
-    body = rows[1:]
-    del rows
-    columns = []
-    for c in wanted:
-        i = index[fold(c.header)]
-        columns.append([row[i] if i < len(row) else None for row in body])
-    del body
-    blank = (None, "")
-    first = columns[0] if columns else []
-    keep = [
-        j
-        for j, values in enumerate(zip(*columns, strict=True))
-        if first[j] not in blank or any(v not in blank for v in values)
-    ]
-    if len(keep) != len(first):
-        columns = [[col[j] for j in keep] for col in columns]
+    at = [index[fold(c.header)] for c in wanted]
+    pick = itemgetter(*at) if len(at) > 1 else (lambda row, i=at[0]: (row[i],))
+    width = max(at) + 1
+    while True:
+        block = list(islice(rows, CHUNK))
+        if not block:
+            return
+        if any(len(row) < width for row in block):  # never from calamine (its rows are as wide as the sheet)
+            block = [[*row, *[""] * (width - len(row))] for row in block]
+        picked = list(map(pick, block))
+        del block
+        yield [t for t in picked if t[0] not in _BLANK or not _BLANK.issuperset(t)]
+
+
+def sheet_columns(wb, spec: SheetSpec, path: Path, required: bool = True) -> list[list[object]]:
+    """The stored columns of one of our sheets (headers matched leniently), each the list of its
+    values in the rows that hold something in one of them."""
+    columns: list[list[object]] = [[] for _ in spec.stored_columns]
+    for block in _sheet_chunks(wb, spec, path, required):
+        for column, values in zip(columns, zip(*block, strict=True), strict=True):
+            column.extend(values)
     return columns
+
+
+def converted_columns(values: tuple, convert, table: dict) -> list:
+    """`convert` of each value, once per distinct value: `table` (value → converted, kept
+    between the chunks of a sheet) makes every repeated code, name, period or status one
+    object. Numbers (1 == 1.0 == True) are converted one by one."""
+    if not _NUMBERS.isdisjoint(map(type, values)):
+        return list(map(convert, values))
+    for v in set(values).difference(table):
+        table[v] = convert(v)
+    return list(map(table.__getitem__, values))
+
+
+def sheet_rows(wb, spec: SheetSpec, path: Path, converters: list, required: bool = True) -> list[tuple]:
+    """The rows of one of our sheets as `spec.row` tuples, each stored column converted by its
+    converter in `converters` (see `converted_columns`)."""
+    make = partial(tuple.__new__, spec.row)  # the named tuple from one tuple of values, no Python call
+    tables: list[dict] = [{} for _ in converters]
+    out: list[tuple] = []
+    for block in _sheet_chunks(wb, spec, path, required):
+        if not block:
+            continue
+        columns = [
+            converted_columns(values, convert, table)
+            for values, convert, table in zip(zip(*block, strict=True), converters, tables, strict=True)
+        ]
+        del block
+        out.extend(map(make, zip(*columns, strict=True)))
+    return out
+
+
+def records_of(wb, path: Path) -> Records:
+    """Every record sheet of the master, each row typed by its column's kind (`record_value`)."""
+    out = Records()
+    lists = out.by_spec()
+    with _no_gc():  # millions of new objects, none in a cycle: no collection pass over them
+        for spec in RECORD_SHEETS:
+            kinds = [partial(record_value, kind=c.kind) for c in spec.stored_columns]
+            lists[spec.name].extend(sheet_rows(wb, spec, path, kinds, required=False))
+    return out
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def sheet_records(wb, spec: SheetSpec, path: Path, required: bool = True) -> list[dict[str, object]]:
@@ -253,9 +324,10 @@ class Master:
     def assignments(self) -> list[Assignment]:
         """The "Phân công" rows as stored."""
         if self._assignments is None:
-            text = remembered(cell_text)  # a few thousand distinct values over hundreds of thousands of cells
-            columns = [list(map(text, col)) for col in sheet_columns(self._workbook(), ASSIGN, self.path)]
-            self._assignments = list(map(Assignment, *columns))
+            texts = [cell_text] * len(ASSIGN.stored_columns)  # a few thousand distinct values, each made once
+            with _no_gc():
+                rows = sheet_rows(self._workbook(), ASSIGN, self.path, texts)
+                self._assignments = list(starmap(Assignment, rows))
         return self._assignments
 
     @property
@@ -263,8 +335,7 @@ class Master:
         if self._records is None and not self.path.exists():
             self._records = Records()  # a master being created
         if self._records is None:
-            wb = self._workbook()
-            self._records = records_from_columns(lambda spec, req: sheet_columns(wb, spec, self.path, req))
+            self._records = records_of(self._workbook(), self.path)
         return self._records
 
     def stored_secret(self) -> str:

@@ -1,0 +1,173 @@
+"""The fast paths of `report --kind bao-cao` at a province's size (issue 12): the master read
+chunk by chunk with each distinct value converted once, must give the very rows, values and
+types of the plain reading — and a master read that way and saved keeps every row."""
+
+from datetime import date, datetime
+
+import pytest
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
+
+from ccpkh_excel import Master
+from ccpkh_excel.domain.values import record_value
+from ccpkh_excel.domain.vntext import fold
+from ccpkh_excel.store import master as master_mod
+from ccpkh_excel.store.records import ExtraRow, LogRow, MailRow, ReturnRow, SummaryRow
+from ccpkh_excel.store.schema import EXTRA, LOG, MAIL, RECORD_SHEETS, RETURNS, SUMMARY
+
+
+def plain_rows(path, spec):
+    """The rows as the plain reading makes them: the whole sheet, a dict a row, each value
+    converted on its own."""
+    wb = CalamineWorkbook.from_path(str(path))
+    rows = wb.get_sheet_by_name(spec.name).to_python(skip_empty_area=False)
+    index = {fold(h): i for i, h in enumerate(rows[0]) if h not in (None, "")}
+    out = []
+    for row in rows[1:]:
+        values = [row[index[fold(c.header)]] for c in spec.stored_columns]
+        if all(v in (None, "") for v in values):
+            continue
+        out.append(spec.row(*(record_value(v, c.kind) for v, c in zip(values, spec.stored_columns, strict=True))))
+    return out
+
+
+def typed(rows):
+    return [(type(r).__name__, tuple(r), tuple(type(v).__name__ for v in r)) for r in rows]
+
+
+def awkward_summary(path, offset: int = 0):
+    """A Tổng hợp edited by hand: columns reordered, an extra one, blank rows between and
+    after, a row with only a late column, 1, 1.0 and TRUE in one text column (equal in
+    Python, not the same text), dates and times, spaces and decomposed Vietnamese."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SUMMARY.name
+    headers = [c.header for c in SUMMARY.columns]
+    headers = [headers[1], "Ghi chú riêng", headers[0], *headers[2:]]
+    ws.append([None] * offset + headers)
+    values = [
+        ["NV001", "SNV", "Sở Nội vụ", "Chủ trì", "Quý I/2026", "Hoàn thành", date(2026, 3, 1), "Xong"],
+        [1.0, "STP", " Sở  Tư pháp ", "Chủ trì", "Quý I/2026", "Đang thực hiện", None, "Tie\u0302\u0301n độ"],
+        [True, 1, "x", "Phối hợp", "Quý I/2026", "Hoàn thành", 46000, 2.5],
+        [None] * 8,
+        [1, True, "y", "Chủ trì", "Quý II/2026", "", None, None],
+        [None, None, None, None, None, None, None, None, "chỉ có khó khăn"],
+        ["NV001", "SNV", "Sở Nội vụ", "Chủ trì", "Quý I/2026", "Hoàn thành", datetime(2026, 3, 2, 10, 0), "Xong"],
+        [0.0, False, "z", "Chủ trì", "Quý I/2026", "Hoàn thành", "01/03/2026", "Xong"],
+    ]
+    for i, v in enumerate(values):
+        v = (v + [None] * 12)[:12]
+        saved = datetime(2026, 3, 30, 9, 0, 0, 600_000) if i % 2 else datetime(2026, 3, 30, 9)
+        row = [v[1], "ghi chú" if i == 2 else None, v[0], *v[2:10], saved if any(x is not None for x in v) else None]
+        row += ["phieu.xlsx" if any(x is not None for x in v) else None, None, "Hoàn thành đúng hạn"]
+        ws.append([None] * offset + row)
+    ws.append([None] * (offset + 14))
+    wb.save(path)
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+@pytest.mark.parametrize("chunk", [2, 3, 20_000])
+def test_the_chunked_reading_equals_the_plain_one(tmp_path, monkeypatch, offset, chunk):
+    """Every value, its type and the rows kept are those of the plain reading, however the
+    rows fall in chunks (a value converted in one chunk is reused in the next; 1, 1.0 and
+    TRUE never share a conversion) and wherever the sheet's first cell is."""
+    path = tmp_path / "so.xlsx"
+    awkward_summary(path, offset)
+    monkeypatch.setattr(master_mod, "CHUNK", chunk)
+    wb = CalamineWorkbook.from_path(str(path))
+    kinds = [lambda v, k=c.kind: record_value(v, k) for c in SUMMARY.stored_columns]
+    fast = master_mod.sheet_rows(wb, SUMMARY, path, kinds)
+    plain = plain_rows(path, SUMMARY)
+    assert typed(fast) == typed(plain)
+    assert len(fast) == 7  # the blank rows left out, the row with only a difficulty kept
+    assert [r.task for r in fast[:3]] == ["NV001", "1", "True"]
+    assert fast[1].unit_name == "Sở Tư pháp" and fast[1].result == "Tiến độ"
+    columns = master_mod.sheet_columns(wb, SUMMARY, path)
+    assert [list(c) for c in zip(*plain_raw(path), strict=True)] == columns
+
+
+def plain_raw(path):
+    wb = CalamineWorkbook.from_path(str(path))
+    rows = wb.get_sheet_by_name(SUMMARY.name).to_python(skip_empty_area=False)
+    index = {fold(h): i for i, h in enumerate(rows[0]) if h not in (None, "")}
+    out = []
+    for row in rows[1:]:
+        values = tuple(row[index[fold(c.header)]] for c in SUMMARY.stored_columns)
+        if any(v not in (None, "") for v in values):
+            out.append(values)
+    return out
+
+
+def test_repeated_values_are_one_object(tmp_path):
+    """A code, a period, a status repeated over the rows is held once (a province's memory)."""
+    path = tmp_path / "so.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SUMMARY.name
+    ws.append([c.header for c in SUMMARY.columns])
+    for i in range(50):
+        ws.append([f"NV{i % 3:03d}", "SNV", "Sở Nội vụ", "Chủ trì", "Quý I/2026", "Hoàn thành"])
+    wb.save(path)
+    rows = master_mod.sheet_rows(
+        CalamineWorkbook.from_path(str(path)),
+        SUMMARY,
+        path,
+        [lambda v, k=c.kind: record_value(v, k) for c in SUMMARY.stored_columns],
+    )
+    assert len(rows) == 50
+    assert len({id(r.period) for r in rows}) == 1 and len({id(r.task) for r in rows}) == 3
+
+
+def test_a_master_read_fast_and_saved_keeps_every_record_sheet_whole(sample_master_copy, monkeypatch):
+    """The master is the office's record: rows of every record sheet, read in chunks and
+    saved, come back the same — none dropped, none emptied."""
+    monkeypatch.setattr(master_mod, "CHUNK", 2)
+    when = datetime(2026, 4, 1, 8, 0)
+    with Master.open(sample_master_copy) as m:
+        records = m.records
+        records.summary.extend(
+            SummaryRow(
+                "NV001",
+                u,
+                f"Đơn vị {u}",
+                "Chủ trì",
+                "Quý I/2026",
+                "Hoàn thành",
+                date(2026, 3, 1),
+                "Xong",
+                "",
+                "",
+                when,
+                "a.xlsx",
+            )
+            for u in ("SNV", "STP", "SYT", "SXD", "STC")
+        )
+        records.returns.extend(
+            ReturnRow(u, f"Đơn vị {u}", "Quý I/2026", "a.xlsx", when, "Đã tổng hợp", 3, when, "")
+            for u in ("SNV", "STP", "SYT")
+        )
+        records.extra.extend(
+            ExtraRow("SNV", "Sở Nội vụ", "Quý I/2026", str(i), f"Việc {i}", "Hoàn thành", "", "", "", "", "b.xlsx")
+            for i in range(3)
+        )
+        records.log.extend(LogRow(when, "thư ký", "Tổng hợp", f"{i}.xlsx", "1 phiếu") for i in range(3))
+        records.mail.extend(
+            MailRow(when, "SNV", "Quý I/2026", "Gửi phiếu", "a@b", f"<{i}@x>", "", "") for i in range(3)
+        )
+        m.save(records=records)
+    before = {spec.name: typed(plain_rows(sample_master_copy, spec)) for spec in RECORD_SHEETS}
+    assert all(len(before[s.name]) >= 3 for s in (SUMMARY, RETURNS, EXTRA, LOG, MAIL))
+    with Master.open(sample_master_copy) as m:
+        read = m.records
+        assert {k: typed(v) for k, v in read.by_spec().items()} == before
+        m.save(records=read)
+    after = {spec.name: typed(plain_rows(sample_master_copy, spec)) for spec in RECORD_SHEETS}
+    assert after == before
+    with Master.open(sample_master_copy) as m:
+        tasks = m.plan.tasks
+        m.log("Kiểm tra", [], "không đổi gì")  # a run that writes its log line only
+    after_log = {spec.name: typed(plain_rows(sample_master_copy, spec)) for spec in RECORD_SHEETS}
+    assert after_log[LOG.name][: len(before[LOG.name])] == before[LOG.name]
+    assert len(after_log[LOG.name]) == len(before[LOG.name]) + 1
+    assert {k: v for k, v in after_log.items() if k != LOG.name} == {k: v for k, v in before.items() if k != LOG.name}
+    assert Master.read(sample_master_copy).plan.tasks == tasks
