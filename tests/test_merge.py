@@ -436,3 +436,63 @@ def test_earlier_periods_are_kept(cycle, tmp_path):
     assert rows[("NV001", "Quý II/2026")][7] == "quý I"  # prefilled, returned unchanged
     assert rows[("NV002", "Quý II/2026")][7] == "quý II"
     assert len(rows) == 44
+
+
+# --- returns read in worker processes -------------------------------------------------------
+def _merged_state(master):
+    rec = read_records(master)
+    returns = [(r.unit, r.period, r.file, r.outcome, r.rows, r.saved, r.reason) for r in rec.returns]
+    return rec.summary, rec.extra, returns
+
+
+def test_returns_read_in_processes_merge_exactly_as_one_by_one(cycle, tmp_path, monkeypatch):
+    """Forked workers read the returns; the outcomes, their order and the master written are
+    those of reading them one by one (good, warned, tampered, foreign and broken files)."""
+    from ccpkh_excel.features import merging
+
+    master, report = cycle
+    files = []
+    for i, f in enumerate(report.files):
+        if i % 3 == 0:
+            files.append(fill(f.file, {}))
+        elif i % 3 == 1:
+            files.append(f.file)  # as sent: nothing typed
+    files.append(tamper(fill(_file(report, "STP"), {}), lambda ws: ws.__setitem__("C9", "Nội dung bị sửa")))
+    junk = tmp_path / "rac.xlsx"
+    junk.write_bytes(b"PK\x03\x04 not a zip")
+    other = tmp_path / "khac.xlsx"
+    wb = Workbook()
+    wb.save(other)
+    files = list(dict.fromkeys([*files, junk, other]))
+    results = {}
+    for n in ("1", "2"):
+        copy = tmp_path / f"so_{n}.xlsx"
+        shutil.copy(master, copy)
+        monkeypatch.setenv(merging.WORKERS_ENV, n)
+        assert merging.workers(len(files)) == int(n)
+        seen = []
+        rep = merge_returns(
+            copy, files, now=datetime(2026, 4, 2, 8, 0), progress=lambda i, t, seen=seen: seen.append((i, t))
+        )
+        assert seen == [(i, len(files)) for i in range(1, len(files) + 1)]
+        results[n] = (
+            [(f.path, f.outcome, f.reason, f.unit, f.rows, f.extra, f.not_applied, f.warnings) for f in rep.files],
+            _merged_state(copy),
+        )
+    assert results["1"] == results["2"]
+    outcomes = [o[1] for o in results["2"][0]]
+    assert outcomes.count(REJECTED) == 2 and MERGED in outcomes and MERGED_WARN in outcomes
+    assert all(type(r).__name__ == "TongHopRow" for f in results["2"][0] for r in f[4])
+
+
+def test_worker_count_follows_the_environment_and_the_batch(monkeypatch):
+    from ccpkh_excel.features import merging
+
+    monkeypatch.delenv(merging.WORKERS_ENV, raising=False)
+    assert merging.workers(3) == 1  # a few files: no processes
+    monkeypatch.setenv(merging.WORKERS_ENV, "1")
+    assert merging.workers(5000) == 1
+    monkeypatch.setenv(merging.WORKERS_ENV, "nhiều")
+    assert merging.workers(5000) == 1
+    monkeypatch.setenv(merging.WORKERS_ENV, "3")
+    assert merging.workers(2) == 2

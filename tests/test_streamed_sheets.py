@@ -84,3 +84,50 @@ def test_an_empty_phan_cong_keeps_one_styled_row(tmp_path):
     ws = load_workbook(path)[ASSIGN.name]
     assert ws.tables["PhanCong"].ref == "A1:D2"
     assert ws["A2"].value is None and ws["A2"].font.name == "Times New Roman"
+
+
+def test_tong_hop_evaluation_is_one_shared_formula_with_every_value(cycle):
+    """The "Đánh giá" column of Tổng hợp is written as Excel writes a filled-down formula: the
+    text once in the first cell (with the range it covers), the other cells pointing to it;
+    every cell keeps its own computed value, and openpyxl (as Excel) gives each row its own
+    formula."""
+    import re
+    from datetime import date, datetime
+
+    from returns import fill
+
+    from ccpkh_excel.features.merging import merge_returns
+    from ccpkh_excel.store.schema import SUMMARY
+    from ccpkh_excel.store.stats_sheet import row_formula
+
+    master, report = cycle
+    snv = next(f for f in report.files if f.code == "SNV").file
+    fill(snv, {"NV001": ("Hoàn thành", date(2026, 3, 20), "Xong", "", "")})
+    merge_returns(master, [snv], now=datetime(2026, 4, 2, 8, 0))
+    with zipfile.ZipFile(master) as z:
+        part = xlsxfast.sheet_paths(z)[SUMMARY.name]
+        xml = z.read(part).decode("utf-8")
+    col = xlsxfast.col_letter(len(SUMMARY.columns))
+    rows = len(Master.read(master).records.summary)
+    assert rows > 2
+    cells = re.findall(rf'<c r="{col}(\d+)"[^>]*>(<f[^>]*?(?:/>|>.*?</f>))<v>([^<]*)</v></c>', xml)
+    assert [int(n) for n, _, _ in cells] == list(range(2, rows + 2))
+    first = cells[0][1]
+    assert f'ref="{col}2:{col}{rows + 1}"' in first and 't="shared"' in first and 'si="0"' in first
+    assert all(f == '<f t="shared" si="0"/>' for _, f, _ in cells[1:])
+    assert xml.count("IF(F") == 1  # the text once, not on every row
+    ws = load_workbook(master)[SUMMARY.name]
+    values = load_workbook(master, data_only=True)[SUMMARY.name]
+    for n, _, v in cells:
+        n = int(n)
+        assert ws[f"{col}{n}"].value == "=" + row_formula(n)
+        assert values[f"{col}{n}"].value == v and v
+    assert "Hoàn thành đúng hạn" in {v for _, _, v in cells}
+
+
+def test_text_cells_keep_spaces_only_where_they_matter():
+    """xml:space="preserve" where the spaces would otherwise be lost (as Excel writes it)."""
+    plain = xlsxfast.cell("A1", "Sở Nội vụ", 3)
+    assert "<t>Sở Nội vụ</t>" in plain
+    for text in (" đầu", "cuối ", "hai  dấu cách", "xuống\ndòng", "tab\there"):
+        assert f'<t xml:space="preserve">{xlsxfast.text(text)}</t>' in xlsxfast.cell("A1", text, 3)

@@ -83,3 +83,22 @@ def test_ocr_fold_reads_signs_and_digits_inside_words_as_letters(read, key):
 
     assert ocr_fold(read) == key
     assert ocr_key("Sở Y tế") == ocr_key("86Y té") == "soyte"
+
+
+def test_clean_fast_path_equals_the_full_cleaning():
+    """`clean` returns text it need not change as it is; every other text goes the full way —
+    both give what NFC + invisible characters removed + spaces collapsed + strip gives."""
+    import random
+    import unicodedata
+
+    from ccpkh_excel.domain import vntext
+
+    def full(t):
+        s = unicodedata.normalize("NFC", str(t)).translate(vntext._INVISIBLE)
+        return vntext._SPACES.sub(" ", s).strip()
+
+    alphabet = list("aA bđĐ\t\n\r\u00a0\u2007\u202f\u200b\ufeff\u2028\u3000\u1680e\u0301ếệ-–x ")
+    rnd = random.Random(1)
+    for _ in range(50_000):
+        t = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 8)))
+        assert vntext.clean(t) == full(t), repr(t)

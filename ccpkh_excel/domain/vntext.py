@@ -33,11 +33,17 @@ _NEEDS_WORK = re.compile("[\r\t\u00a0\u200b\u200c\u200d\u2060\ufeff]|  | \n|\n "
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
 
 
+_NEEDS_CLEAN = re.compile("[^\\S ]|  |[\u00a0\u2007\u202f\u200b\u200c\u200d\u2060\ufeff]")
+
+
 def clean(text: object) -> str:
     """Return cell text as stored: NFC, one line, runs of spaces collapsed, dashes kept."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFC", str(text)).translate(_INVISIBLE)
+    s = str(text)
+    if not _NEEDS_CLEAN.search(s) and s == s.strip() and unicodedata.is_normalized("NFC", s):
+        return s  # the common case: nothing to change
+    s = unicodedata.normalize("NFC", s).translate(_INVISIBLE)
     return _SPACES.sub(" ", s).strip()
 
 

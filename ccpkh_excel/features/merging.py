@@ -101,7 +101,7 @@ class FileOutcome:
     def name(self) -> str:
         """The file's name as stored: NFC, spaces collapsed (the same file under an NFD or
         double-spaced name is the same return)."""
-        return clean(self.path.name)
+        return _file_name(self.path.name)
 
     @property
     def failed(self) -> bool:
@@ -336,7 +336,10 @@ def _locked(r: list[object]) -> list[str]:
     return [_locked_cell(_cell(r, c)) for c in range(5)]
 
 
-_clean_cell = remembered(clean, limit=50_000)  # task codes, the same in every form
+_clean_cell = remembered(clean, limit=50_000)
+_file_name = remembered(
+    clean, limit=50_000
+)  # a return's name is written on each of its rows  # task codes, the same in every form
 
 
 def _split_rows(rows, first_excel_row) -> tuple[list[tuple[int, list]], list[tuple[int, list]]]:
@@ -488,6 +491,7 @@ def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, p
         )
     if not m.plan_id:
         raise MasterError("chưa có 'Mã kế hoạch'; chưa phát hành phiếu nào từ sổ này.", m.path)
+    assignments = m.assignments
     ctx = _Context(
         plan_id=m.plan_id,
         units={u.code: u.name for u in plan.units},
@@ -495,14 +499,10 @@ def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, p
         period=parse_period(period).label if period else None,
         tasks={t.code: i for i, t in enumerate(plan.tasks)},
         secret=m.secret,
-        roles={(a.task, a.unit): a.role for a in m.assignments},
-        max_rows=_form_rows(m.assignments),
+        roles={(a.task, a.unit): a.role for a in assignments},
+        max_rows=_form_rows(assignments),
     )
-    outcomes = []
-    for i, f in enumerate(files, start=1):
-        outcomes.append(read_return(f, ctx))
-        if progress:
-            progress(i, len(files))
+    outcomes = read_returns(files, ctx, progress)
     _settle_duplicates(outcomes, records)
     result = MergeResult(m.path, outcomes, dry_run)
     _apply(records, outcomes, ctx, now)
@@ -520,6 +520,82 @@ def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, p
         else:
             result.records, result.stats = records, stats
     return result
+
+
+def read_returns(
+    files: list[Path], ctx: _Context, progress: Callable[[int, int], None] | None = None
+) -> list[FileOutcome]:
+    """`read_return` for every file, in the files' order: in `workers()` processes when there
+    are enough files to gain from it (each file is read on its own; nothing is written)."""
+    n = workers(len(files))
+    if n <= 1:
+        outcomes = []
+        for i, f in enumerate(files, start=1):
+            outcomes.append(read_return(f, ctx))
+            if progress:
+                progress(i, len(files))
+        return outcomes
+    import gc
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _WORKER_CTX
+    _WORKER_CTX = ctx  # inherited by the forked workers, never pickled (it holds the plan's secret)
+    gc.freeze()  # the master already read stays shared with the workers (no copy made by their gc)
+    try:
+        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+            outcomes = []
+            chunk = max(1, min(64, len(files) // (n * 8)))
+            for i, o in enumerate(pool.map(_read_in_worker, files, chunksize=chunk), start=1):
+                outcomes.append(_from_worker(o))
+                if progress:
+                    progress(i, len(files))
+            return outcomes
+    finally:
+        _WORKER_CTX = None
+        gc.unfreeze()
+
+
+WORKERS_ENV = "CCPKH_WORKERS"
+PARALLEL_FROM = 48  # files: below this, starting the processes costs more than it saves
+_WORKER_CTX: _Context | None = None
+
+
+def workers(files: int) -> int:
+    """How many processes read `files` returns: the environment's CCPKH_WORKERS (1 = none),
+    else one per CPU (at most 4) from PARALLEL_FROM files on, where processes can be forked
+    (Linux; elsewhere — Windows, Excel's buttons — one)."""
+    import multiprocessing
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    wanted = os.environ.get(WORKERS_ENV, "").strip()
+    if wanted:
+        try:
+            return max(1, min(int(wanted), files))
+        except ValueError:
+            return 1
+    if files < PARALLEL_FROM:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4, files))
+
+
+def _read_in_worker(path: Path) -> FileOutcome:
+    """In a worker: `read_return`, its rows as plain tuples (the row types are made at run time,
+    pickle cannot name them)."""
+    assert _WORKER_CTX is not None
+    o = read_return(path, _WORKER_CTX)
+    o.rows = [tuple(r) for r in o.rows]
+    o.extra = [tuple(r) for r in o.extra]
+    return o
+
+
+def _from_worker(o: FileOutcome) -> FileOutcome:
+    o.rows = [SummaryRow._make(r) for r in o.rows]
+    o.extra = [ExtraRow._make(r) for r in o.extra]
+    return o
 
 
 def _form_rows(assignments) -> int:

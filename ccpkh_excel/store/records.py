@@ -114,9 +114,14 @@ def summary_rows(rows: list[SummaryRow], dues: dict[str, date | None], evaluatio
     (with its computed value when `evaluations` gives it)."""
     from ccpkh_excel.store.stats_sheet import row_formula
 
+    col = xlsxfast.col_letter(len(SUMMARY.columns))
+    ref = f"{col}2:{col}{max(len(rows), 1) + 1}"
     for n, r in enumerate(rows, start=2):
-        value = () if evaluations is None else (evaluations[n - 2],)
-        yield [*r, dues.get(str(r.task)) or "", row_formula(n, *value)]
+        value = xlsxfast.UNKNOWN if evaluations is None else evaluations[n - 2]
+        # one shared formula down the column (as Excel writes a filled-down formula): the
+        # text once, not a few hundred bytes on each of hundreds of thousands of rows
+        f = xlsxfast.SharedFormula(0, value, str(row_formula(2)), ref) if n == 2 else xlsxfast.SharedFormula(0, value)
+        yield [*r, dues.get(str(r.task)) or "", f]
 
 
 def _summary_sheet(rows: list[SummaryRow], dues: dict[str, date | None], evaluations: list):

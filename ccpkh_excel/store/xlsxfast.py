@@ -68,6 +68,7 @@ class ErrorValue(str):
 
 
 _UNKNOWN = object()
+UNKNOWN = _UNKNOWN  # a formula whose value is not computed (Excel computes it on opening)
 
 
 class Formula(str):
@@ -84,6 +85,34 @@ class Formula(str):
     @property
     def known(self) -> bool:
         return self.value is not _UNKNOWN
+
+
+class SharedFormula:
+    """A cell of a shared formula — what Excel writes for a formula filled down a column: the
+    first cell carries the formula text (of its own row) and the range `ref` it covers, every
+    other cell only its group number `si`. `value`: the computed value, as for `Formula`."""
+
+    __slots__ = ("si", "value", "formula", "ref")
+
+    def __init__(self, si: int, value: object = _UNKNOWN, formula: str = "", ref: str = ""):
+        self.si, self.value, self.formula, self.ref = si, value, formula, ref
+
+    def xml(self) -> str:
+        if self.formula:
+            return f'<f t="shared" ref="{self.ref}" si="{self.si}">{text(self.formula)}</f>'
+        return f'<f t="shared" si="{self.si}"/>'
+
+    def _key(self) -> tuple:
+        return (self.si, self.formula, self.ref, type(self.value), self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SharedFormula) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"SharedFormula({self.si}, {self.value!r}, {self.formula!r}, {self.ref!r})"
 
 
 def number(x: float | int) -> str:
@@ -114,6 +143,8 @@ def cell(ref: str, value: object, style: int | None = None) -> str:
     s = f' s="{style}"' if style else ""
     if isinstance(value, Formula):
         return formula_cell(ref, s, f"<f>{text(value)}</f>", value.value)
+    if isinstance(value, SharedFormula):
+        return formula_cell(ref, s, value.xml(), value.value)
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>' if style else ""
     if isinstance(value, bool):
@@ -122,7 +153,12 @@ def cell(ref: str, value: object, style: int | None = None) -> str:
         return f'<c r="{ref}"{s}><v>{value}</v></c>'
     if isinstance(value, (date, datetime)):
         return f'<c r="{ref}"{s}><v>{serial(value)}</v></c>'
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text(str(value))}</t></is></c>'
+    value = str(value)
+    space = ' xml:space="preserve"' if _KEEP_SPACE.search(value) else ""  # as Excel: only where needed
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text(value)}</t></is></c>'
+
+
+_KEEP_SPACE = re.compile(r"^\s|\s$|\s\s|[^\S ]")  # leading, trailing, doubled or other than " "
 
 
 _LETTERS = [col_letter(i) for i in range(1, 200)]
@@ -144,6 +180,9 @@ def _tail(v: object, style: int | None) -> str | None:
             return None
     elif t is datetime:
         if v.tzinfo is not None:
+            return None
+    elif t is SharedFormula:  # a cell under the first of its group: the same for every row
+        if v.formula or (type(v.value) is str and len(v.value) > _TAIL_TEXT):
             return None
     elif t is not date and t is not bool and v is not None:
         return None
