@@ -277,6 +277,102 @@ def test_evaluator(formula, expected):
     assert fv.Book([s]).evaluate(formula, "S") == expected
 
 
+# --- one compiled formula for every formula of a shape -------------------------------------------
+def _shape_book() -> tuple[list[fv.Sheet], fv.Sheet]:
+    """A data sheet (text, numbers, blanks, booleans, an error) and a sheet of per-row formulas
+    of a few shapes: relative and absolute references, ranges, constants, text with digits."""
+    import random
+
+    rnd = random.Random(11)
+    data = fv.Sheet("Data 1", max_row=60)
+    for r in range(1, 61):
+        data.set(r, 1, f"DV{r % 7}")
+        data.set(r, 2, rnd.choice(["Chủ trì", "chủ trì", "Phối hợp", None]))
+        data.set(r, 3, rnd.choice([float(rnd.randrange(5)), None, "", "x", True, fv.ExcelError("#N/A"), "#N/A"]))
+    s = fv.Sheet("S")
+    s.set(1, 2, 2.0)
+    s.set(2, 2, "Chủ trì")
+    for r in range(3, 40):
+        s.set(r, 1, f"DV{r % 9}")
+        s.set(r, 3, float(r % 4))
+        s.formulas[(r, 4)] = f"COUNTIFS('Data 1'!$A:$A,A{r},'Data 1'!$B:$B,$B$2)"
+        s.formulas[(r, 5)] = f"IF(C{r}=0,0,ROUND(100*D{r}/C{r},1))+$B$1*{r % 5}"
+        s.formulas[(r, 6)] = f'"x{r % 3}"&A{r}&C{r + 1}&"-"&SUM($C$3:C{r})'
+        s.formulas[(r, 7)] = f"COUNTIF('Data 1'!C{r % 9 + 1}:C{r % 9 + 20},\"#N/A\")+1.5*{r % 3}.25"
+        s.formulas[(r, 8)] = f"COUNTIFS('Data 1'!$A$1:$A${r},\"DV{r % 7}\",'Data 1'!$C$1:$C${r},\"<{r % 4}\")"
+        s.formulas[(r, 9)] = f"IF(AND(E{r}>0,OR(C{r}=1,D{r}>{r % 3})),-E{r}%,INT(E{r}/{r % 4}))"
+        s.formulas[(r, 10)] = f"SUM(D{r}:E{r})+COUNTIF(D3:D{r},D{r})"
+    return [data, s], s
+
+
+def test_formulas_of_one_shape_share_a_compiled_formula_and_compute_what_each_alone_does(monkeypatch):
+    sheets, s = _shape_book()
+    compiled = []
+    real = fv.Book._compile_formula
+
+    def counting(self, formula, sheet):
+        compiled.append(formula)
+        return real(self, formula, sheet)
+
+    monkeypatch.setattr(fv.Book, "_compile_formula", counting)
+    values = fv.sheet_values(fv.Book(sheets), s)
+    assert len(values) == 37 * 7
+    # one compiled formula a shape; text and decimals are part of the shape (columns 6, 7, 8)
+    assert len(compiled) == 4 + 3 + 3 + len({(r % 7, r % 4) for r in range(3, 40)}), compiled
+    for (r, c), v in values.items():
+        alone = fv.Book(sheets)  # a fresh book: this formula parsed and compiled on its own
+        assert alone.value("S", r, c) == v or (v != v and alone.value("S", r, c) != v), (r, c, s.formulas[(r, c)])
+        assert type(alone.value("S", r, c)) is type(v)
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("A1+1", "A1+1.5"),  # a decimal's digits are part of the shape
+        ('"x1"&A1', '"x2"&A1'),  # so are text's
+        ("'Data 1'!A1", "'Data 2'!A1"),  # and a sheet name's
+        ("A1*2", "A1*20"),  # a whole number is read from each formula
+        ("$A$1", "$A$2"),  # absolute rows too
+        ("SUM(A1:A3)", "SUM(A1:A2)"),
+        ("A1+1E2", "A1+1E3"),
+        ('COUNTIF(B1:B3,"<a2")', 'COUNTIF(B1:B3,"<a3")'),
+    ],
+)
+def test_formulas_of_different_content_are_not_mixed_up(first, second):
+    data1, data2, s = fv.Sheet("Data 1"), fv.Sheet("Data 2"), fv.Sheet("S")
+    for sheet, k in ((data1, 1.0), (data2, 100.0), (s, 10.0)):
+        for r in (1, 2, 3):
+            sheet.set(r, 1, k * r)
+            sheet.set(r, 2, f"a{r}")
+    s.formulas[(1, 5)], s.formulas[(2, 5)] = first, second
+    shared = fv.sheet_values(fv.Book([data1, data2, s]), s)
+    alone = [fv.Book([data1, data2, s]).evaluate(f, "S") for f in (first, second)]
+    assert [shared[(1, 5)], shared[(2, 5)]] == alone
+    assert alone[0] != alone[1]
+
+
+def test_a_row_of_too_many_digits_is_not_read_and_others_of_its_shape_are():
+    s = fv.Sheet("S")
+    s.set(1, 1, 4.0)
+    book = fv.Book([s])
+    assert book.evaluate("A1+1", "S") == 5.0
+    assert book.evaluate("A" + "9" * 5000 + "+1", "S") == fv.NAME  # int() does not read it: #NAME? as before
+    assert book.evaluate("A1+2", "S") == 6.0
+    assert book.evaluate("A0+(1", "S") == fv.NAME  # a shape not read
+
+
+def test_countifs_keeps_errors_apart_from_text_and_booleans_apart_from_numbers():
+    s = fv.Sheet("S")
+    for r, v in enumerate([fv.ExcelError("#N/A"), "#N/A", "#n/a", True, 1.0, None, ""], start=1):
+        s.set(r, 1, v)
+        s.set(r, 2, "k")
+    book = fv.Book([s])
+    assert book.evaluate('COUNTIFS(A1:A7,"#N/A",B1:B7,"k")', "S") == 2.0  # the texts, not the error
+    assert book.evaluate('COUNTIF(A1:A7,"")', "S") == 2.0
+    assert book.evaluate("COUNTIF(A1:A7,TRUE)", "S") == 1.0
+    assert book.evaluate("COUNTIF(A1:A7,1)", "S") == 1.0
+
+
 # --- the charts ----------------------------------------------------------------------------------
 def _charts(path: Path) -> list[str]:
     with zipfile.ZipFile(path) as z:

@@ -196,13 +196,26 @@ def _tokens(formula: str) -> list[tuple[str, str]]:
 
 
 _LEVEL = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4, "^": 5}
+_DIGITS = re.compile(r"(\d+)")  # a run of digits (captured: `split` keeps the runs)
 
 
 class _Parser:
-    """Recursive descent, Excel's precedence: comparison < & < + - < * / < ^ < unary < %."""
+    """Recursive descent, Excel's precedence: comparison < & < + - < * / < ^ < unary < %.
 
-    def __init__(self, formula: str, sheet: str):
+    `slotted`: the tree of the formula's *shape* instead (`Book._shape`): the rows of references
+    and the whole-number constants are left as the index of their run of digits in the formula
+    ("slots"), to be read from each formula of that shape (`self.slots`: index → int or float)."""
+
+    def __init__(self, formula: str, sheet: str, slotted: bool = False):
         self.toks, self.i, self.sheet = _tokens(formula), 0, sheet
+        self.bases: list[int] | None = None  # runs of digits before each token
+        self.slots: dict[int, type] = {}
+        if slotted:
+            self.bases, n = [], 0
+            for _, text in self.toks:
+                self.bases.append(n)
+                n += len(_DIGITS.findall(text))
+            self.runs = n
 
     def peek(self) -> tuple[str, str] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -248,6 +261,10 @@ class _Parser:
     def primary(self):
         kind, text = self.take()
         if kind == "num":
+            if self.bases is not None and _DIGITS.fullmatch(text):
+                k = self.bases[self.i - 1]
+                self.slots[k] = float
+                return ("numslot", k)
             return ("num", float(text))
         if kind == "str":
             return ("str", text[1:-1].replace('""', '"'))
@@ -272,16 +289,29 @@ class _Parser:
 
     def ref(self, text: str):
         sheet = self.sheet
+        slotted = self.bases is not None
+        run = self.bases[self.i - 1] if slotted else 0  # the token's first run of digits
         if "!" in text:
             name, text = text.rsplit("!", 1)
             sheet = name[1:-1].replace("''", "'") if name.startswith("'") else name
+            run += len(_DIGITS.findall(name))
         ends = []
         for part in text.split(":"):
             m = _A1.fullmatch(part)
-            ends.append((col_index(m.group(1)), int(m.group(2)) if m.group(2) else None))
+            row = None
+            if m.group(2):
+                if slotted:  # the slot of the row's digits
+                    row = run
+                    self.slots[run] = int
+                    run += 1
+                else:
+                    row = int(m.group(2))
+            ends.append((col_index(m.group(1)), row))
         if len(ends) == 1:
             return ("cell", sheet, ends[0][1], ends[0][0])
         (c1, r1), (c2, r2) = ends
+        if slotted:  # rows still slots: made 1 (r1) when missing or 0 once read
+            return ("range", sheet, r1, c1, r2, c2)
         return ("range", sheet, r1 or 1, c1, r2, c2)  # r2 None: to the sheet's last row
 
 
@@ -316,23 +346,49 @@ class Sheet:
         self.max_row = max(self.max_row, r)
 
 
-_KEEP_PARSED = 1000  # characters
+_MISSING = object()
 _SPECIAL_CRITERION = re.compile(r"[*?~]|^(?:<>|<=|>=|=|<|>)")
+_COMPARISONS = frozenset(("=", "<>", "<", ">", "<=", ">="))
+_MEMO_TYPES = frozenset((str, float, type(None)))  # cell values whose matching key depends on the value alone
+
+
+class _KeyIds(dict):
+    """Cell value → the number of its matching key (`_cell_key`), for values of `_MEMO_TYPES`:
+    a column holds few distinct values, each keyed once."""
+
+    def __init__(self, ids: dict[tuple, int]):
+        super().__init__()
+        self.ids = ids
+
+    def __missing__(self, v: object) -> int:
+        k = self[v] = self.ids.setdefault(_cell_key(v), len(self.ids))
+        return k
 
 
 class Book:
-    """The sheets the formulas read, and the evaluator."""
+    """The sheets the formulas read, and the evaluator.
+
+    A formula is compiled into Python functions once per *shape*: formulas that differ only in
+    the digits of their references' rows and of their whole-number constants (a unit's row of
+    Thống kê and the next unit's) share the functions, which read those numbers from each
+    formula's own text. Everything else (text, functions, columns, `$`, sheet names, other
+    numbers) is part of the shape, so a shared function computes what a fresh parse would."""
 
     def __init__(self, sheets: list[Sheet]):
         self.sheets = {s.name.casefold(): s for s in sheets}
         self._values: dict[tuple[str, int, int], object] = {}
-        self._parsed: dict[tuple[str, str], object] = {}
+        # (sheet, the text around the runs of digits …) → (how each run is read, the runs that are
+        # part of the shape, the compiled formula by those runs); None: a formula not read
+        self._shapes: dict[tuple, tuple | None] = {}
+        self._by_text: dict[tuple[str, str], tuple] = {}  # formulas whose runs the shape does not find
         self._index: dict[tuple, Counter | dict] = {}
         self._key_cache: dict[tuple, list] = {}
+        self._key_ids: dict[tuple, int] = {}  # matching key (`_cell_key`) → its number in `_keys`
+        self._criteria: dict[str, tuple | None] = {}  # a text criterion → `_criterion_key`
         self._busy: set[tuple[str, int, int]] = set()
         self._formula_index: dict[str, dict[int, list[int]]] = {}
-        self._countifs: dict[tuple, bool] = {}  # COUNTIFS range nodes → whether their shapes agree
-        self._by_nodes: dict[tuple, Counter] = {}  # COUNTIFS range nodes → their index
+        self._countifs: dict[tuple, bool] = {}  # COUNTIFS ranges → whether their shapes agree
+        self._by_nodes: dict[tuple, Counter] = {}  # COUNTIFS ranges → their index
 
     def _sheet(self, name: str) -> Sheet | None:
         return self.sheets.get(name.casefold())
@@ -342,37 +398,97 @@ class Book:
         sh = self._sheet(sheet)
         if sh is None:
             return REF
-        key = (sh.name, r, c)
         if (r, c) in sh.formulas:
-            if key not in self._values:
-                if key in self._busy:
-                    return ExcelError("#CIRC!")
-                self._busy.add(key)
-                try:
-                    self._values[key] = self.evaluate(sh.formulas[(r, c)], sh.name)
-                finally:
-                    self._busy.discard(key)
-            return self._values[key]
+            return self._formula_value(sh, r, c)
         col = sh.column(c)
         return col[r - 1] if r - 1 < len(col) else None
 
+    def _formula_value(self, sh: Sheet, r: int, c: int) -> object:
+        key = (sh.name, r, c)
+        try:
+            return self._values[key]
+        except KeyError:
+            pass
+        if key in self._busy:
+            return ExcelError("#CIRC!")
+        self._busy.add(key)
+        try:
+            v = self._values[key] = self.evaluate(sh.formulas[(r, c)], sh.name)
+        finally:
+            self._busy.discard(key)
+        return v
+
     def evaluate(self, formula: str, sheet: str) -> object:
-        key = (sheet, formula)
-        if key in self._parsed:
-            node = self._parsed[key]
-        else:
-            try:
-                node = parse(formula.lstrip("="), sheet)
-            except ValueError:
-                node = None
-            if len(formula) <= _KEEP_PARSED:  # a long formula is rarely written twice: not kept
-                self._parsed[key] = node
-        if node is None:
+        parts = _DIGITS.split(formula)
+        runs = parts[1::2]
+        key = (sheet, *parts[::2])
+        shape = self._shapes.get(key, _MISSING)
+        if shape is _MISSING:
+            shape = self._shapes[key] = self._shape(formula, sheet, runs)
+        if shape is None:
             return NAME
-        v = self._eval(node)
+        reads, fixed_at, compiled = shape
+        if reads == ():  # runs the shape does not find (cannot happen: a run never spans two tokens)
+            fn, env = self._text_compiled(formula, sheet)
+        else:
+            fixed = tuple([runs[i] for i in fixed_at]) if fixed_at else ()
+            fn = compiled.get(fixed)
+            if fn is None:
+                fn = compiled[fixed] = self._compile_formula(formula, sheet)[0]
+            try:  # int(), float(): what the parser reads the digits with
+                env = (
+                    list(map(int, runs))
+                    if reads is None
+                    else [f(x) if f else None for f, x in zip(reads, runs, strict=True)]
+                )
+            except ValueError:  # too many digits for int(): the parser could not read it either
+                return NAME
+        if fn is None:
+            return NAME
+        v = fn(env)
         if isinstance(v, tuple):  # a range where one value is wanted: its first cell
             v = self._cells(v)[0] if self._cells(v) else None
         return 0.0 if v is None else v  # a formula showing a blank cell shows 0
+
+    def _shape(self, formula: str, sheet: str, runs: list[str]) -> tuple | None:
+        """(how each run of digits is read: int, float or None when part of the shape — None
+        when all are rows —, the positions of the runs that are part of the shape, {those runs:
+        this formula compiled}); None when the formula cannot be read."""
+        fn, parser = self._compile_formula(formula, sheet)
+        if parser is None:
+            return None
+        if parser.runs != len(runs):
+            return ((), (), {})
+        reads = [parser.slots.get(i) for i in range(len(runs))]
+        fixed_at = tuple(i for i, f in enumerate(reads) if f is None)
+        fixed = tuple(runs[i] for i in fixed_at)
+        return (None if all(f is int for f in reads) else reads), fixed_at, {fixed: fn}
+
+    def _compile_formula(self, formula: str, sheet: str):
+        """(the formula as a function of its runs of digits, the parser); (None, None) when it
+        cannot be read."""
+        try:
+            parser = _Parser(formula.lstrip("="), sheet, slotted=True)
+            node = parser.parse()
+        except ValueError:
+            return None, None
+        return self._compile(node)[1], parser
+
+    def _text_compiled(self, formula: str, sheet: str) -> tuple:
+        """The function and its runs of digits for one formula text (read from its tokens)."""
+        key = (sheet, formula)
+        if key not in self._by_text:
+            fn, parser = self._compile_formula(formula, sheet)
+            env: list | None = []
+            if parser is not None:
+                for _, text in parser.toks:
+                    env.extend(_DIGITS.findall(text))
+                try:
+                    env = [parser.slots[i](x) if i in parser.slots else None for i, x in enumerate(env)]
+                except ValueError:
+                    fn = None
+            self._by_text[key] = (fn, env)
+        return self._by_text[key]
 
     # -- ranges are kept as ("range", sheet, r1, c1, r2, c2) until a function reads them --
     def _bounds(self, rng) -> tuple[Sheet | None, int, int, int, int]:
@@ -414,35 +530,115 @@ class Book:
             out.extend(self._column_values(rng, i))
         return out
 
-    # -- evaluation --------------------------------------------------------------------
-    def _eval(self, node):
+    # -- compiling: each node becomes (node, its value, its single value) as functions of the
+    # -- formula's runs of digits ("env"); a range's value is ("range", …), its single value the
+    # -- one cell it holds (#VALUE! when not one)
+    def _compile(self, node) -> tuple:
         kind = node[0]
         if kind in ("num", "str", "bool"):
-            return node[1]
-        if kind == "cell":
-            return self.value(node[1], node[2], node[3])
-        if kind == "range":
-            return node
-        if kind == "neg":
-            n = to_number(self._scalar(node[1]))
-            return n if isinstance(n, ExcelError) else -n
-        if kind == "bin":
-            return self._binary(node[1], self._scalar(node[2]), self._scalar(node[3]))
-        if kind == "func":
-            fn = getattr(self, f"_fn_{node[1].replace('.', '_')}", None)
-            return fn(node[2]) if fn else NAME
-        return NAME
+            value = node[1]
 
-    def _scalar(self, node) -> object:
-        v = self._eval(node)
-        if isinstance(v, tuple):
-            cells = self._cells(v)
-            return cells[0] if len(cells) == 1 else VALUE
-        return v
+            def constant(env):
+                return value
+
+            return node, constant, constant
+        if kind == "numslot":
+            k = node[1]
+
+            def number(env):
+                return env[k]
+
+            return node, number, number
+        if kind == "cell":
+            return self._compile_cell(node)
+        if kind == "range":
+            return self._compile_range(node)
+        if kind == "neg":
+            x = self._compile(node[1])[2]
+
+            def neg(env):
+                n = to_number(x(env))
+                return n if isinstance(n, ExcelError) else -n
+
+            return node, neg, neg
+        if kind == "bin":
+            op, a, b = node[1], self._compile(node[2])[2], self._compile(node[3])[2]
+            if op in _COMPARISONS:
+
+                def comparison(env):
+                    return compare(a(env), b(env), op)
+
+                return node, comparison, comparison
+            binary = self._binary
+
+            def operation(env):
+                return binary(op, a(env), b(env))
+
+            return node, operation, operation
+        if kind == "func":
+            make = getattr(self, f"_fn_{node[1].replace('.', '_')}", None)
+            if make is None:
+
+                def unknown(env):
+                    return NAME
+
+                return node, unknown, unknown
+            fn = make([self._compile(a) for a in node[2]])
+            return node, fn, fn
+        raise ValueError(f"unknown node {kind!r}")
+
+    def _compile_cell(self, node) -> tuple:
+        _, sheet, k, c = node
+        sh = self._sheet(sheet)
+        if sh is None:
+
+            def no_sheet(env):
+                return REF
+
+            return node, no_sheet, no_sheet
+        formula_value = self._formula_value
+
+        def cell(env):
+            r = env[k]
+            if (r, c) in sh.formulas:
+                return formula_value(sh, r, c)
+            col = sh.column(c)
+            return col[r - 1] if r - 1 < len(col) else None
+
+        return node, cell, self._single(cell)
+
+    def _compile_range(self, node) -> tuple:
+        _, sheet, k1, c1, k2, c2 = node
+        if k1 is None and k2 is None:
+            rng = ("range", sheet, 1, c1, None, c2)
+
+            def fixed(env):
+                return rng
+
+            return node, fixed, self._single(fixed)
+
+        def area(env):
+            r1 = env[k1] if k1 is not None else None
+            return ("range", sheet, r1 or 1, c1, env[k2] if k2 is not None else None, c2)
+
+        return node, area, self._single(area)
+
+    def _single(self, fn):
+        """The single value of a reference: a range's one cell (#VALUE! when not one)."""
+        cells_of = self._cells
+
+        def single(env):
+            v = fn(env)
+            if isinstance(v, tuple):
+                cells = cells_of(v)
+                return cells[0] if len(cells) == 1 else VALUE
+            return v
+
+        return single
 
     @staticmethod
     def _binary(op: str, a: object, b: object) -> object:
-        if op in ("=", "<>", "<", ">", "<=", ">="):
+        if op in _COMPARISONS:
             return compare(a, b, op)
         if op == "&":
             for v in (a, b):
@@ -467,31 +663,44 @@ class Book:
         except (OverflowError, ZeroDivisionError):
             return VALUE
 
-    # -- functions --------------------------------------------------------------------
+    # -- functions: each makes the function computing it from its compiled arguments ------------
     def _fn_IF(self, args):
         if not args or len(args) > 3:
-            return VALUE
-        cond = to_bool(self._scalar(args[0]))
-        if isinstance(cond, ExcelError):
-            return cond
-        if cond:
-            return self._scalar(args[1]) if len(args) > 1 else True
-        return self._scalar(args[2]) if len(args) > 2 else False
+            return lambda env: VALUE
+        cond = args[0][2]
+        yes = args[1][2] if len(args) > 1 else None
+        no = args[2][2] if len(args) > 2 else None
+
+        def if_(env):
+            b = to_bool(cond(env))
+            if isinstance(b, ExcelError):
+                return b
+            if b:
+                return yes(env) if yes is not None else True
+            return no(env) if no is not None else False
+
+        return if_
 
     def _logical(self, args, combine):
-        values = []
-        for a in args:
-            v = self._eval(a)
-            items = self._cells(v) if isinstance(v, tuple) else [v]
-            for x in items:
-                if isinstance(x, str) and isinstance(v, tuple):
-                    continue  # text in a range is skipped
-                b = to_bool(x)
-                if isinstance(b, ExcelError):
-                    return b
-                if x is not None or not isinstance(v, tuple):
-                    values.append(b)
-        return combine(values) if values else VALUE
+        values_of = [a[1] for a in args]
+        cells_of = self._cells
+
+        def logical(env):
+            values = []
+            for value_of in values_of:
+                v = value_of(env)
+                is_range = isinstance(v, tuple)
+                for x in cells_of(v) if is_range else (v,):
+                    if is_range and isinstance(x, str):
+                        continue  # text in a range is skipped
+                    b = to_bool(x)
+                    if isinstance(b, ExcelError):
+                        return b
+                    if x is not None or not is_range:
+                        values.append(b)
+            return combine(values) if values else VALUE
+
+        return logical
 
     def _fn_AND(self, args):
         return self._logical(args, all)
@@ -500,68 +709,105 @@ class Book:
         return self._logical(args, any)
 
     def _fn_NOT(self, args):
-        b = to_bool(self._scalar(args[0]))
-        return b if isinstance(b, ExcelError) else not b
+        def not_(env):
+            b = to_bool(args[0][2](env))
+            return b if isinstance(b, ExcelError) else not b
+
+        return not_
 
     def _fn_INT(self, args):
-        n = to_number(self._scalar(args[0]))
-        return n if isinstance(n, ExcelError) else float(int(n // 1))
+        def int_(env):
+            n = to_number(args[0][2](env))
+            return n if isinstance(n, ExcelError) else float(int(n // 1))
+
+        return int_
 
     def _fn_ROUND(self, args):
-        x, d = to_number(self._scalar(args[0])), to_number(self._scalar(args[1]))
-        for v in (x, d):
-            if isinstance(v, ExcelError):
-                return v
-        return excel_round(x, int(d))
+        def round_(env):
+            x, d = to_number(args[0][2](env)), to_number(args[1][2](env))
+            for v in (x, d):
+                if isinstance(v, ExcelError):
+                    return v
+            return excel_round(x, int(d))
+
+        return round_
 
     def _fn_SUM(self, args):
-        total = 0.0
-        for a in args:
-            v = self._eval(a)
-            if isinstance(v, tuple):
-                for x in self._cells(v):
-                    if isinstance(x, ExcelError):
-                        return x
-                    if isinstance(x, float):
-                        total += x
-            else:
-                n = to_number(v)
-                if isinstance(n, ExcelError):
-                    return n
-                total += n
-        return total
+        values_of = [a[1] for a in args]
+        cells_of = self._cells
+
+        def sum_(env):
+            total = 0.0
+            for value_of in values_of:
+                v = value_of(env)
+                if isinstance(v, tuple):
+                    for x in cells_of(v):
+                        if isinstance(x, ExcelError):
+                            return x
+                        if isinstance(x, float):
+                            total += x
+                else:
+                    n = to_number(v)
+                    if isinstance(n, ExcelError):
+                        return n
+                    total += n
+            return total
+
+        return sum_
 
     def _fn_COUNTIF(self, args):
         return self._fn_COUNTIFS(args)
 
     def _fn_COUNTIFS(self, args):
         if len(args) < 2 or len(args) % 2:
-            return VALUE
-        range_nodes = args[::2]
-        if all(n[0] == "range" for n in range_nodes):  # the usual case: counted from one index
-            crits = []
-            for crit_node in args[1::2]:
-                crit = self._scalar(crit_node)
-                if isinstance(crit, ExcelError):
-                    return crit
-                crits.append(crit)
-            rkey = tuple(range_nodes)
-            same = self._countifs.get(rkey)
-            if same is None:
-                same = self._countifs[rkey] = (
-                    len({(b[3] - b[1], b[4] - b[2]) for b in map(self._bounds, range_nodes)}) == 1
-                )
-            if not same:
-                return VALUE
-            keys = tuple(map(_criterion_key, crits))
-            if None not in keys:
-                return float(self._counter(list(range_nodes), rkey)[keys])
+            return lambda env: VALUE
+        ranges_of = [a[1] for a in args[::2]]
+        criteria_of = [a[2] for a in args[1::2]]
+        indexed = all(a[0][0] == "range" for a in args[::2])  # the usual case: counted from one index
+        fixed = indexed and all(a[0][2] is None and a[0][4] is None for a in args[::2])  # whole columns
+        known: list = []  # fixed ranges: [the ranges, whether their shapes agree, their index]
+        criterion_key, counter_of, key_ids = self._criterion_key, self._counter, self._key_ids
+
+        def countifs(env):
+            if indexed:
+                crits = []
+                for criterion_of in criteria_of:
+                    crit = criterion_of(env)
+                    if isinstance(crit, ExcelError):
+                        return crit
+                    crits.append(crit)
+                if known:
+                    rkey, same, counter = known
+                else:
+                    rkey = tuple([f(env) for f in ranges_of])
+                    same = self._countifs.get(rkey)
+                    if same is None:
+                        same = self._countifs[rkey] = (
+                            len({(b[3] - b[1], b[4] - b[2]) for b in map(self._bounds, rkey)}) == 1
+                        )
+                    counter = None
+                if not same:
+                    return VALUE
+                keys = tuple(map(criterion_key, crits))
+                if None not in keys:
+                    if counter is None:
+                        counter = counter_of(list(rkey), rkey)
+                        if fixed:
+                            known[:] = (rkey, same, counter)
+                    return float(counter[tuple([key_ids.get(k, -1) for k in keys])])
+            return self._countifs_tested(ranges_of, criteria_of, env)
+
+        return countifs
+
+    def _countifs_tested(self, ranges_of, criteria_of, env) -> object:
+        """COUNTIFS when some range is not a plain reference or some criterion needs testing
+        cell by cell."""
         ranges, criteria = [], []
-        for rng_node, crit_node in zip(args[::2], args[1::2], strict=True):
-            rng = self._eval(rng_node)
+        for range_of, criterion_of in zip(ranges_of, criteria_of, strict=True):
+            rng = range_of(env)
             if not isinstance(rng, tuple):
                 return VALUE
-            crit = self._scalar(crit_node)
+            crit = criterion_of(env)
             if isinstance(crit, ExcelError):
                 return crit
             ranges.append(rng)
@@ -569,17 +815,29 @@ class Book:
         shapes = {(b[3] - b[1], b[4] - b[2]) for b in map(self._bounds, ranges)}
         if len(shapes) != 1:
             return VALUE
-        keys = [_criterion_key(c) for c in criteria]
+        ids = self._key_ids
+        keys = [self._criterion_key(c) for c in criteria]
         if all(k is not None for k in keys):
-            return float(self._counter(ranges)[tuple(keys)])
+            return float(self._counter(ranges)[tuple(ids.get(k, -1) for k in keys)])
         tests = [_criterion_test(c) for c in criteria]
         plain = [i for i, k in enumerate(keys) if k is not None]
         if plain:  # the rows matching the plain criteria (one lookup), then the others tested on those only
-            rows = self._groups([ranges[i] for i in plain]).get(tuple(keys[i] for i in plain), ())
+            groups = self._groups([ranges[i] for i in plain])
+            rows = groups.get(tuple(ids.get(keys[i], -1) for i in plain), ())
             rest = [(tests[i], self._column_cache(ranges[i])) for i in range(len(keys)) if keys[i] is None]
             return float(sum(1 for j in rows if all(t(col[j]) for t, col in rest)))
         columns = [self._cells(r) for r in ranges]
         return float(sum(1 for row in zip(*columns, strict=True) if all(t(v) for t, v in zip(tests, row, strict=True))))
+
+    def _criterion_key(self, c: object) -> tuple | None:
+        """`_criterion_key`, kept for each text criterion."""
+        if type(c) is not str:
+            return _criterion_key(c)
+        try:
+            return self._criteria[c]
+        except KeyError:
+            k = self._criteria[c] = _criterion_key(c)
+            return k
 
     def _signature(self, rng) -> tuple:
         return self._bounds(rng)[1:] + (rng[1].casefold(),)
@@ -592,7 +850,8 @@ class Book:
         return self._key_cache[sig]
 
     def _groups(self, ranges) -> dict[tuple, list[int]]:
-        """The positions of the rows holding each combination of values in `ranges`."""
+        """The positions of the rows holding each combination of values in `ranges` (by the
+        numbers of their matching keys)."""
         sig = ("groups", *(self._signature(r) for r in ranges))
         if sig not in self._index:
             groups: dict[tuple, list[int]] = {}
@@ -601,25 +860,22 @@ class Book:
             self._index[sig] = groups
         return self._index[sig]
 
-    def _keys(self, rng) -> list[tuple]:
-        """The matching key of each cell of a range (made once per range)."""
+    def _keys(self, rng) -> list[int]:
+        """The number of the matching key of each cell of a range (`_key_ids`; made once per
+        range): numbers hash and compare faster than the keys."""
         sig = self._bounds(rng)[1:] + (rng[1].casefold(),)
         if sig not in self._key_cache:
-            keys: list[tuple] = []
-            append, known = keys.append, {}  # a column holds few distinct texts: fold each once
-            for v in self._cells(rng):
-                if type(v) is str:
-                    k = known.get(v)
-                    if k is None:
-                        k = known[v] = _cell_key(v)
-                    append(k)
-                else:
-                    append(_cell_key(v))
+            cells, ids = self._cells(rng), self._key_ids
+            if set(map(type, cells)) <= _MEMO_TYPES:  # no value equal to another of a different key
+                keys = list(map(_KeyIds(ids).__getitem__, cells))
+            else:  # booleans equal numbers, errors equal texts: each by its key
+                keys = [ids.setdefault(k, len(ids)) for k in map(_cell_key, cells)]
             self._key_cache[sig] = keys
         return self._key_cache[sig]
 
     def _counter(self, ranges, nodes: tuple | None = None) -> Counter:
-        """How many rows hold each combination of values in `ranges`: built once, read often."""
+        """How many rows hold each combination of values in `ranges` (by the numbers of their
+        matching keys): built once, read often."""
         if nodes is not None and nodes in self._by_nodes:
             return self._by_nodes[nodes]
         sig = tuple(self._bounds(r)[1:] + (r[1].casefold(),) for r in ranges)
