@@ -183,6 +183,14 @@ def check_file(path: str | Path, limits: Limits | None = None) -> None:
     expansion ratio, and the total — nothing is decompressed. Raises SourceError."""
     path = Path(path)
     lim = _limits(limits)
+    size = _check_size(path, lim)
+    if size == 0 or not _is_zip(path):
+        return
+    _open_checked_zip(path, lim).close()
+
+
+def _check_size(path: Path, lim: Limits) -> int:
+    """The file's size on disk, refused past `max_file_bytes` (a folder or a missing file too)."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -194,8 +202,11 @@ def check_file(path: str | Path, limits: Limits | None = None) -> None:
     if size > lim.max_file_bytes:
         has, limit = _sizes(size, lim.max_file_bytes)
         raise SourceError(f"tệp nặng {has}, quá giới hạn {limit} (đặt CCPKH_MAX_FILE_MB để đổi).", path)
-    if size == 0 or not _is_zip(path):
-        return
+    return size
+
+
+def _open_checked_zip(path: Path, lim: Limits) -> zipfile.ZipFile:
+    """The zip opened once its directory is checked (part count, sizes, ratios); the caller closes it."""
     with open(path, "rb") as fh:
         declared = _declared_entries(fh)
     if declared is None:
@@ -205,8 +216,13 @@ def check_file(path: str | Path, limits: Limits | None = None) -> None:
             f"tệp gồm {_n(declared)} phần, quá giới hạn {_n(lim.max_members)} phần (tệp nén bất thường); không đọc.",
             path,
         )
-    with _open_zip(path) as z:
+    z = _open_zip(path)
+    try:
         _check_directory(z, path, lim)
+    except BaseException:
+        z.close()
+        raise
+    return z
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
@@ -889,11 +905,30 @@ def check_sheets(path: str | Path, names: list[str], limits: Limits | None = Non
         _check_xlsx(z, path, lim, None, max_rows, verify=False, only=set(names))
 
 
+def open_checked(
+    path: str | Path, names: list[str], limits: Limits | None = None, max_rows: int | None = None
+) -> tuple[zipfile.ZipFile, dict[str, str]]:
+    """`check_sheets`, then the file's zip, open (the caller closes it), and its worksheets
+    (name → part) — what a reader of those sheets needs next, without opening it again."""
+    path = Path(path)
+    lim = _limits(limits)
+    if not _check_size(path, lim) or not _is_zip(path):
+        raise SourceError("không phải tệp Excel .xlsx.", path)
+    z = _open_checked_zip(path, lim)
+    try:
+        sheets = _check_xlsx(z, path, lim, None, max_rows, verify=False, only=set(names))
+    except BaseException:
+        z.close()
+        raise
+    return z, sheets
+
+
 def _check_xlsx(
     z, path: Path, lim: Limits, sheet_part: str | None, max_rows: int | None, verify: bool, only: set | None = None
-) -> None:
+) -> dict[str, str]:
     rows_allowed = max_rows if max_rows is not None else lim.max_rows
     sheets, shared = _workbook(z, lim)
+    found = dict(sheets)
     if only is not None:
         sheets = [(s, part) for s, part in sheets if s in only]
     bad = _shared_strings(z, shared, lim) if shared and shared in z.NameToInfo else {}
@@ -919,6 +954,7 @@ def _check_xlsx(
         for info in z.infolist():
             if info.filename not in seen and not info.is_dir():
                 _drain(z, info, lim)
+    return found
 
 
 # --- Word documents ----------------------------------------------------------------------------

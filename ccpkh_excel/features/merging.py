@@ -35,7 +35,7 @@ from ccpkh_excel.features.forms import (
     STATUSES,
     VERSION,
 )
-from ccpkh_excel.features.limits import Limits, check_sheets
+from ccpkh_excel.features.limits import Limits, open_checked
 from ccpkh_excel.store import xlsxfast
 from ccpkh_excel.store.master import Master, hold
 from ccpkh_excel.store.records import ExtraRow, Records, ReturnRow, SummaryRow
@@ -186,11 +186,11 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     if not head.startswith(b"PK"):
         return out.reject("không phải tệp Excel .xlsx.")
     try:  # bounded before any library opens it: size, zip parts (bombs), dimensions, cell lengths
-        check_sheets(path, [FORM_SHEET, META_SHEET], ctx.limits, max_rows=ctx.max_rows)
+        z, sheets = open_checked(path, [FORM_SHEET, META_SHEET], ctx.limits, max_rows=ctx.max_rows)
     except SourceError as exc:
         return out.reject(exc.reason)
     try:
-        with zipfile.ZipFile(path) as z:
+        with z:
             names = set(z.namelist())
             if "xl/vbaProject.bin" in names:
                 return out.reject("tệp chứa macro; không nhận. Hãy dùng phiếu gốc (.xlsx).")
@@ -200,7 +200,7 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
             props = xlsxfast.read_custom_props(z)
             out.saved = xlsxfast.read_modified(z)
             try:  # read now (the zip is open), used after the checks below: a failure counts there
-                form_xml: bytes | None | Exception = _form_sheet_xml(z)
+                form_xml: bytes | None | Exception = _form_sheet_xml(z, sheets)
             except Exception as exc:  # noqa: BLE001 - raised where the form is read, as before
                 form_xml = exc
     except zipfile.BadZipFile:
@@ -283,9 +283,10 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     return out
 
 
-def _form_sheet_xml(z: zipfile.ZipFile) -> bytes | None:
-    """The form sheet's XML (bounded: the input limits were checked before), None without one."""
-    part = xlsxfast.sheet_paths(z).get(FORM_SHEET)
+def _form_sheet_xml(z: zipfile.ZipFile, sheets: dict[str, str]) -> bytes | None:
+    """The form sheet's XML (bounded: the input limits were checked before), None without one.
+    `sheets`: name → part, as the limits check found them."""
+    part = sheets.get(FORM_SHEET)
     return z.read(part) if part else None
 
 
@@ -336,10 +337,8 @@ def _locked(r: list[object]) -> list[str]:
     return [_locked_cell(_cell(r, c)) for c in range(5)]
 
 
-_clean_cell = remembered(clean, limit=50_000)
-_file_name = remembered(
-    clean, limit=50_000
-)  # a return's name is written on each of its rows  # task codes, the same in every form
+_clean_cell = remembered(clean, limit=50_000)  # task codes, the same in every form
+_file_name = remembered(clean, limit=50_000)  # a return's name, written on each of its rows
 
 
 def _split_rows(rows, first_excel_row) -> tuple[list[tuple[int, list]], list[tuple[int, list]]]:
