@@ -236,6 +236,7 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
         return out.reject(f"thiếu sheet '{FORM_SHEET}'.")
     rows = wb.get_sheet_by_name(FORM_SHEET).to_python(skip_empty_area=False)
     _typed_formulas(form_xml, rows)
+    rows = [r if len(r) >= _WIDTH else r + [""] * (_WIDTH - len(r)) for r in rows]  # r[c] for every column read
     exact = list(FORM_HEADERS)
     header = next((i for i, r in enumerate(rows[:30]) if list(r[:10]) == exact), None)
     want = [fold(h) for h in FORM_HEADERS]
@@ -334,7 +335,11 @@ _locked_cell = remembered(_locked_text, limit=50_000)  # the same task texts in 
 
 def _locked(r: list[object]) -> list[str]:
     """The locked cells of a task row as signed: Mã NV, STT, Nội dung, Vai trò, Thời gian."""
-    return [_locked_cell(_cell(r, c)) for c in range(5)]
+    lc = _locked_cell
+    return [lc(r[0]), lc(r[1]), lc(r[2]), lc(r[3]), lc(r[4])]
+
+
+_WIDTH = 12  # columns of a form row read by the merge (A…J, and the hidden due date)
 
 
 _clean_cell = remembered(clean, limit=50_000)  # task codes, the same in every form
@@ -398,13 +403,17 @@ def _task_rows(task_rows, macs: list[tuple[str, str]], ctx: _Context, out: FileO
     for code in expected:
         if code not in seen:
             out.not_applied.append(f"{code}: dòng bị xóa khỏi phiếu")
+    unit, unit_name, period, saved, name = out.unit, out.unit_name, out.period, out.saved, out.name
+    roles, rows = ctx.roles, out.rows
     for idx, n, r in candidates:
         if (idx, n) not in keep:
             continue
-        code = free_text(_cell(r, 0))
-        vals = _answers(r, n, out)
-        role = ctx.roles[(code, out.unit)]  # the role is the plan's, never the file's
-        out.rows.append(SummaryRow(code, out.unit, out.unit_name, role, out.period, *vals, out.saved, out.name))
+        code = free_text(r[0])
+        status, when, result, problems, proposals = _answers(r, n, out)
+        role = roles[(code, unit)]  # the role is the plan's, never the file's
+        rows.append(
+            SummaryRow(code, unit, unit_name, role, period, status, when, result, problems, proposals, saved, name)
+        )
 
 
 def _in_order(candidates: list[tuple[int, int, list]]) -> set[tuple[int, int]]:
@@ -443,18 +452,18 @@ _date_of = remembered(read_date, limit=50_000)
 
 
 def _answers(r: list[object], n: int, out: FileOutcome) -> list[object]:
-    raw_status = _cell(r, 5)
+    raw_status = r[5]
     status = _status_of(raw_status)
     if status is None:
         out.warnings.append(f"dòng {n}: trạng thái '{clean(raw_status)}' không hiểu được, để trống")
         status = ""
-    when = _date_of(_cell(r, 6))
+    when = _date_of(r[6])
     if when is False:
-        out.warnings.append(f"dòng {n}: ngày hoàn thành '{clean(_cell(r, 6))}' không đọc được, để trống")
+        out.warnings.append(f"dòng {n}: ngày hoàn thành '{clean(r[6])}' không đọc được, để trống")
         when = None
     if status == "Hoàn thành" and when is None:
         out.warnings.append(f"dòng {n}: đã hoàn thành nhưng chưa ghi ngày hoàn thành")
-    return [status, when or "", free_text(_cell(r, 7)), free_text(_cell(r, 8)), free_text(_cell(r, 9))]
+    return [status, when or "", free_text(r[7]), free_text(r[8]), free_text(r[9])]
 
 
 # --- the whole batch ----------------------------------------------------------------------
