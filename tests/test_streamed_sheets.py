@@ -131,3 +131,44 @@ def test_text_cells_keep_spaces_only_where_they_matter():
     assert "<t>Sở Nội vụ</t>" in plain
     for text in (" đầu", "cuối ", "hai  dấu cách", "xuống\ndòng", "tab\there"):
         assert f'<t xml:space="preserve">{xlsxfast.text(text)}</t>' in xlsxfast.cell("A1", text, 3)
+
+
+def test_sheet_frame_keeps_rows_one_and_two_and_everything_around_the_rows(tmp_path, monkeypatch):
+    """A record sheet is rewritten from what surrounds its rows and its first two rows (their
+    styles), read streamed; a sheet of two rows, one whose rows are not recognised, and one
+    whose tail is larger than the window kept are read whole — the frame is always the same."""
+    import re
+
+    monkeypatch.setattr(rec, "_FRAME_CHUNK", 64)  # many chunks even for a small sheet
+
+    def sheet(n_rows: int, tail: str = "") -> str:
+        rows = "".join(
+            f'<row r="{r}"><c r="A{r}" s="{r % 7}" t="inlineStr"><is><t>ô {r}</t></is></c></row>'
+            for r in range(1, n_rows + 1)
+        )
+        return f'<worksheet><dimension ref="A1:A{n_rows}"/><sheetData>{rows}</sheetData><autoFilter ref="A1:A{n_rows}"/>{tail}</worksheet>'
+
+    def expected(xml: str) -> str:
+        return re.sub(r'<row r="(?:[3-9]|\d\d+)">.*?</row>', "", xml)
+
+    cases = {
+        "many.xml": sheet(500),
+        "two.xml": sheet(2),
+        "odd.xml": sheet(40).replace('<row r="3">', '<row spans="1:1" r="3">'),
+        "long_tail.xml": sheet(40, tail="<extLst>" + "ế" * 400 + "</extLst>"),
+    }
+    path = tmp_path / "k.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, xml in cases.items():
+            z.writestr(name, xml)
+    with zipfile.ZipFile(path) as z:
+        for name, xml in cases.items():
+            frame = rec.sheet_frame(z, name)
+            if name in ("odd.xml", "long_tail.xml"):
+                assert frame == xml  # rows not recognised, or a tail past the window: whole, as before
+            else:
+                assert frame == expected(xml), name
+            assert xlsxfast.split_sheet(frame)[1] == xlsxfast.split_sheet(xml)[1]
+            assert {k: v for k, v in xlsxfast.styles_of(frame).items() if k in ("A1", "A2")} == {
+                k: v for k, v in xlsxfast.styles_of(xml).items() if k in ("A1", "A2")
+            }

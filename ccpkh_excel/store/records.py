@@ -9,6 +9,7 @@ it is. Only `Master.save` calls `write_records`, holding the run lock.
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -374,7 +375,7 @@ def write_records(
                 if name in targets:
                     spec, rows, count = targets[name]
                     with zout.open(name, "w") as fh:
-                        for chunk in render_chunks(zin.read(name).decode("utf-8"), spec, rows, count):
+                        for chunk in render_chunks(sheet_frame(zin, name), spec, rows, count):
                             fh.write(chunk.encode("utf-8"))
                 elif name in streamed:
                     spec, rows, last_col = streamed[name]
@@ -385,8 +386,45 @@ def write_records(
                     zout.writestr(name, _recalc_on_load(zin.read(name).decode("utf-8")))
                 elif name in parts:
                     zout.writestr(name, parts[name])
+                elif info.file_size > _FRAME_CHUNK:  # a big sheet copied as it is: streamed, never whole
+                    with zin.open(info) as src, zout.open(name, "w") as dst:
+                        shutil.copyfileobj(src, dst, _FRAME_CHUNK)
                 else:
                     zout.writestr(name, zin.read(name))
+
+
+_FRAME_CHUNK = 1 << 20
+_ROW3 = b'<row r="3"'
+_END_DATA = b"</sheetData>"
+
+
+def sheet_frame(zin: zipfile.ZipFile, name: str) -> str:
+    """A worksheet's XML without its rows after row 2: what surrounds the rows, and rows 1 and 2
+    (whose cells give the header's and the body's styles) — all `render_chunks` needs. Read
+    streamed: a sheet of hundreds of thousands of rows is never held whole (unless its rows are
+    written in an order or form this does not recognise: then it is read whole, as before)."""
+    head = bytearray()
+    tail = b""
+    cut = -1
+    with zin.open(name) as fh:
+        while True:
+            chunk = fh.read(_FRAME_CHUNK)
+            if not chunk:
+                break
+            if cut < 0:
+                head += chunk
+                cut = head.find(_ROW3)
+                if cut >= 0:
+                    tail = bytes(head[cut:])[-2 * _FRAME_CHUNK :]
+                    del head[cut:]
+            else:
+                tail = (tail + chunk)[-2 * _FRAME_CHUNK :]
+    if cut < 0:
+        return head.decode("utf-8")
+    end = tail.rfind(_END_DATA)
+    if end < 0:  # what follows the rows is larger than the window kept: read it whole
+        return zin.read(name).decode("utf-8")
+    return head.decode("utf-8") + tail[end:].decode("utf-8")
 
 
 def _recalc_on_load(wbxml: str) -> str:
