@@ -196,9 +196,13 @@ def _tail(v: object, style: int | None) -> str | None:
     return tail
 
 
+_OPEN = ['<c r="' + letters for letters in _LETTERS]
+
+
 def row(r: int, values: list[object], styles: list[int | None], start_col: int = 1, attrs: str = "") -> str:
     n = len(styles)
-    cells = []
+    rs = str(r)
+    cells = [f'<row r="{rs}"{attrs}>']
     get = _TAILS.get
     for i, v in enumerate(values):
         style = styles[i] if i < n else None
@@ -209,10 +213,11 @@ def row(r: int, values: list[object], styles: list[int | None], start_col: int =
         if tail is None:
             tail = _tail(v, style)
         if tail is None:
-            cells.append(cell(f"{_LETTERS[start_col + i - 1]}{r}", v, style))
+            cells.append(cell(_LETTERS[start_col + i - 1] + rs, v, style))
         elif tail:
-            cells.append(f'<c r="{_LETTERS[start_col + i - 1]}{r}{tail}')
-    return f'<row r="{r}"{attrs}>{"".join(cells)}</row>'
+            cells.append(_OPEN[start_col + i - 1] + rs + tail)
+    cells.append("</row>")
+    return "".join(cells)
 
 
 def styles_of(sheet_xml: str) -> dict[str, int]:
