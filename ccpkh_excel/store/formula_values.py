@@ -17,6 +17,9 @@ A test recalculates a copy without the values in LibreOffice and compares every 
 
 from __future__ import annotations
 
+import gc
+import math
+import operator
 import re
 from bisect import bisect_left
 from collections import Counter
@@ -348,7 +351,15 @@ class Sheet:
 
 _MISSING = object()
 _SPECIAL_CRITERION = re.compile(r"[*?~]|^(?:<>|<=|>=|=|<|>)")
-_COMPARISONS = frozenset(("=", "<>", "<", ">", "<=", ">="))
+_COMPARISONS = {
+    "=": operator.eq,
+    "<>": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 _MEMO_TYPES = frozenset((str, float, type(None)))  # cell values whose matching key depends on the value alone
 
 
@@ -389,6 +400,7 @@ class Book:
         self._formula_index: dict[str, dict[int, list[int]]] = {}
         self._countifs: dict[tuple, bool] = {}  # COUNTIFS ranges → whether their shapes agree
         self._by_nodes: dict[tuple, Counter] = {}  # COUNTIFS ranges → their index
+        self._by_rows: dict[tuple, list] = {}  # (rows, sheet) → [(columns, index)] (`_from_wider`)
 
     def _sheet(self, name: str) -> Sheet | None:
         return self.sheets.get(name.casefold())
@@ -405,10 +417,9 @@ class Book:
 
     def _formula_value(self, sh: Sheet, r: int, c: int) -> object:
         key = (sh.name, r, c)
-        try:
-            return self._values[key]
-        except KeyError:
-            pass
+        v = self._values.get(key, _MISSING)
+        if v is not _MISSING:
+            return v
         if key in self._busy:
             return ExcelError("#CIRC!")
         self._busy.add(key)
@@ -435,14 +446,15 @@ class Book:
             fn = compiled.get(fixed)
             if fn is None:
                 fn = compiled[fixed] = self._compile_formula(formula, sheet)[0]
-            try:  # int(), float(): what the parser reads the digits with
-                env = (
-                    list(map(int, runs))
-                    if reads is None
-                    else [f(x) if f else None for f, x in zip(reads, runs, strict=True)]
-                )
-            except ValueError:  # too many digits for int(): the parser could not read it either
-                return NAME
+            try:  # rows as the parser reads them (int()); constants made float when read
+                env = list(map(int, runs))
+            except ValueError:  # more digits than int() reads: a row the parser could not read either,
+                if reads is None:  # or a run read as a float, or one part of the shape
+                    return NAME
+                try:
+                    env = [f(x) if f else None for f, x in zip(reads, runs, strict=True)]
+                except ValueError:
+                    return NAME
         if fn is None:
             return NAME
         v = fn(env)
@@ -509,7 +521,8 @@ class Book:
             return [self.value(sh.name, r, c) for r in range(r1, r2 + 1)]
         col = sh.column(c)
         part = col[r1 - 1 : r2]
-        return part + [None] * (r2 - r1 + 1 - len(part))
+        missing = r2 - r1 + 1 - len(part)
+        return part + [None] * missing if missing > 0 else part
 
     def _formula_rows(self, sh: Sheet) -> dict[int, list[int]]:
         """Column → the sorted rows of its formulas (made once per sheet)."""
@@ -525,6 +538,8 @@ class Book:
 
     def _cells(self, rng) -> list:
         _, _, c1, _, c2 = self._bounds(rng)
+        if c1 == c2:
+            return self._column_values(rng)
         out = []
         for i in range(c2 - c1 + 1):
             out.extend(self._column_values(rng, i))
@@ -545,8 +560,11 @@ class Book:
         if kind == "numslot":
             k = node[1]
 
-            def number(env):
-                return env[k]
+            def number(env):  # float(int(x)) is float(x), both rounded to the nearest
+                try:
+                    return float(env[k])
+                except OverflowError:  # float(x) of more than 308 digits
+                    return math.inf
 
             return node, number, number
         if kind == "cell":
@@ -564,11 +582,17 @@ class Book:
         if kind == "bin":
             op, a, b = node[1], self._compile(node[2])[2], self._compile(node[3])[2]
             if op in _COMPARISONS:
+                test = _COMPARISONS[op]
 
-                def comparison(env):
-                    return compare(a(env), b(env), op)
+                def comparison(env):  # `compare`, two numbers compared at once
+                    x, y = a(env), b(env)
+                    if type(x) is float and type(y) is float:
+                        return test(x, y)
+                    return compare(x, y, op)
 
                 return node, comparison, comparison
+            if op in _ARITHMETIC:
+                return node, *(self._arithmetic(op, a, b),) * 2
             binary = self._binary
 
             def operation(env):
@@ -586,6 +610,27 @@ class Book:
             fn = make([self._compile(a) for a in node[2]])
             return node, fn, fn
         raise ValueError(f"unknown node {kind!r}")
+
+    @staticmethod
+    def _arithmetic(op: str, a, b):
+        """+ - * / as `_binary` computes them, numbers taken at once."""
+        fn = _ARITHMETIC[op]
+
+        def arithmetic(env):
+            x, y = a(env), b(env)
+            if type(x) is not float:
+                x = to_number(x)
+                if isinstance(x, ExcelError):
+                    return x
+            if type(y) is not float:
+                y = to_number(y)
+                if isinstance(y, ExcelError):
+                    return y
+            if op == "/" and y == 0:
+                return DIV0
+            return fn(x, y)
+
+        return arithmetic
 
     def _compile_cell(self, node) -> tuple:
         _, sheet, k, c = node
@@ -605,7 +650,21 @@ class Book:
             col = sh.column(c)
             return col[r - 1] if r - 1 < len(col) else None
 
-        return node, cell, self._single(cell)
+        cells_of = self._cells
+
+        def single(env):  # `_single(cell)` in one call
+            r = env[k]
+            if (r, c) in sh.formulas:
+                v = formula_value(sh, r, c)
+            else:
+                col = sh.column(c)
+                v = col[r - 1] if r - 1 < len(col) else None
+            if isinstance(v, tuple):
+                cells = cells_of(v)
+                return cells[0] if len(cells) == 1 else VALUE
+            return v
+
+        return node, cell, single
 
     def _compile_range(self, node) -> tuple:
         _, sheet, k1, c1, k2, c2 = node
@@ -672,9 +731,11 @@ class Book:
         no = args[2][2] if len(args) > 2 else None
 
         def if_(env):
-            b = to_bool(cond(env))
-            if isinstance(b, ExcelError):
-                return b
+            b = cond(env)
+            if b.__class__ is not bool:
+                b = to_bool(b)
+                if isinstance(b, ExcelError):
+                    return b
             if b:
                 return yes(env) if yes is not None else True
             return no(env) if no is not None else False
@@ -880,11 +941,42 @@ class Book:
             return self._by_nodes[nodes]
         sig = tuple(self._bounds(r)[1:] + (r[1].casefold(),) for r in ranges)
         if sig not in self._index:
-            columns = [self._keys(r) for r in ranges]
-            self._index[sig] = Counter(zip(*columns, strict=True))
+            counter = self._from_wider(sig)
+            if counter is None:
+                columns = [self._keys(r) for r in ranges]
+                counter = Counter(zip(*columns, strict=True))
+            self._index[sig] = counter
+            if all(c1 == c2 for _, c1, _, c2, _ in sig):
+                self._by_rows.setdefault(_rows_of(sig), []).append((sig, counter))
         if nodes is not None:
             self._by_nodes[nodes] = self._index[sig]
         return self._index[sig]
+
+    def _from_wider(self, sig: tuple) -> Counter | None:
+        """The index of single columns summed from one already made over more of the same rows,
+        when that holds few combinations (COUNTIFS(A, …, D, …, E, …) after COUNTIFS(A, …, D, …,
+        E, …, F, …)); None when there is none."""
+        if not all(c1 == c2 for _, c1, _, c2, _ in sig):
+            return None
+        rows = _rows_of(sig)
+        if rows is None:
+            return None
+        n = rows[1] - rows[0] + 1
+        wider = [(len(c), w, c) for w, c in self._by_rows.get(rows, ()) if set(sig) <= set(w) and len(c) * 4 < n]
+        if not wider:
+            return None
+        _, w, c = min(wider, key=lambda x: x[0])
+        at = [w.index(x) for x in sig]
+        out: Counter = Counter()
+        for key, count in c.items():
+            out[tuple([key[i] for i in at])] += count
+        return out
+
+
+def _rows_of(sig: tuple) -> tuple | None:
+    """(first row, last row, sheet) shared by the single-column ranges of an index, or None."""
+    rows = {(r1, r2, sheet) for r1, _, r2, _, sheet in sig}
+    return rows.pop() if len(rows) == 1 else None
 
 
 def _text(v: object) -> str:
@@ -1108,5 +1200,24 @@ def put_values(xml: str, values: dict[tuple[int, int], object]) -> str:
 
 
 def sheet_values(book: Book, sheet: Sheet) -> dict[tuple[int, int], object]:
-    """The value of every formula of `sheet`."""
-    return {rc: book.value(sheet.name, *rc) for rc in sorted(sheet.formulas)}
+    """The value of every formula of `sheet` (`Book.value` of each). Python's cycle collector
+    is paused meanwhile: the indexes of a province's hundreds of thousands of rows would be
+    walked through again and again for no cycle (a fifth of the time)."""
+    sh = book._sheet(sheet.name)
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        if sh is None:
+            return {rc: REF for rc in sorted(sheet.formulas)}
+        formulas, value, column = sh.formulas, book._formula_value, sh.column
+        out = {}
+        for r, c in sorted(sheet.formulas):
+            if (r, c) in formulas:
+                out[(r, c)] = value(sh, r, c)
+            else:  # `sheet` is not the book's sheet of that name: what the book's holds
+                col = column(c)
+                out[(r, c)] = col[r - 1] if r - 1 < len(col) else None
+        return out
+    finally:
+        if paused:
+            gc.enable()
