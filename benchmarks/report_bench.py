@@ -75,10 +75,12 @@ def build(path: Path, n_units: int, n_tasks: int, seed: int = 7) -> int:
     return len(rows)
 
 
-def run(cmd: list[str], profile: Path | None = None) -> tuple[float, float, str]:
-    """(seconds, peak MB, output) of one command in its own process. The peak is the largest
-    resident size of the command or of a process it started (the template is filled in a
-    child process): GNU time's %M where there is one, else the children's ru_maxrss."""
+def run(cmd: list[str], profile: Path | None = None) -> tuple[float, float, str, float]:
+    """(seconds, peak MB, output, CPU seconds) of one command in its own process. The peak is
+    the largest resident size of the command or of a process it started (the template is
+    filled in a child process): GNU time's %M where there is one, else the children's
+    ru_maxrss. CPU seconds (user + system, with the processes it started) tell the work done
+    when other programs share the machine and stretch the wall time."""
     if profile is not None:  # the same command under cProfile, saved even when it exits
         code = (
             "import cProfile, sys\n"
@@ -90,17 +92,21 @@ def run(cmd: list[str], profile: Path | None = None) -> tuple[float, float, str]
         cmd = [sys.executable, "-c", code, *cmd[3:]]
     gnu_time = shutil.which("time") if Path("/usr/bin/time").exists() else None
     with tempfile.NamedTemporaryFile(suffix=".txt") as peak_file:
-        full = [gnu_time, "-f", "%M", "-o", peak_file.name, *cmd] if gnu_time else cmd
+        full = [gnu_time, "-f", "%M %U %S", "-o", peak_file.name, *cmd] if gnu_time else cmd
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(full, capture_output=True, text=True)
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if gnu_time:
-            peak_kb = float(Path(peak_file.name).read_text().split()[-1])
+            peak_kb, user, system = (float(x) for x in Path(peak_file.name).read_text().split()[-3:])
+            cpu = user + system
         else:
-            peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            peak_kb = after.ru_maxrss
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return seconds, peak_kb / 1024, proc.stdout + proc.stderr
+    return seconds, peak_kb / 1024, proc.stdout + proc.stderr, cpu
 
 
 def main() -> None:
@@ -113,8 +119,8 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="ccpkh-report-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     cli = [sys.executable, "-c", "from ccpkh_excel.frontends.cli import main; main()"]
-    print("| units × tasks | Tổng hợp rows | step | seconds | peak MB |")
-    print("|---|---:|---|---:|---:|")
+    print("| units × tasks | Tổng hợp rows | step | seconds | peak MB | CPU s |")
+    print("|---|---:|---|---:|---:|---:|")
     try:
         for size in args.sizes:
             n_units, n_tasks = (int(x) for x in size.lower().split("x"))
@@ -146,8 +152,10 @@ def main() -> None:
                 if args.profile and name.startswith("report"):
                     args.profile.mkdir(parents=True, exist_ok=True)
                     prof = args.profile / f"report_{size}.prof"
-                seconds, peak, _ = run(cmd, prof)
-                print(f"| {n_units} × {n_tasks} | {rows} | {name} | {seconds:.2f} | {peak:.0f} |", flush=True)
+                seconds, peak, _, cpu = run(cmd, prof)
+                print(
+                    f"| {n_units} × {n_tasks} | {rows} | {name} | {seconds:.2f} | {peak:.0f} | {cpu:.2f} |", flush=True
+                )
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -171,3 +171,52 @@ def test_a_master_read_fast_and_saved_keeps_every_record_sheet_whole(sample_mast
     assert len(after_log[LOG.name]) == len(before[LOG.name]) + 1
     assert {k: v for k, v in after_log.items() if k != LOG.name} == {k: v for k, v in before.items() if k != LOG.name}
     assert Master.read(sample_master_copy).plan.tasks == tasks
+
+
+def test_work_alongside_the_reading_is_done_and_its_thread_ended(sample_master_copy):
+    """`records_alongside` does its work while the records are read, leaves no thread behind
+    (the template is filled in a forked child) and a failing piece of work changes nothing."""
+    import threading
+
+    done = []
+
+    def fail():
+        raise RuntimeError("x")
+
+    m = Master.read(sample_master_copy)
+    before = threading.active_count()
+    records = m.records_alongside(lambda: done.append(threading.current_thread().name), fail)
+    assert threading.active_count() == before
+    assert done == ["ccpkh-alongside"]
+    assert typed(records.summary) == typed(Master.read(sample_master_copy).records.summary)
+    again = m.records_alongside(lambda: done.append("inline"))  # already read: done here
+    assert again is records and done[-1] == "inline"
+
+
+def test_the_report_and_status_read_the_assignments_alongside(sample_master_copy, tmp_path, monkeypatch):
+    """`report --kind bao-cao` and `status` build the plan's assignments while Tổng hợp is read
+    (not after it); the figures are those of a plain reading."""
+    from ccpkh_excel.domain import plan as plan_mod
+    from ccpkh_excel.domain.status import compute_status
+    from ccpkh_excel.features.documents.writing import write_document
+    from ccpkh_excel.features.tracking import read_status
+
+    where = []
+    real = plan_mod.build_assignments
+
+    def spy(plan):
+        import threading
+
+        where.append(threading.current_thread().name)
+        return real(plan)
+
+    for module in ("ccpkh_excel.features.documents.period_report", "ccpkh_excel.features.tracking"):
+        monkeypatch.setattr(f"{module}.build_assignments", spy)
+    st = read_status(sample_master_copy, "Quý I/2026", date(2026, 4, 10))
+    assert where[0] == "ccpkh-alongside"
+    m = Master.read(sample_master_copy)
+    plain = compute_status(m.plan, m.records.summary, "Quý I/2026", date(2026, 4, 10), m.records.returns)
+    assert st == plain
+    where.clear()
+    write_document(sample_master_copy, "bao-cao", tmp_path / "bc.docx", "Quý I/2026", as_of=date(2026, 4, 10))
+    assert where[0] == "ccpkh-alongside"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ccpkh_excel.domain import times
+from ccpkh_excel.domain.plan import build_assignments
 from ccpkh_excel.domain.status import (
     IN_PROGRESS,
     LATE,
@@ -31,9 +32,10 @@ def read_status(master: Master | Path, period: str | None = None, as_of: date | 
     m = master if isinstance(master, Master) else Master.read(master)
     if not m.exists:
         raise MasterError("không tìm thấy tệp. Hãy tạo bằng lệnh 'ccpkh-excel init'.", m.path)
-    records = m.records
+    plan = m.plan
+    records = m.records_alongside(lambda: build_assignments(plan))  # the assignments while Tổng hợp is read
     period = period or latest_period(records, m.path)
-    return compute_status(m.plan, records.summary, period, as_of or times.today(), records.returns)
+    return compute_status(plan, records.summary, period, as_of or times.today(), records.returns)
 
 
 FIELD_COLUMNS = {

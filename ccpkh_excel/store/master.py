@@ -75,6 +75,7 @@ def _calamine(path: Path):
 
 _BLANK = frozenset((None, ""))
 _NUMBERS = frozenset((bool, int, float))  # equal across types (1 == 1.0 == True): never one key
+_first = itemgetter(0)
 CHUNK = 20_000  # rows picked, converted and dropped at a time: the sheet's raw values never all held
 
 
@@ -108,11 +109,14 @@ def _sheet_chunks(wb, spec: SheetSpec, path: Path, required: bool = True) -> Ite
         block = list(islice(rows, CHUNK))
         if not block:
             return
-        if any(len(row) < width for row in block):  # never from calamine (its rows are as wide as the sheet)
+        if min(map(len, block)) < width:  # never from calamine (its rows are as wide as the sheet)
             block = [[*row, *[""] * (width - len(row))] for row in block]
         picked = list(map(pick, block))
         del block
-        yield [t for t in picked if t[0] not in _BLANK or not _BLANK.issuperset(t)]
+        blank_first = list(map(_BLANK.__contains__, map(_first, picked)))
+        if any(blank_first):  # rows left empty, or filled from a later column only
+            picked = [t for t, b in zip(picked, blank_first, strict=True) if not b or not _BLANK.issuperset(t)]
+        yield picked
 
 
 def sheet_columns(wb, spec: SheetSpec, path: Path, required: bool = True) -> list[list[object]]:
@@ -129,9 +133,10 @@ def converted_columns(values: tuple, convert, table: dict) -> list:
     """`convert` of each value, once per distinct value: `table` (value → converted, kept
     between the chunks of a sheet) makes every repeated code, name, period or status one
     object. Numbers (1 == 1.0 == True) are converted one by one."""
-    if not _NUMBERS.isdisjoint(map(type, values)):
+    distinct = set(values)  # a number among the values leaves at least one in the set
+    if not _NUMBERS.isdisjoint(map(type, distinct)):
         return list(map(convert, values))
-    for v in set(values).difference(table):
+    for v in distinct.difference(table):
         table[v] = convert(v)
     return list(map(table.__getitem__, values))
 
@@ -227,6 +232,13 @@ def plan_from_workbook(wb, path: Path) -> Plan:
             target.append((a, b))
     plan.basis = [cell_text(r["Căn cứ"]) for r in sheet_records(wb, BASIS, path, required=False)]
     return plan
+
+
+def _quietly(work: Callable[[], object]) -> None:
+    try:
+        work()
+    except Exception:  # noqa: BLE001, S110 - done again, and reported, where its result is needed
+        pass
 
 
 def _as_is(value):
@@ -337,6 +349,26 @@ class Master:
         if self._records is None:
             self._records = records_of(self._workbook(), self.path)
         return self._records
+
+    def records_alongside(self, *work: Callable[[], object]) -> Records:
+        """`records`, with `work` done meanwhile in a thread: python-calamine reads a sheet
+        without holding the interpreter, so a province's Tổng hợp (seconds of reading) leaves
+        the other processor free for what the command needs next (imports, the plan's
+        assignments). `work` changes nothing the reading uses; its errors are left to the
+        code that needs its result (it runs again there). The thread has ended on return (a
+        forked child must not inherit it)."""
+        if self._records is not None or not work:
+            for w in work:
+                _quietly(w)
+            return self.records
+        import threading
+
+        helper = threading.Thread(target=lambda: [_quietly(w) for w in work], name="ccpkh-alongside", daemon=True)
+        helper.start()
+        try:
+            return self.records
+        finally:
+            helper.join()
 
     def stored_secret(self) -> str:
         """The plan's secret as the master holds it, "" when it has none."""

@@ -9,6 +9,7 @@ over them; at most `MAX_UNIT_LINES` unit lines per field and `RESULT_CHARS` of a
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -153,7 +154,9 @@ def _wrap(text: str, width: int) -> str:
 
 def report_context(m: Master, kind: str, period: str | None, unit: str | None, as_of: date | None, tmp: Path):
     """(context, images, warnings) for bao-cao and don-doc; the master is read once."""
-    master, plan, records = m.path, m.plan, m.records
+    master, plan = m.path, m.plan
+    # while Tổng hợp is read: the assignments the figures follow, the libraries that write Word
+    records = m.records_alongside(lambda: build_assignments(plan), *(_IMPORTS if kind == "bao-cao" else ()))
     st = compute_status(
         plan, records.summary, period or latest_period(records, master), as_of or times.today(), records.returns
     )
@@ -165,6 +168,14 @@ def report_context(m: Master, kind: str, period: str | None, unit: str | None, a
         rows, present = read_assessment(m)
         return _report(plan, st, records, names, unit, ctx, tmp, rows, present)
     return reminder_context(plan, st, names, unit, ctx), {}, []
+
+
+def _import(name: str):
+    return lambda: importlib.import_module(name)
+
+
+# not matplotlib: its memory would add to the peak of reading Tổng hợp
+_IMPORTS = tuple(map(_import, ("docxtpl", "docx")))
 
 
 def _common(plan: Plan, st: StatusFigures) -> dict:
