@@ -464,3 +464,29 @@ def test_custom_template_and_empty_information(tmp_path, sample_master_copy):
     assert result.exit_code == 0, result.output
     assert "Bản dự thảo — mẫu riêng của văn phòng" in _text(out)
     assert "Lưu ý: Thông tin chung chưa có 'Người ký': chỗ đó trong văn bản để trống." in result.output
+
+
+def test_check_gives_an_older_master_its_assessment_sheet(tmp_path, demo_master):
+    """`check` adds Đánh giá (one row per section) to a master made before it existed; the
+    next BÁO CÁO then reads it and no longer asks for it."""
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from ccpkh_excel.features.checking import check_master
+    from ccpkh_excel.features.documents.assessment import ASSESSMENT, starter_rows
+    from ccpkh_excel.store.master import Master
+
+    master = shutil.copy(demo_master, tmp_path / "cu.xlsx")
+    wb = load_workbook(master)
+    del wb["Đánh giá"]
+    wb.save(master)
+    before = Master.read(master).records
+    result = check_master(master)
+    assert any("Bổ sung sheet Đánh giá" in c for c in result.changes)
+    m = Master.read(master)
+    assert [list(r) for r in m.sheet(ASSESSMENT)] == starter_rows()
+    assert m.records.summary == before.summary  # nothing else lost on the way
+    doc = write_document(master, "bao-cao", tmp_path / "bc.docx", period="Quý I/2026", as_of=AS_OF)
+    assert not any("chưa có sheet «Đánh giá»" in w for w in doc.warnings)
+    assert not any("Bổ sung sheet Đánh giá" in c for c in check_master(master).changes)  # once only

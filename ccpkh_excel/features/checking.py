@@ -12,6 +12,7 @@ from pathlib import Path
 from ccpkh_excel.domain.deadlines import DATE, parse_deadline
 from ccpkh_excel.domain.plan import Plan, Problem, apply_deadline, build_assignments, check_plan, number_tasks
 from ccpkh_excel.errors import MasterBusyError, MasterLockedError
+from ccpkh_excel.features.documents.assessment import ASSESSMENT, starter_rows
 from ccpkh_excel.features.excel.dashboard import lost_macros
 from ccpkh_excel.features.name_review import NAME_SHEET, learn_picks, unresolved_rows
 from ccpkh_excel.store.master import Master
@@ -77,6 +78,10 @@ def _check(m: Master) -> CheckResult:
     names = unresolved_rows(plan)
     if [[str(v or "") for v in r] for r in picked] != names and (names or picked):
         changes.append(f"Cập nhật sheet {NAME_SHEET.name} ({len(names)} tên chưa nhận ra).")
+    sheets = {NAME_SHEET: names}
+    if not m.has_sheet(ASSESSMENT):  # an older master: the sheet the BÁO CÁO takes its assessment from
+        sheets[ASSESSMENT] = starter_rows()
+        changes.append(f"Bổ sung sheet {ASSESSMENT.name} (nơi ghi phần đánh giá của báo cáo).")
     result = CheckResult(plan, check_plan(plan), changes)
     for message in refused:
         result.problems.append(Problem(NAME_NOT_LEARNED, message))
@@ -84,7 +89,7 @@ def _check(m: Master) -> CheckResult:
         result.problems.append(Problem(MACROS_LOST, lost))
     if changes and m.writable:
         m.log("Kiểm tra", [m.path.name], " ".join(changes))
-        m.save(plan=plan, assignments=assignments, sheets={NAME_SHEET: names})
+        m.save(plan=plan, assignments=assignments, sheets=sheets)
     elif changes:
         result.saved = False
     return result
