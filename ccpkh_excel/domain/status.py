@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import repeat
 
 from ccpkh_excel.domain.periods import Period, parse_period, period_key
 from ccpkh_excel.domain.plan import Plan, Task, build_assignments
@@ -177,6 +178,7 @@ def compute_status(plan: Plan, summary, period: str, as_of: date, returns=()) ->
             leads.setdefault(a.task, []).append(a.unit)
     lead_sets = {code: set(units) for code, units in leads.items()}
     dues = {t.code: t.due for t in plan.tasks}
+    by_due = {t.code: unreported_status(t.due, as_of) for t in plan.tasks}
     # one pass: the class of each (task, lead unit) row of the period (the last row of a pair wins)
     cls: dict[tuple[str, str], str] = {}
     active: set[tuple[str, str]] = set()
@@ -199,18 +201,17 @@ def compute_status(plan: Plan, summary, period: str, as_of: date, returns=()) ->
                 day = day.date() if isinstance(day, datetime) else day
                 cls[key] = ON_TIME if isinstance(day, date) and day <= due else LATE
         else:
-            cls[key] = unreported_status(dues.get(task), as_of)
+            cls[key] = by_due[task]  # not done: by its due date
             if status in ACTIVE:
                 active.add(key)
-    by_due = {t.code: unreported_status(t.due, as_of) for t in plan.tasks}
     by_field: dict[str, Counts] = {}
-    done_classes = (ON_TIME, LATE)
+    get = cls.get
     for t in plan.tasks:
         units = leads.get(t.code, [])
-        got = [cls.get((t.code, u)) for u in units]
+        got = list(map(get, zip(repeat(t.code), units)))
         n = len(units)
-        done = sum(1 for c in got if c in done_classes)
-        late = sum(1 for c in got if c == LATE)
+        late = got.count(LATE)
+        done = got.count(ON_TIME) + late
         reported = n - got.count(None)
         n_active = sum(1 for u in units if (t.code, u) in active) if active else 0
         st = (LATE if late else ON_TIME) if n and done >= n else by_due[t.code]

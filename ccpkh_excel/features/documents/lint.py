@@ -45,6 +45,12 @@ def _w(tag: str) -> str:
     return W + tag
 
 
+# the tags read for every paragraph and run (a province's BÁO CÁO has tens of thousands)
+_P, _T, _R, _PPR, _RPR, _SECT, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = map(
+    _w, ("p", "t", "r", "pPr", "rPr", "sectPr", "tbl", "tr", "tc", "sdt", "sdtContent")
+)
+
+
 @dataclass(frozen=True)
 class Deviation:
     element: str
@@ -204,18 +210,20 @@ def _paragraphs(body) -> list[_Para]:
     def visit(container, cell):
         nonlocal section
         for child in container:
-            if child.tag == _w("p"):
-                text = clean("".join(t.text or "" for t in child.iter(_w("t"))))
+            tag = child.tag
+            if tag == _P:
+                text = clean("".join([t.text or "" for t in child.iter(_T)]))
                 out.append(_Para(child, text, section, cell, len(out)))
-                ppr = child.find(_w("pPr"))
-                if cell is None and ppr is not None and ppr.find(_w("sectPr")) is not None:
-                    section += 1
-            elif child.tag == _w("tbl"):
-                for tr in child.findall(_w("tr")):
-                    for tc in tr.findall(_w("tc")):
+                if cell is None:
+                    ppr = child.find(_PPR)
+                    if ppr is not None and ppr.find(_SECT) is not None:
+                        section += 1
+            elif tag == _TBL:
+                for tr in child.iterchildren(_TR):
+                    for tc in tr.iterchildren(_TC):
                         visit(tc, tc)
-            elif child.tag == _w("sdt"):
-                content = child.find(_w("sdtContent"))
+            elif tag == _SDT:
+                content = child.find(_SDT_CONTENT)
                 if content is not None:
                     visit(content, cell)
 
@@ -248,7 +256,7 @@ class _Linter:
         self.out.append(Deviation(element, message, where))
 
     def runs(self, p: _Para):
-        return [r for r in p.el.iter(_w("r")) if "".join(t.text or "" for t in r.findall(_w("t"))).strip()]
+        return [r for r in p.el.iter(_R) if "".join([t.text or "" for t in r.iterchildren(_T)]).strip()]
 
     def check_runs(self, p: _Para, el: Element) -> None:
         runs = self.runs(p)
@@ -309,11 +317,13 @@ class _Linter:
     def fonts(self) -> None:
         bad, legacy, colours = set(), set(), set()
         seen: set = set()  # runs formatted alike (same rPr, same paragraph style) resolve alike
+        from lxml.etree import tostring
+
         for p in self.paras:
             pstyle = self.styles._pstyle(p.el)
             for r in self.runs(p):
-                rpr = r.find(_w("rPr"))
-                key = (str(rpr.xml) if rpr is not None else "", pstyle)
+                rpr = r.find(_RPR)
+                key = (tostring(rpr) if rpr is not None else b"", pstyle)
                 if key in seen:
                     continue
                 seen.add(key)
