@@ -2,6 +2,7 @@
 protection — and the store writes every row): the same sheet a person sees as when openpyxl
 wrote it whole, and the formulas of Thống kê computed over exactly what is written."""
 
+import re
 import zipfile
 
 from openpyxl import load_workbook
@@ -91,7 +92,6 @@ def test_tong_hop_evaluation_is_one_shared_formula_with_every_value(cycle):
     text once in the first cell (with the range it covers), the other cells pointing to it;
     every cell keeps its own computed value, and openpyxl (as Excel) gives each row its own
     formula."""
-    import re
     from datetime import date, datetime
 
     from returns import fill
@@ -137,7 +137,6 @@ def test_sheet_frame_keeps_rows_one_and_two_and_everything_around_the_rows(tmp_p
     """A record sheet is rewritten from what surrounds its rows and its first two rows (their
     styles), read streamed; a sheet of two rows, one whose rows are not recognised, and one
     whose tail is larger than the window kept are read whole — the frame is always the same."""
-    import re
 
     monkeypatch.setattr(rec, "_FRAME_CHUNK", 64)  # many chunks even for a small sheet
 
@@ -172,3 +171,26 @@ def test_sheet_frame_keeps_rows_one_and_two_and_everything_around_the_rows(tmp_p
             assert {k: v for k, v in xlsxfast.styles_of(frame).items() if k in ("A1", "A2")} == {
                 k: v for k, v in xlsxfast.styles_of(xml).items() if k in ("A1", "A2")
             }
+
+
+def test_formulas_over_phan_cong_as_read_equal_those_over_the_file(cycle, tmp_path):
+    """A save that keeps Phân công computes Thống kê from the rows the store read from the file
+    (not reading the sheet again): the same values, cell for cell, as reading the file."""
+    from datetime import date
+
+    from ccpkh_excel.store.master import _assign_rows
+    from ccpkh_excel.store.schema import ASSIGN, STATS
+
+    master, _ = cycle
+    m = Master.read(master)
+    records, dues = m.records, m.dues
+    rows = _assign_rows(m.assignments)
+    assert rows
+    out = {}
+    for name, known in (("file", None), ("known", {ASSIGN: rows}), ("none", {ASSIGN: rows[:1]})):
+        target = tmp_path / f"{name}.xlsx"
+        rec.write_records(master, target, records, dues, ("Quý I/2026", date(2026, 4, 10)), None, known)
+        with zipfile.ZipFile(target) as z:
+            out[name] = z.read(xlsxfast.sheet_paths(z)[STATS]).decode("utf-8")
+    assert out["file"] == out["known"]
+    assert out["none"] != out["file"]  # the rows given are the ones the formulas read

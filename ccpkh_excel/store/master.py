@@ -504,7 +504,9 @@ class Master:
                 temps.append(tmp)
                 dues = {t.code: t.due for t in (plan or self.plan).tasks}
                 tables = {ASSIGN: _assign_rows(assignments)} if plan is not None else None
-                write_records(source, tmp, records, dues, stats, tables)
+                # Phân công as read from this file (the lock held since): the formulas need not read it again
+                known = {ASSIGN: _assign_rows(self._assignments)} if plan is None and self._assignments else None
+                write_records(source, tmp, records, dues, stats, tables, known)
                 source = tmp
                 changed += [n for n in RECORD_SHEET_NAMES if n not in changed]
             if source is None or source == path:

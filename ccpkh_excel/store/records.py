@@ -302,8 +302,12 @@ def write_records(
     dues: dict[str, date | None],
     stats: tuple[str, date] | None = None,
     tables: dict[SheetSpec, list] | None = None,
+    known: dict[SheetSpec, list] | None = None,
 ) -> None:
     """Write `source` to `target` with the record sheets replaced by `records`.
+
+    `known` (spec → rows): plan sheets copied as they are, whose rows the caller has already
+    read from `source` — the formulas read those instead of reading the sheet again.
 
     `tables` (spec → rows): plan sheets that openpyxl wrote with one body row (their styles,
     table and protection), whose body is written here, streamed — Phân công's hundreds of
@@ -347,6 +351,10 @@ def write_records(
                 ncol = len(ASSIGN.columns)
                 body = _column_styles(xml, ncol)[1]
                 book.append(_sheet_from_rows(ASSIGN.name, xml, strings, tables[ASSIGN], body))
+            elif ASSIGN.name in sheets and known and ASSIGN in known:
+                frame = sheet_frame(zin, sheets[ASSIGN.name])  # row 1, and row 2's styles
+                body = _column_styles(frame, len(ASSIGN.columns))[1]
+                book.append(_sheet_from_rows(ASSIGN.name, frame, strings, known[ASSIGN], body))
             elif ASSIGN.name in sheets:
                 book.append(_assign_sheet(source, zin, sheets[ASSIGN.name], strings))
             values = fv.sheet_values(fv.Book(book), stats_sheet)
