@@ -1,9 +1,14 @@
+import itertools
 import sys
+from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+from mailservers import MailServers, require_servers  # noqa: E402
 
 from ccpkh_excel import write_plan  # noqa: E402
 from ccpkh_excel.domain.plan import Plan  # noqa: E402
@@ -85,3 +90,77 @@ def cycle(tmp_path: Path, built_samples):
     # the forms go out with a deadline still ahead, so returns filled today are on time
     report = generate(master, "Quý I/2026", tmp_path / "phieu", due=date.today() + timedelta(days=30))
     return master, report
+
+
+# --- e-mail: real servers on loopback (tests/mailservers.py) and an office using them -------------
+# (here, not in test_mail.py, so that every mail test file shares the one session's servers)
+MAIL_ENV = (
+    "CCPKH_SMTP",
+    "CCPKH_IMAP",
+    "CCPKH_MAIL_USER",
+    "CCPKH_MAIL_FROM",
+    "CCPKH_MAIL_SECURITY",
+    "CCPKH_MAIL_PASSWORD",
+    "CCPKH_MAIL_TIMEOUT",
+)
+_tags = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def servers():
+    """Dovecot and aiosmtpd for the whole test run, stopped by their pid at its end."""
+    require_servers()
+    s = MailServers.start({account(f"t{i}")[0]: account(f"t{i}")[1] for i in range(1, 41)})
+    yield s
+    s.stop()
+
+
+def account(tag: str) -> tuple[str, str]:
+    """The office account of one test: a Vietnamese password, as offices have."""
+    return f"vanphong@{tag}.example", f"Mk-{tag}-bí mật!"
+
+
+@dataclass
+class Office:
+    master: Path
+    address: str
+    password: str
+    units: dict[str, str]  # code → address
+    servers: MailServers
+
+    def inbox(self, code: str) -> list[EmailMessage]:
+        return self.servers.messages(self.units[code])
+
+
+def set_emails(master: Path, emails: dict[str, str]) -> None:
+    from ccpkh_excel.store.master import Master
+
+    with Master.open(master) as m:
+        plan = m.plan
+        for u in plan.units:
+            u.email = emails.get(u.code, "")
+        m.save(plan=plan)
+
+
+@pytest.fixture
+def office(tmp_path, built_samples, servers, monkeypatch) -> Office:
+    """A sample master whose units have mailboxes of their own, and an office account."""
+    from ccpkh_excel.store.master import read_plan
+
+    tag = f"t{next(_tags)}"
+    master = copy_sample(built_samples, tmp_path / "so.xlsx")
+    units = {u.code: f"{u.code.lower()}@{tag}.example" for u in read_plan(master).units}
+    set_emails(master, units)
+    address, password = account(tag)
+    if address not in servers.users:
+        servers.add_user(address, password)
+    for name in MAIL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CCPKH_SMTP", f"127.0.0.1:{servers.smtp_port}")
+    monkeypatch.setenv("CCPKH_IMAP", f"127.0.0.1:{servers.imap_port}")
+    monkeypatch.setenv("CCPKH_MAIL_USER", address)
+    monkeypatch.setenv("CCPKH_MAIL_FROM", address)
+    monkeypatch.setenv("CCPKH_MAIL_SECURITY", "none")
+    monkeypatch.setenv("CCPKH_MAIL_PASSWORD", password)
+    monkeypatch.setenv("CCPKH_MAIL_TIMEOUT", "10")
+    return Office(master, address, password, units, servers)

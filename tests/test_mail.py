@@ -17,20 +17,18 @@ from __future__ import annotations
 
 import hashlib
 import io
-import itertools
 import os
 import socket
 import time
 import zipfile
-from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import copy_sample
-from mailservers import MailServers, dovecot_binary, free_port, require_servers
+from conftest import Office, set_emails
+from mailservers import dovecot_binary, free_port
 from openpyxl import Workbook, load_workbook
 from returns import fill
 
@@ -47,78 +45,13 @@ from ccpkh_excel.features.mailing import (
     send_reminders,
     split_addresses,
 )
-from ccpkh_excel.store.master import Master, read_plan, read_records
+from ccpkh_excel.store.master import read_plan, read_records
 
 PERIOD = "Quý I/2026"
 REQUIRED = os.environ.get("CCPKH_REQUIRE_DOVECOT") == "1"
-ENV = (
-    "CCPKH_SMTP",
-    "CCPKH_IMAP",
-    "CCPKH_MAIL_USER",
-    "CCPKH_MAIL_FROM",
-    "CCPKH_MAIL_SECURITY",
-    "CCPKH_MAIL_PASSWORD",
-    "CCPKH_MAIL_TIMEOUT",
-)
-_tags = itertools.count(1)
 
 
-# --- servers and offices -------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def servers():
-    require_servers()
-    s = MailServers.start({account(f"t{i}")[0]: account(f"t{i}")[1] for i in range(1, 41)})
-    yield s
-    s.stop()
-
-
-def account(tag: str) -> tuple[str, str]:
-    """The office account of one test: a Vietnamese password, as offices have."""
-    return f"vanphong@{tag}.example", f"Mk-{tag}-bí mật!"
-
-
-@dataclass
-class Office:
-    master: Path
-    address: str
-    password: str
-    units: dict[str, str]  # code → address
-    servers: MailServers
-
-    def inbox(self, code: str) -> list[EmailMessage]:
-        return self.servers.messages(self.units[code])
-
-
-def set_emails(master: Path, emails: dict[str, str]) -> None:
-    with Master.open(master) as m:
-        plan = m.plan
-        for u in plan.units:
-            u.email = emails.get(u.code, "")
-        m.save(plan=plan)
-
-
-@pytest.fixture
-def office(tmp_path, built_samples, servers, monkeypatch) -> Office:
-    """A sample master whose units have mailboxes of their own, and an office account."""
-    tag = f"t{next(_tags)}"
-    master = copy_sample(built_samples, tmp_path / "so.xlsx")
-    units = {u.code: f"{u.code.lower()}@{tag}.example" for u in read_plan(master).units}
-    set_emails(master, units)
-    address, password = account(tag)
-    if address not in servers.users:
-        servers.add_user(address, password)
-    for name in ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CCPKH_SMTP", f"127.0.0.1:{servers.smtp_port}")
-    monkeypatch.setenv("CCPKH_IMAP", f"127.0.0.1:{servers.imap_port}")
-    monkeypatch.setenv("CCPKH_MAIL_USER", address)
-    monkeypatch.setenv("CCPKH_MAIL_FROM", address)
-    monkeypatch.setenv("CCPKH_MAIL_SECURITY", "none")
-    monkeypatch.setenv("CCPKH_MAIL_PASSWORD", password)
-    monkeypatch.setenv("CCPKH_MAIL_TIMEOUT", "10")
-    return Office(master, address, password, units, servers)
-
-
+# --- the CLI and helpers (the servers and the office: conftest.py's `servers` and `office`) ----------
 def _cli():
     """`ccpkh-excel` with the e-mail commands, as cli.py's `register(cli)` makes it (on a copy:
     the group the other tests see is left as it is)."""

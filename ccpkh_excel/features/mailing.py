@@ -610,15 +610,34 @@ def _message(
 
 
 def split_addresses(text: str) -> tuple[list[str], list[str]]:
-    """(valid, invalid) addresses of an Email cell: several separated by ";" (or "," or lines)."""
+    """(valid, invalid) addresses of an Email cell: several separated by ";" (or "," or lines).
+    A comma inside a quoted name separates nothing ('"Sở Văn hóa, Thể thao và Du lịch"
+    <vh@tinh.gov.vn>' is one address, as Outlook copies it); an address written twice, in any
+    case, is kept once (its mailbox gets one copy)."""
     good, bad = [], []
-    for piece in re.split(r"[;,\n]+", text or ""):
+    for piece in _address_pieces(text or ""):
         piece = piece.strip()
         if not piece:
             continue
         address = parseaddr(piece)[1].strip()
-        (good if _ADDRESS.fullmatch(address) else bad).append(address or piece)
-    return list(dict.fromkeys(good)), bad
+        if not _ADDRESS.fullmatch(address):
+            bad.append(address or piece)
+        elif address.lower() not in (a.lower() for a in good):
+            good.append(address)
+    return good, bad
+
+
+def _address_pieces(text: str) -> list[str]:
+    """`text` cut at ";" and line ends, and at "," outside a quoted name."""
+    pieces, start, quoted = [], 0, False
+    for i, ch in enumerate(text):
+        if ch == '"' and (i == 0 or text[i - 1] != "\\"):
+            quoted = not quoted
+        elif ch in ";\r\n" or (ch == "," and not quoted):
+            pieces.append(text[start:i])
+            start, quoted = i + 1, False
+    pieces.append(text[start:])
+    return pieces
 
 
 @dataclass
@@ -684,18 +703,20 @@ def _ok(row: MailRow) -> bool:
 
 
 def _recorded_due(records: Records, period: str, unit: str | None = None) -> date | None:
-    """The return date the forms of `period` went out with (of `unit`, or the latest of any)."""
-    found: list[tuple[object, date]] = []
-    for r in records.mail:
+    """The return date the forms of `period` went out with (of `unit`, or the latest of any):
+    of the latest sending, and of the row written last among those of the same second (a
+    form sent again at once with another --due: its new date, not the first one)."""
+    found: list[tuple[object, int, date | None]] = []
+    for i, r in enumerate(records.mail):
         if r.action == SEND and r.period == period and _ok(r) and (unit is None or r.unit == unit):
             if m := _DUE.search(str(r.outcome)):
-                found.append((r.time if isinstance(r.time, datetime) else datetime.min, _day(m.group(1))))
+                found.append((r.time if isinstance(r.time, datetime) else datetime.min, i, _day(m.group(1))))
     if not found:
-        for r in records.returns:
+        for i, r in enumerate(records.returns):
             if r.period == period and (unit is None or r.unit == unit) and (m := _DUE.search(str(r.reason))):
-                found.append((datetime.min, _day(m.group(1))))
-    found = [f for f in found if f[1]]
-    return max(found, key=lambda f: f[0])[1] if found else None
+                found.append((datetime.min, i, _day(m.group(1))))
+    found = [f for f in found if f[2]]
+    return max(found, key=lambda f: f[:2])[2] if found else None
 
 
 def _day(text: str) -> date | None:
