@@ -237,14 +237,15 @@ def _sheet_from_rows(name: str, sheet_xml: str, strings, rows: list, body: list)
     sheet.formulas = {rc: f for rc, f in sheet.formulas.items() if rc[0] == 1}
     width = max([len(r) for r in rows] + [0])
     sheet.columns = dict(first)
+    written = remembered(_as_written)  # codes, names and roles repeat down the sheet
     for c in range(1, width + 1):
         head = first.get(c, [None])
-        sheet.columns[c] = head + [_as_written(r[c - 1]) if c - 1 < len(r) else None for r in rows]
+        sheet.columns[c] = head + [written(r[c - 1]) if c - 1 < len(r) else None for r in rows]
     styled = any(body)
     if rows and styled:
         sheet.max_row = len(rows) + 1
     else:
-        filled = [i for i, r in enumerate(rows, start=2) if any(_as_written(v) is not None for v in r)]
+        filled = [i for i, r in enumerate(rows, start=2) if any(written(v) is not None for v in r)]
         sheet.max_row = max([1 if first else 0, *filled, 2 if styled else 0])
     return sheet
 
