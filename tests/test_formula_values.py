@@ -557,3 +557,31 @@ def test_an_error_cell_or_prefixed_cells_are_left_to_read_sheet():
         assert fv.read_plain_sheet("S", xml, rows, none) is None
     phonetic = b'<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>'
     assert fv.read_plain_sheet("S", phonetic, rows, lambda: b"<sst><si><t>a</t><rPh><t>x</t></rPh></si></sst>") is None
+
+
+def test_indexes_counted_by_numpy_equal_those_counted_row_by_row(monkeypatch):
+    """From `_ARRAY_ROWS` rows COUNTIFS's indexes are counted by numpy: the same counts (the
+    data sheet of `_shape_book` and a wide one whose combinations outnumber its rows)."""
+    import random
+
+    rnd = random.Random(5)
+    sheets, s = _shape_book()
+    wide = fv.Sheet("Wide", max_row=300)
+    for c in (1, 2, 3):
+        wide.columns[c] = [f"v{rnd.randrange(60)}" for _ in range(300)]
+    for r in range(3, 40):
+        s.formulas[(r, 11)] = (
+            f'COUNTIFS(Wide!$A:$A,"v{r}",Wide!$B:$B,"v{r + 1}",Wide!$C:$C,A{r})+COUNTIF(Wide!$B:$B,"v{r}")'
+        )
+    sheets.append(wide)
+    monkeypatch.setattr(fv, "_ARRAY_ROWS", 10**9)
+    by_rows = fv.Book(sheets)
+    want = fv.sheet_values(by_rows, s)
+    monkeypatch.setattr(fv, "_ARRAY_ROWS", 10)
+    counted, real = [], fv.Book._count_arrays
+    monkeypatch.setattr(fv.Book, "_count_arrays", lambda *a: counted.append(real(*a)) or counted[-1])
+    by_arrays = fv.Book(sheets)
+    assert fv.sheet_values(by_arrays, s) == want
+    assert None in counted and len(counted) > counted.count(None)  # Wide row by row, Data 1 by numpy
+    assert by_arrays._index == by_rows._index  # every index the same
+    assert any(k[0][-1] == "wide" for k in by_arrays._index)

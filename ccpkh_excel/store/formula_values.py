@@ -40,7 +40,12 @@ VALUE, DIV0, NAME, REF = ExcelError("#VALUE!"), ExcelError("#DIV/0!"), ExcelErro
 
 def excel_value(v: object) -> object:
     """A Python value as the cell holds it once written: dates as serials, "" as blank."""
-    if v is None or v == "":
+    t = type(v)  # the usual cases first: a province's columns pass through here cell by cell
+    if t is str:
+        return v if v else None
+    if t is float or v is None:
+        return v
+    if v == "":
         return None
     if isinstance(v, bool):
         return v
@@ -360,6 +365,7 @@ _COMPARISONS = {
     ">=": operator.ge,
 }
 _ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+_ARRAY_ROWS = 50_000  # from this many rows an index is counted by numpy (`Book._count_arrays`)
 _MEMO_TYPES = frozenset((str, float, type(None)))  # cell values whose matching key depends on the value alone
 
 
@@ -944,13 +950,56 @@ class Book:
             counter = self._from_wider(sig)
             if counter is None:
                 columns = [self._keys(r) for r in ranges]
-                counter = Counter(zip(*columns, strict=True))
+                n = len(columns[0]) if columns else 0
+                if n >= _ARRAY_ROWS and all(len(c) == n for c in columns):
+                    counter = self._count_arrays(ranges, n)
+                if counter is None:
+                    counter = Counter(zip(*columns, strict=True))
             self._index[sig] = counter
             if all(c1 == c2 for _, c1, _, c2, _ in sig):
                 self._by_rows.setdefault(_rows_of(sig), []).append((sig, counter))
         if nodes is not None:
             self._by_nodes[nodes] = self._index[sig]
         return self._index[sig]
+
+    def _count_arrays(self, ranges, n: int) -> Counter | None:
+        """`Counter(zip(*keys))` of ranges of `n` rows counted by numpy (which openpyxl imports
+        anyway): each column's keys renumbered from 0 (`_key_array`), the combinations numbered
+        densely and counted at once. None without numpy or when the combinations would number
+        far more than the rows."""
+        try:
+            import numpy as np
+        except ImportError:  # pragma: no cover - openpyxl's numpy is optional
+            return None
+        columns = [self._key_array(r, np) for r in ranges]
+        size = 1
+        for _, seen in columns:
+            size *= max(len(seen), 1)
+        if size > 4 * n + 1024:
+            return None
+        dense = columns[0][0]
+        for local, seen in columns[1:]:
+            dense = dense * len(seen) + local
+        counts = np.bincount(dense, minlength=size)
+        found = np.flatnonzero(counts)
+        keys, rest = [], found
+        for _, seen in reversed(columns):  # back from the combination's number to the key numbers
+            keys.append(seen[rest % len(seen)].tolist())
+            rest = rest // len(seen)
+        keys.reverse()
+        return Counter(dict(zip(zip(*keys, strict=True), counts[found].tolist(), strict=True)))
+
+    def _key_array(self, rng, np) -> tuple:
+        """(each cell's key renumbered among the range's keys, as a numpy array; the key numbers
+        present, ascending), made once per range."""
+        sig = ("array", *self._signature(rng))
+        if sig not in self._key_cache:
+            ids = np.fromiter(self._keys(rng), np.int64)
+            seen = np.flatnonzero(np.bincount(ids)) if len(ids) else np.zeros(0, np.int64)
+            number = np.zeros(int(seen[-1]) + 1 if len(seen) else 1, np.int64)
+            number[seen] = np.arange(len(seen))
+            self._key_cache[sig] = (number[ids], seen)
+        return self._key_cache[sig]
 
     def _from_wider(self, sig: tuple) -> Counter | None:
         """The index of single columns summed from one already made over more of the same rows,
