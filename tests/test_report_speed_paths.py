@@ -220,3 +220,27 @@ def test_the_report_and_status_read_the_assignments_alongside(sample_master_copy
     where.clear()
     write_document(sample_master_copy, "bao-cao", tmp_path / "bc.docx", "Quý I/2026", as_of=date(2026, 4, 10))
     assert where[0] == "ccpkh-alongside"
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        "<?xml version='1.0'?>\n<w:document><w:body><w:p><w:r><w:t>Một dòng</w:t></w:r></w:p></w:body></w:document>",
+        "<w:body><w:p><w:pPr><w:jc w:val='both'/></w:pPr><w:r><w:rPr><w:b/></w:rPr>"
+        "<w:t xml:space='preserve'>hai\ndòng\tcó tab\aĐoạn mới\fTrang mới</w:t></w:r></w:p></w:body>",
+        "<w:body><w:p><w:r><w:t>a</w:t></w:r></w:p>\n<w:p><w:r><w:t>b</w:t></w:r></w:p></w:body>",
+        "<w:body><w:tbl/></w:body>\n",
+    ],
+)
+def test_the_quick_template_resolves_breaks_as_docxtpl_does(xml):
+    """A \\n, \\t, \\a or \\f in a text still becomes a break or a tab (docxtpl's own pass); with
+    none after the first paragraph the XML is the very one docxtpl would give."""
+    from docxtpl import DocxTemplate
+
+    from ccpkh_excel.features.documents.rendering import _quick
+
+    plain = DocxTemplate.__new__(DocxTemplate)
+    quick = _quick(DocxTemplate).__new__(_quick(DocxTemplate))
+    assert quick.resolve_listing(xml) == plain.resolve_listing(xml)
+    if "\t" in xml:
+        assert "<w:br/>" in quick.resolve_listing(xml) and "<w:tab/>" in quick.resolve_listing(xml)
