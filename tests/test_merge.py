@@ -496,3 +496,27 @@ def test_worker_count_follows_the_environment_and_the_batch(monkeypatch):
     assert merging.workers(5000) == 1
     monkeypatch.setenv(merging.WORKERS_ENV, "3")
     assert merging.workers(2) == 2
+
+
+def test_rows_kept_in_order_are_a_longest_run_in_the_forms_order():
+    """The rows applied from a form with rows moved are the longest run still in the order
+    they were sent in (any other choice would drop more rows than needed)."""
+    import bisect
+    import random
+
+    from ccpkh_excel.features.merging import _in_order
+
+    def longest(a):
+        tails = []
+        for x in a:
+            k = bisect.bisect_left(tails, x)
+            tails[k : k + 1] = [x]
+        return len(tails)
+
+    rnd = random.Random(3)
+    for _ in range(2000):
+        idxs = rnd.sample(range(20), rnd.randint(0, 12))
+        cands = [(ix, 9 + j, None) for j, ix in enumerate(idxs)]
+        keep = _in_order(cands)
+        kept = [c[0] for c in cands if (c[0], c[1]) in keep]
+        assert kept == sorted(kept) and len(kept) == longest(idxs), idxs

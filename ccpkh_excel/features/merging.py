@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -197,7 +198,7 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
             for part in ("docProps/custom.xml", "docProps/core.xml"):  # small parts, read unchecked below
                 if part in names and z.getinfo(part).file_size > PROPS_MAX:
                     return out.reject(f"phần {part} lớn bất thường; không đọc.")
-            props = xlsxfast.read_custom_props(z)
+            props = xlsxfast.read_custom_props(z) if META_SHEET not in sheets else {}  # only without it
             out.saved = xlsxfast.read_modified(z)
             try:  # read now (the zip is open), used after the checks below: a failure counts there
                 form_xml: bytes | None | Exception = _form_sheet_xml(z, sheets)
@@ -419,32 +420,24 @@ def _task_rows(task_rows, macs: list[tuple[str, str]], ctx: _Context, out: FileO
 def _in_order(candidates: list[tuple[int, int, list]]) -> set[tuple[int, int]]:
     """The longest run of rows still in their original relative order (n log n)."""
     tails: list[int] = []  # tails[k]: index into candidates of the smallest tail of a run of length k+1
+    tail_idx: list[int] = []  # tail_idx[k]: that candidate's index in the form as sent
     prev = [-1] * len(candidates)
     for i, (idx, _, _) in enumerate(candidates):
-        k = _bisect(candidates, tails, idx)
+        k = bisect_left(tail_idx, idx)
         if k > 0:
             prev[i] = tails[k - 1]
         if k == len(tails):
             tails.append(i)
+            tail_idx.append(idx)
         else:
             tails[k] = i
+            tail_idx[k] = idx
     out = set()
     i = tails[-1] if tails else -1
     while i >= 0:
         out.add((candidates[i][0], candidates[i][1]))
         i = prev[i]
     return out
-
-
-def _bisect(candidates, tails: list[int], idx: int) -> int:
-    lo, hi = 0, len(tails)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if candidates[tails[mid]][0] < idx:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 _status_of = remembered(normalize_status, limit=10_000)  # a handful of words typed in every form
