@@ -585,3 +585,62 @@ def test_indexes_counted_by_numpy_equal_those_counted_row_by_row(monkeypatch):
     assert None in counted and len(counted) > counted.count(None)  # Wide row by row, Data 1 by numpy
     assert by_arrays._index == by_rows._index  # every index the same
     assert any(k[0][-1] == "wide" for k in by_arrays._index)
+
+
+def test_random_formulas_of_one_shape_compute_what_each_alone_does():
+    """Random formulas (references with and without $, ranges, other sheets, decimals,
+    exponents, text with digits, unknown functions, cut short) and variants of each with other
+    digits: the book that shares their compiled shape gives each the value a fresh book gives it
+    (or the same error)."""
+    import random
+
+    rnd = random.Random(3)
+
+    def data(name: str) -> fv.Sheet:
+        s = fv.Sheet(name, max_row=12)
+        for r in range(1, 13):
+            s.set(r, 1, rnd.choice([float(rnd.randrange(5)), "a1", None, True, fv.ExcelError("#N/A"), "3", ""]))
+            s.set(r, 2, float(rnd.randrange(-3, 4)))
+            s.set(r, 3, rnd.choice(["x", "y1", "Chủ trì", None]))
+        return s
+
+    atoms = ["A{n}", "$B${n}", "C{n}", "{n}", "{n}.{n}", "{n}E{n}", '"t{n}"', "'Data 2'!A{n}", "Data3!B{n}"]
+    atoms += ["A{n}:B{n}", "$A$1:$A${n}", "TRUE", "B:B", "-B{n}", "B{n}%", '"<{n}"', "A0", "B0:B{n}"]
+    funcs = ["SUM({0},{1})", "IF({0},{1},{2})", "AND({0},{1})", "OR({0})", "NOT({0})", "INT({0})", "ROUND({0},{1})"]
+    funcs += ["COUNTIF(A1:A{n},{0})", "COUNTIFS(A1:A{n},{0},C1:C{n},{1})", "FOO({0})", "({0})"]
+    funcs += ["COUNTIFS('Data 2'!$A:$A,{0},'Data 2'!$C:$C,\"x\")"]
+
+    def number() -> str:
+        return str(rnd.choice([0, 1, 2, 3, 7, 10, 12, rnd.randrange(100)]))
+
+    def digits(text: str) -> str:
+        return re.sub(r"\{n\}|\d+", lambda m: number(), text)
+
+    def expr(depth: int = 0) -> str:
+        if depth > 2 or rnd.random() < 0.3:
+            return digits(rnd.choice(atoms))
+        if rnd.random() < 0.5:
+            func = re.sub(r"\{n\}", lambda m: number(), rnd.choice(funcs))
+            return func.format(expr(depth + 1), expr(depth + 1), expr(depth + 1))
+        return expr(depth + 1) + rnd.choice(["+", "-", "*", "/", "&", "=", "<>", "<", ">=", "^"]) + expr(depth + 1)
+
+    def outcome(fn):
+        try:
+            v = fn()
+        except Exception as e:  # noqa: BLE001 - an error of the evaluator: the same one either way
+            return type(e).__name__
+        return (type(v), "nan" if v != v else v)
+
+    data2, data3 = data("Data 2"), data("Data3")
+    for _ in range(150):
+        first = expr()
+        formulas = [first] + [digits(first) for _ in range(4)]
+        if rnd.random() < 0.1:
+            formulas = [f[: rnd.randrange(len(f) + 1)] for f in formulas]
+        host = data("S")
+        for r, f in enumerate(formulas, start=1):
+            host.formulas[(r, 10)] = f
+        shared = fv.Book([data2, data3, host])
+        for r, f in enumerate(formulas, start=1):
+            alone = fv.Book([data2, data3, host])
+            assert outcome(lambda: shared.value("S", r, 10)) == outcome(lambda: alone.value("S", r, 10)), f  # noqa: B023
