@@ -244,3 +244,62 @@ def test_the_quick_template_resolves_breaks_as_docxtpl_does(xml):
     assert quick.resolve_listing(xml) == plain.resolve_listing(xml)
     if "\t" in xml:
         assert "<w:br/>" in quick.resolve_listing(xml) and "<w:tab/>" in quick.resolve_listing(xml)
+
+
+def _figures():
+    from ccpkh_excel.domain.status import Counts, StatusFigures
+
+    st = StatusFigures("Quý I/2026", date(2026, 4, 10))
+    st.fields = [Counts("Thể chế", 3, 1, 1, 1, 0), Counts("Công vụ", 2, 0, 0, 1, 1)]
+    return st
+
+
+def test_the_chart_drawn_alongside_is_the_chart(tmp_path, monkeypatch):
+    """The chart drawn in a forked child is the very PNG drawn here; no child is left behind."""
+    import os
+
+    from ccpkh_excel.features.documents import period_report
+    from ccpkh_excel.features.documents.period_report import _chart_alongside, chart
+
+    def marked(st, path):
+        path.with_suffix(".pid").write_text(str(os.getpid()))
+        return chart(st, path)
+
+    monkeypatch.setattr(period_report, "chart", marked)
+    st = _figures()
+    images = _chart_alongside(st, tmp_path / "a.png")()
+    assert images == {"bieu_do": tmp_path / "a.png"}
+    assert int((tmp_path / "a.pid").read_text()) != os.getpid()  # drawn by the child
+    assert (tmp_path / "a.png").read_bytes() == chart(st, tmp_path / "b.png").read_bytes()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert _chart_alongside(type(st)("Quý I/2026", date(2026, 4, 10)), tmp_path / "c.png")() == {}
+
+
+def test_a_chart_that_fails_in_the_child_is_drawn_here(tmp_path, monkeypatch):
+    """A child that cannot draw (or dies) leaves the chart to this process: drawn, or its error raised."""
+    import os
+
+    from ccpkh_excel.features.documents import period_report
+
+    parent = os.getpid()
+    real = period_report.chart
+    calls = []
+
+    def only_here(st, path):
+        if os.getpid() != parent:
+            raise RuntimeError("no display")
+        calls.append(path)
+        return real(st, path)
+
+    monkeypatch.setattr(period_report, "chart", only_here)
+    images = period_report._chart_alongside(_figures(), tmp_path / "a.png")()
+    assert images == {"bieu_do": tmp_path / "a.png"} and calls == [tmp_path / "a.png"]
+    assert (tmp_path / "a.png").stat().st_size > 1000
+
+    def never(st, path):
+        raise RuntimeError("matplotlib hỏng")
+
+    monkeypatch.setattr(period_report, "chart", never)
+    with pytest.raises(RuntimeError, match="matplotlib hỏng"):
+        period_report._chart_alongside(_figures(), tmp_path / "b.png")()

@@ -9,8 +9,13 @@ over them; at most `MAX_UNIT_LINES` unit lines per field and `RESULT_CHARS` of a
 
 from __future__ import annotations
 
+import gc
 import importlib
+import os
 import re
+import sys
+import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -208,6 +213,7 @@ def _report(plan, st, records, names, unit, ctx, tmp, assessment_rows, present):
             tasks=[t for t in plan.tasks if t.code in mine],
         )
         st = compute_status(plan, [r for r in records.summary if r.unit == unit], st.period, st.as_of, records.returns)
+    images = _chart_alongside(st, tmp / "bieu_do.png")  # drawn while the rest is written
     written = outline.assessments(assessment_rows, st.period)
     if not present:
         warnings.append(
@@ -417,8 +423,41 @@ def _report(plan, st, records, names, unit, ctx, tmp, assessment_rows, present):
         for r in st.ranking()
     ]
     ctx["bieu_do"] = ""
-    images = {"bieu_do": chart(st, tmp / "bieu_do.png")} if st.fields else {}
-    return ctx, images, warnings
+    return ctx, images(), warnings
+
+
+def _chart_alongside(st: StatusFigures, path: Path) -> Callable[[], dict[str, Path]]:
+    """Start drawing the chart in a forked child process (Linux, this process on one thread:
+    importing matplotlib and drawing take about as long as the rest of the report's text);
+    the function returned waits for it and gives the images. Where there is no such child,
+    or it failed, the chart is drawn here then (its error, if any, raised here)."""
+    if not st.fields:
+        return dict
+    pid = None
+    if sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1:
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = None
+        if pid == 0:  # the child: draw, say how it went, never return into the caller's code
+            code = 1
+            try:
+                gc.freeze()  # the parent's objects left alone: their pages stay shared
+                chart(st, path)
+                code = 0
+            except BaseException:  # noqa: BLE001, S110 - the parent draws again and reports
+                pass
+            finally:
+                os._exit(code)
+
+    def finish() -> dict[str, Path]:
+        if pid is not None:
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) == 0 and path.exists():
+                return {"bieu_do": path}
+        return {"bieu_do": chart(st, path)}
+
+    return finish
 
 
 def _section_title(key: str) -> str:
