@@ -1,6 +1,13 @@
 """Fault injection: every write the process makes (opening a file for writing, each write to
-it, fsync, link, replace, sendfile) is an event; `Faults(fail_at=k, errno=…)` makes the k-th
-event raise OSError as a full disk, a file too large or a refused permission would."""
+it, fsync, link, replace, rename, sendfile) is an event; `Faults(fail_at=k, errno=…)` makes the
+k-th event raise OSError as a full disk, a file too large or a refused permission would.
+
+Each event also records its *site* (see `_stack`): the line of our code that writes, or, for
+a write a library makes for us, the library function that makes it and our function above
+it. `sites()` picks the first event of every site and the first and last write of every file
+(of the first and the last where many are written alike, a form per unit): every write in our
+code, each way the libraries below it write (a zip's local header, its data, its central
+directory…), a file's start and its end."""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import builtins
 import errno as errnos
 import io
 import os
+import sys
 from dataclasses import dataclass, field
 
 _WRITE_MODES = set("wax+")
@@ -44,12 +52,15 @@ class Faults:
     fail_at: int | None = None
     errno: int = errnos.ENOSPC
     events: list[tuple] = field(default_factory=list)
+    stacks: list[tuple] = field(default_factory=list)
     _files: int = 0
 
     def event(self, kind: str, name: str, ident: int = 0, nth: int = 0) -> None:
         index = len(self.events)
         self.events.append((kind, os.path.basename(str(name)), ident, nth))
-        if index == self.fail_at:
+        if self.fail_at is None:
+            self.stacks.append(_stack())
+        elif index == self.fail_at:
             raise OSError(self.errno, os.strerror(self.errno), str(name))
 
     def install(self, monkeypatch) -> Faults:
@@ -83,15 +94,54 @@ class Faults:
         return self
 
     def sites(self) -> list[int]:
-        """The events worth failing at: every non-write event, and the first, middle and last
-        write of each file."""
+        """The events worth failing at (of a run recorded without `fail_at`): the first event
+        of every distinct site (kind of event and the code that made it), and the first and
+        last write of every file — of the first and last file only, where many files are
+        written the same way (a form per unit)."""
+        seen: set[tuple] = set()
         writes: dict[int, list[int]] = {}
         chosen = []
-        for i, (kind, _, ident, _) in enumerate(self.events):
+        for i, ((kind, _, ident, _), stack) in enumerate(zip(self.events, self.stacks, strict=True)):
             if kind == "write":
                 writes.setdefault(ident, []).append(i)
-            else:
+            if (kind, stack) not in seen:
+                seen.add((kind, stack))
                 chosen.append(i)
+        alike: dict[tuple, list[list[int]]] = {}  # files by the site of their first write
         for idx in writes.values():
-            chosen += {idx[0], idx[len(idx) // 2], idx[-1]}
+            alike.setdefault(self.stacks[idx[0]], []).append(idx)
+        for files in alike.values():
+            for idx in {id(f): f for f in (files[0], files[-1])}.values():
+                chosen += [idx[0], idx[-1]]
         return sorted(set(chosen))
+
+    def where(self, index: int) -> str:
+        """An event and the innermost lines of its site, for a failing test's message."""
+        kind, name, _, nth = self.events[index]
+        lines = " ← ".join(f"{os.path.basename(f)}:{n}" for f, n in self.stacks[index][:4]) if self.stacks else ""
+        return f"{kind} {name}" + (f" (lần ghi {nth})" if nth else "") + (f" tại {lines}" if lines else "")
+
+
+_HERE = os.path.abspath(__file__)
+_OURS = os.sep + "ccpkh_excel" + os.sep
+
+
+def _stack() -> tuple[tuple[str, int | str], ...]:
+    """Where an event comes from. A write our code makes itself: (file, line). One a library
+    makes for it (zipfile, openpyxl, shutil, tempfile): (file, function) of the library code
+    that made the call — a zip's local header, its data, its header rewritten, its central
+    directory — and (file, function) of the innermost ccpkh_excel code above it."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == _HERE:
+        frame = frame.f_back
+    if frame is None:
+        return ()
+    if _OURS in frame.f_code.co_filename:
+        return ((frame.f_code.co_filename, frame.f_lineno),)
+    out: list[tuple[str, int | str]] = [(frame.f_code.co_filename, frame.f_code.co_name)]
+    while frame is not None:
+        if _OURS in frame.f_code.co_filename:
+            out.append((frame.f_code.co_filename, frame.f_code.co_name))
+            break
+        frame = frame.f_back
+    return tuple(out)

@@ -1,9 +1,12 @@
 """Hostile templates and a hung LibreOffice: limits, timeouts, nothing left running."""
 
 import os
+import struct
+import subprocess
 import sys
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -224,3 +227,151 @@ def test_without_a_child_process_the_limits_still_hold(tmp_path, monkeypatch):
     assert message == "Tệp mau.docx: văn bản sinh ra từ mẫu quá 50 MB; đã dừng."
     render(_template(tmp_path, "Kính gửi {{ a }}"), {"a": "Sở Nội vụ"}, tmp_path / "ok.docx")
     assert Document(str(tmp_path / "ok.docx")).paragraphs[0].text == "Kính gửi Sở Nội vụ"
+
+
+# --- a template is bounded input too: file size, expanded parts, compression ratio ------------
+MB = 1 << 20
+PEAK_KB = 500 * 1024  # ru_maxrss is in KiB on Linux
+
+
+@pytest.fixture
+def limits_env(monkeypatch):
+    """No CCPKH_MAX_* from outside; a test sets the ones it means."""
+    for var in ("CCPKH_MAX_FILE_MB", "CCPKH_MAX_PART_MB", "CCPKH_MAX_RATIO", "CCPKH_MAX_ROWS"):
+        monkeypatch.delenv(var, raising=False)
+    return monkeypatch
+
+
+def _raw_zip(path: Path, members: list[tuple[str, bytes, int, int]]) -> Path:
+    """A zip written byte by byte from (name, raw deflate data, crc, size) — sizes declared truly."""
+    with open(path, "wb") as fh:
+        central = []
+        for name, data, crc, size in members:
+            n = name.encode()
+            offset = fh.tell()
+            fh.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(data), size, len(n), 0))
+            fh.write(n + data)
+            head = struct.pack("<4sHHHHHHIII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(data), size)
+            central.append(head + struct.pack("<HHHHHII", len(n), 0, 0, 0, 0, 0, offset) + n)
+        start = fh.tell()
+        fh.write(b"".join(central))
+        end = fh.tell()
+        fh.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(central), len(central), end - start, start, 0))
+    return path
+
+
+def _deflated(data: bytes) -> tuple[bytes, int, int]:
+    co = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return co.compress(data) + co.flush(), zlib.crc32(data), len(data)
+
+
+def _repeated(unit: bytes, times: int) -> tuple[bytes, int, int]:
+    """Raw deflate of unit * times without compressing it all: the unit compressed once after a
+    full flush (no back reference before it), its blocks repeated."""
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = co.compress(unit) + co.flush(zlib.Z_FULL_FLUSH)
+    tail = co.flush()
+    crc = 0
+    for _ in range(times):
+        crc = zlib.crc32(unit, crc)
+    return body * times + tail, crc, len(unit) * times
+
+
+def _template_with(tmp_path: Path, name: str, part: str, packed: tuple[bytes, int, int]) -> Path:
+    """A working template (a paragraph with a tag) plus one more part, `packed` as raw deflate."""
+    base = _template(tmp_path, "Kế hoạch: {{ phu_luc_ten }}", "base_" + name)
+    with zipfile.ZipFile(base) as z:
+        members = [(i.filename, *_deflated(z.read(i))) for i in z.infolist()]
+    base.unlink()
+    return _raw_zip(tmp_path / name, [*members, (part, *packed)])
+
+
+def _report(master: Path, out: Path, template: Path):
+    return CliRunner().invoke(
+        cli, ["report", str(master), "--kind", "ke-hoach", "--out", str(out), "--template", str(template)]
+    )
+
+
+def _nothing_written(folder: Path, *kept: Path) -> None:
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in kept)
+
+
+def test_report_refuses_a_template_over_the_file_size_limit(tmp_path, master, limits_env):
+    folder = tmp_path / "lam_viec"
+    folder.mkdir()
+    big = _template_with(folder, "mau_nang.docx", "customXml/item1.xml", _deflated(os.urandom(200_000)))
+    assert big.stat().st_size > 200_000
+    limits_env.setenv("CCPKH_MAX_FILE_MB", "0.125")  # 128 KB
+    out = folder / "kh.docx"
+    result = _report(master, out, big)
+    assert result.exit_code == 2, result.output + result.stderr
+    message = _flat(result.stderr)
+    assert message.startswith("Lỗi: Tệp mau_nang.docx: tệp nặng "), message
+    assert "quá giới hạn 128 KB (đặt CCPKH_MAX_FILE_MB để đổi)." in message
+    assert "Traceback" not in result.output + result.stderr
+    _nothing_written(folder, big)
+
+
+def test_report_refuses_a_template_part_that_expands_past_the_limit(tmp_path, master, limits_env):
+    folder = tmp_path / "lam_viec"
+    folder.mkdir()
+    # 2 MB of hex digits: compresses about 2:1, so only the expanded size is at fault
+    part = _template_with(folder, "mau_phan_lon.docx", "customXml/item1.xml", _deflated(os.urandom(MB).hex().encode()))
+    limits_env.setenv("CCPKH_MAX_PART_MB", "1")
+    out = folder / "kh.docx"
+    result = _report(master, out, part)
+    assert result.exit_code == 2, result.output + result.stderr
+    assert _flat(result.stderr) == (
+        "Lỗi: Tệp mau_phan_lon.docx: phần customXml/item1.xml giải nén ra hơn 1 MB "
+        "(tệp nén bất thường, có thể là 'bom zip'); không đọc."
+    )
+    _nothing_written(folder, part)
+
+
+def test_report_refuses_a_template_compressed_past_the_ratio_and_the_ratio_is_settable(tmp_path, master, limits_env):
+    folder = tmp_path / "lam_viec"
+    folder.mkdir()
+    dense = _template_with(folder, "mau_nen.docx", "customXml/item1.xml", _deflated(b" " * (2 * MB)))
+    out = folder / "kh.docx"
+    result = _report(master, out, dense)  # default limits: 200 times
+    assert result.exit_code == 2, result.output + result.stderr
+    message = _flat(result.stderr)
+    assert message.startswith("Lỗi: Tệp mau_nen.docx: phần customXml/item1.xml nén chặt bất thường (giải nén ra gấp ")
+    assert "giới hạn 200 lần; có thể là 'bom zip'); không đọc. (Đặt CCPKH_MAX_RATIO để đổi.)" in message
+    _nothing_written(folder, dense)
+    limits_env.setenv("CCPKH_MAX_RATIO", "100000")  # the clerk trusts this file: it renders
+    result = _report(master, out, dense)
+    assert result.exit_code in (0, 1), result.output + result.stderr  # 1: written, its format to review
+    assert "Kế hoạch" in Document(str(out)).paragraphs[0].text
+
+
+# the report command in a child process, its own peak memory read by wait4
+_REPORT = "import sys; from ccpkh_excel.frontends.cli import main; sys.argv[0] = 'ccpkh-excel'; main()"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peak memory from wait4's ru_maxrss")
+def test_a_zip_bomb_template_is_refused_fast_with_little_memory(tmp_path, master):
+    folder = tmp_path / "lam_viec"
+    folder.mkdir()
+    bomb = _template_with(folder, "mau_bom.docx", "word/media/image1.png", _repeated(bytes(16 * MB), 64))
+    assert bomb.stat().st_size < 2 * MB
+    with zipfile.ZipFile(bomb) as z:
+        assert z.getinfo("word/media/image1.png").file_size == 1 << 30  # 1 GiB of zeros
+    out = folder / "kh.docx"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CCPKH_MAX_")}
+    with open(tmp_path / "stdout", "wb") as so, open(tmp_path / "stderr", "wb") as se:
+        start = time.monotonic()
+        args = ["report", str(master), "--kind", "ke-hoach", "--out", str(out), "--template", str(bomb)]
+        proc = subprocess.Popen([sys.executable, "-c", _REPORT, *args], stdout=so, stderr=se, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        took = time.monotonic() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = _flat((tmp_path / "stderr").read_text(encoding="utf-8"))
+    assert proc.returncode == 2, stderr
+    assert stderr == (
+        "Lỗi: Tệp mau_bom.docx: phần word/media/image1.png giải nén ra hơn 100 MB "
+        "(tệp nén bất thường, có thể là 'bom zip'); không đọc."
+    )
+    assert took < 15
+    assert usage.ru_maxrss < PEAK_KB, f"{usage.ru_maxrss // 1024} MB"
+    _nothing_written(folder, bomb)
