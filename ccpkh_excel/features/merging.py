@@ -37,7 +37,7 @@ from ccpkh_excel.features.forms import (
     VERSION,
 )
 from ccpkh_excel.features.limits import Limits, open_checked
-from ccpkh_excel.store import xlsxfast
+from ccpkh_excel.store import processes, xlsxfast
 from ccpkh_excel.store.master import Master, hold
 from ccpkh_excel.store.records import ExtraRow, Records, ReturnRow, SummaryRow
 
@@ -527,67 +527,37 @@ def read_returns(
     files: list[Path], ctx: _Context, progress: Callable[[int, int], None] | None = None
 ) -> list[FileOutcome]:
     """`read_return` for every file, in the files' order: in `workers()` processes when there
-    are enough files to gain from it (each file is read on its own; nothing is written)."""
+    are enough files to gain from it (each file is read on its own; nothing is written). The
+    context — with the plan's secret — is inherited by the forked workers, never pickled."""
     n = workers(len(files))
-    if n <= 1:
-        outcomes = []
-        for i, f in enumerate(files, start=1):
-            outcomes.append(read_return(f, ctx))
-            if progress:
-                progress(i, len(files))
-        return outcomes
-    import gc
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _WORKER_CTX
-    _WORKER_CTX = ctx  # inherited by the forked workers, never pickled (it holds the plan's secret)
-    gc.freeze()  # the master already read stays shared with the workers (no copy made by their gc)
-    try:
-        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
-            outcomes = []
-            chunk = max(1, min(64, len(files) // (n * 8)))
-            for i, o in enumerate(pool.map(_read_in_worker, files, chunksize=chunk), start=1):
-                outcomes.append(_from_worker(o))
-                if progress:
-                    progress(i, len(files))
-            return outcomes
-    finally:
-        _WORKER_CTX = None
-        gc.unfreeze()
+    chunk = max(1, min(64, len(files) // (n * 8)))
+    outcomes = []
+    read = _read_in_worker if n > 1 else _read_here
+    for i, o in enumerate(processes.fork_map(read, files, n, ctx, chunk), start=1):
+        outcomes.append(_from_worker(o) if n > 1 else o)
+        if progress:
+            progress(i, len(files))
+    return outcomes
 
 
-WORKERS_ENV = "CCPKH_WORKERS"
+WORKERS_ENV = processes.WORKERS_ENV
 PARALLEL_FROM = 48  # files: below this, starting the processes costs more than it saves
-_WORKER_CTX: _Context | None = None
 
 
 def workers(files: int) -> int:
-    """How many processes read `files` returns: the environment's CCPKH_WORKERS (1 = none),
-    else one per CPU (at most 4) from PARALLEL_FROM files on, where processes can be forked
-    (Linux; elsewhere — Windows, Excel's buttons — one)."""
-    import multiprocessing
-    import os
-    import sys
+    """How many processes read `files` returns (`store.processes.workers`): CCPKH_WORKERS, else
+    one per CPU from PARALLEL_FROM files on, where processes can be forked (Linux)."""
+    return processes.workers(files, PARALLEL_FROM)
 
-    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    wanted = os.environ.get(WORKERS_ENV, "").strip()
-    if wanted:
-        try:
-            return max(1, min(int(wanted), files))
-        except ValueError:
-            return 1
-    if files < PARALLEL_FROM:
-        return 1
-    return max(1, min(os.cpu_count() or 1, 4, files))
+
+def _read_here(path: Path) -> FileOutcome:
+    return read_return(path, processes.state())
 
 
 def _read_in_worker(path: Path) -> FileOutcome:
-    """In a worker: `read_return`, its rows as plain tuples (the row types are made at run time,
-    pickle cannot name them)."""
-    assert _WORKER_CTX is not None
-    o = read_return(path, _WORKER_CTX)
+    """In a worker: `read_return`, its rows as plain tuples (the row types are made at run
+    time: pickle cannot name them)."""
+    o = read_return(path, processes.state())
     o.rows = [tuple(r) for r in o.rows]
     o.extra = [tuple(r) for r in o.extra]
     return o

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 from ccpkh_excel.domain import times
 from ccpkh_excel.domain.values import record_value, remembered
 from ccpkh_excel.errors import MasterError
-from ccpkh_excel.store import xlsxfast
+from ccpkh_excel.store import processes, xlsxfast
 from ccpkh_excel.store.lock import user_name
 from ccpkh_excel.store.schema import EXTRA, LOG, MAIL, RECORD_SHEETS, RETURNS, STATS, SUMMARY, SheetSpec
 
@@ -90,34 +91,75 @@ def _column_styles(sheet_xml: str, ncol: int) -> tuple[list[int | None], list[in
     return head, body
 
 
-def render_chunks(sheet_xml: str, spec: SheetSpec, rows, count: int):
-    """The sheet's XML in pieces, its rows replaced by `rows` (an iterable of `count` rows);
-    header and column styles are kept from the sheet's first two rows."""
+def _frame(sheet_xml: str, spec: SheetSpec, count: int) -> tuple[str, list[int | None], str]:
+    """(the XML before the body rows — with the header row —, the body's column styles, the
+    XML after them) of the sheet rewritten with `count` body rows."""
     ncol = len(spec.columns)
     head, body = _column_styles(sheet_xml, ncol)
     prefix, suffix = xlsxfast.split_sheet(sheet_xml)
-    if not count:
-        rows, count = [[""] * ncol], 1  # a styled blank row keeps the styles for next time
     ref = f"A1:{xlsxfast.col_letter(ncol)}{count + 1}"
     prefix = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', prefix)
-    yield prefix + "<sheetData>" + xlsxfast.row(1, spec.headers, head)
+    suffix = re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="{ref}"', suffix)
+    return prefix + "<sheetData>" + xlsxfast.row(1, spec.headers, head), body, "</sheetData>" + suffix
+
+
+def render_chunks(sheet_xml: str, spec: SheetSpec, rows, count: int):
+    """The sheet's XML in pieces, its rows replaced by `rows` (an iterable of `count` rows);
+    header and column styles are kept from the sheet's first two rows."""
+    if not count:
+        rows, count = [[""] * len(spec.columns)], 1  # a styled blank row keeps the styles for next time
+    start, body, end = _frame(sheet_xml, spec, count)
+    yield start
     batch = []
     for r, values in enumerate(rows, start=2):
         batch.append(xlsxfast.row(r, list(values), body))
         if len(batch) == 1000:
             yield "".join(batch)
             batch = []
-    yield "".join(batch) + "</sheetData>" + re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="{ref}"', suffix)
+    yield "".join(batch) + end
 
 
-def summary_rows(rows: list[SummaryRow], dues: dict[str, date | None], evaluations: list | None = None):
-    """Tổng hợp rows as written: the stored columns, the task's due date, the live evaluation
-    (with its computed value when `evaluations` gives it)."""
+SUMMARY_PARALLEL_FROM = 50_000  # Tổng hợp rows: from here its XML is made by several processes
+SUMMARY_SLICE = 20_000  # rows a worker makes at a time (the parent holds a few slices at most)
+
+
+def summary_chunks(sheet_xml: str, rows: list[SummaryRow], dues, evaluations) -> Iterator[bytes]:
+    """Tổng hợp's XML (UTF-8) with `rows`: `render_chunks` of `summary_rows`, its body made in
+    slices by forked workers when it is large (`store.processes`) — the same bytes either way."""
+    count = len(rows)
+    n = processes.workers(count, SUMMARY_PARALLEL_FROM) if count else 1
+    if n <= 1:
+        for chunk in render_chunks(sheet_xml, SUMMARY, summary_rows(rows, dues, evaluations), count):
+            yield chunk.encode("utf-8")
+        return
+    start, body, end = _frame(sheet_xml, SUMMARY, count)
+    yield start.encode("utf-8")
+    slices = [(a, min(a + SUMMARY_SLICE, count)) for a in range(0, count, SUMMARY_SLICE)]
+    yield from processes.fork_map(_summary_slice, slices, n, (rows, dues, evaluations, body))
+    yield end.encode("utf-8")
+
+
+def _summary_slice(bounds: tuple[int, int]) -> bytes:
+    rows, dues, evaluations, body = processes.state()
+    a, b = bounds
+    out = [xlsxfast.row(n, v, body) for n, v in enumerate(summary_rows(rows, dues, evaluations, a, b), start=a + 2)]
+    return "".join(out).encode("utf-8")
+
+
+def summary_rows(
+    rows: list[SummaryRow],
+    dues: dict[str, date | None],
+    evaluations: list | None = None,
+    start: int = 0,
+    stop: int | None = None,
+):
+    """Tổng hợp rows as written (rows[start:stop]): the stored columns, the task's due date,
+    the live evaluation (with its computed value when `evaluations` gives it)."""
     from ccpkh_excel.store.stats_sheet import row_formula
 
     col = xlsxfast.col_letter(len(SUMMARY.columns))
     ref = f"{col}2:{col}{max(len(rows), 1) + 1}"
-    for n, r in enumerate(rows, start=2):
+    for n, r in enumerate(rows[start:stop], start=start + 2):
         value = xlsxfast.UNKNOWN if evaluations is None else evaluations[n - 2]
         # one shared formula down the column (as Excel writes a filled-down formula): the
         # text once, not a few hundred bytes on each of hundreds of thousands of rows
@@ -364,8 +406,7 @@ def write_records(
         targets = {}
         for spec in RECORD_SHEETS:
             rows = data[spec.name]
-            out = summary_rows(rows, dues, evaluations) if spec is SUMMARY else rows
-            targets[sheets[spec.name]] = (spec, out, len(rows))
+            targets[sheets[spec.name]] = (spec, rows, len(rows))
         streamed = {}
         for spec, rows in tables.items():
             if spec.name not in sheets:
@@ -384,8 +425,12 @@ def write_records(
                 if name in targets:
                     spec, rows, count = targets[name]
                     with zout.open(name, "w") as fh:
-                        for chunk in render_chunks(sheet_frame(zin, name), spec, rows, count):
-                            fh.write(chunk.encode("utf-8"))
+                        if spec is SUMMARY:
+                            for data in summary_chunks(sheet_frame(zin, name), rows, dues, evaluations):
+                                fh.write(data)
+                        else:
+                            for chunk in render_chunks(sheet_frame(zin, name), spec, rows, count):
+                                fh.write(chunk.encode("utf-8"))
                 elif name in streamed:
                     spec, rows, last_col = streamed[name]
                     with zout.open(name, "w") as fh:

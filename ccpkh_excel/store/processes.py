@@ -1,0 +1,72 @@
+"""Work spread over forked processes, for the few steps where a province's size makes it pay:
+reading hundreds of returns, writing hundreds of thousands of Tổng hợp rows.
+
+Forked (Linux) workers inherit what the parent has in memory — the plan, the records, the
+plan's secret — so nothing of it is pickled; only each item's result comes back. Elsewhere
+(Windows, Excel's buttons, macOS) and for small batches the work runs in the process itself,
+item by item, with the same results in the same order.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+WORKERS_ENV = "CCPKH_WORKERS"
+MAX_WORKERS = 4
+
+_STATE: Any = None  # what the forked workers read (set just before the fork)
+
+
+def workers(items: int, parallel_from: int) -> int:
+    """How many processes work on `items` items: the environment's CCPKH_WORKERS (1 = none),
+    else one per CPU (at most MAX_WORKERS) from `parallel_from` items on, where processes can
+    be forked (Linux; elsewhere one)."""
+    import multiprocessing
+
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    wanted = os.environ.get(WORKERS_ENV, "").strip()
+    if wanted:
+        try:
+            return max(1, min(int(wanted), items))
+        except ValueError:
+            return 1
+    if items < parallel_from:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, items))
+
+
+def state() -> Any:
+    """In a worker: the state `fork_map` was given."""
+    return _STATE
+
+
+def fork_map(
+    fn: Callable[[Any], Any], items: Iterable[Any], n: int, state: Any = None, chunksize: int = 1
+) -> Iterator[Any]:
+    """`fn(item)` for every item, in order, in `n` forked workers (or here when n ≤ 1); `fn`
+    reads `state()`. The parent's objects are frozen for the garbage collector meanwhile, so the
+    workers share the parent's memory instead of copying it."""
+    global _STATE
+    if n <= 1:
+        _STATE = state
+        try:
+            yield from map(fn, items)
+        finally:
+            _STATE = None
+        return
+    import gc
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _STATE = state
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(fn, items, chunksize=chunksize)
+    finally:
+        _STATE = None
+        gc.unfreeze()
