@@ -7,8 +7,11 @@ are computed the way Excel and LibreOffice compute them:
 
 - a small evaluator for the formulas of Thống kê (COUNTIFS, COUNTIF, SUM, IF, AND, OR, ROUND,
   INT, comparisons, arithmetic), over the cells as written — so the values follow whatever the
-  sheet holds, even a Thống kê older than the plan. COUNTIFS with plain criteria is answered
-  from one index per set of ranges (built once, one pass over the rows): linear in rows.
+  sheet holds, even a Thống kê older than the plan. A formula is parsed and compiled into
+  Python functions once per shape (`Book`): a unit's block of formulas and the next unit's
+  differ only in their rows, which each formula's own digits give. COUNTIFS with plain
+  criteria is answered from one index per set of ranges (built once, one pass over the rows,
+  counted by numpy for a province's hundreds of thousands of rows): linear in rows.
 - `summary_evaluation`: the "Đánh giá" formula of a Tổng hợp row (`stats_sheet.row_formula`),
   in Python with the same semantics, for a province's ten thousand rows.
 
