@@ -36,6 +36,7 @@ from ccpkh_excel.domain.units import LEAD
 from ccpkh_excel.domain.vntext import ascii_slug, clean
 from ccpkh_excel.errors import CcpkhError
 from ccpkh_excel.store import xlsxfast
+from ccpkh_excel.store.files import os_reason, replace_with
 from ccpkh_excel.store.master import Master, hold
 from ccpkh_excel.store.records import ReturnRow
 from ccpkh_excel.store.sheets import input_hint
@@ -400,11 +401,17 @@ def _generate(
     result = GenerateResult(p, out_dir)
     result.skipped = [c for c in wanted if c not in by_unit]
     due = due or (p.end + timedelta(days=5))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CcpkhError(f"không tạo được thư mục phiếu ({os_reason(exc)}); sổ giữ nguyên.", out_dir) from exc
     tasks = {t.code: t for t in plan.tasks}
     order = {t.code: i for i, t in enumerate(plan.tasks)}
     prefill = previous_answers(records.summary, p)
-    template = _Template(plan.year)
+    try:
+        template = _Template(plan.year)
+    except OSError as exc:  # the skeleton is made in memory; a library may still write a temporary file
+        raise CcpkhError(f"không tạo được mẫu phiếu ({os_reason(exc)}); sổ giữ nguyên.", m.path) from exc
     contact = clean(plan.info.get("Đầu mối liên hệ") or plan.info.get("Cơ quan ban hành") or "")
     units_by_code = {u.code: u for u in plan.units}
     stamp = times.to_w3cdtf(now)
@@ -459,21 +466,20 @@ def _generate(
             xlsxfast.write_parts(parts, path)
         except OSError as exc:  # one unit's file: say so, go on with the others
             path.unlink(missing_ok=True)
-            failed[code] = f"không ghi được tệp ({exc.strerror or exc.__class__.__name__})"
+            failed[code] = f"không ghi được tệp {path.name} ({os_reason(exc)})"
             continue
         result.files.append(UnitForm(code, unit.name, unit.email, path, len(rows)))
     result.failed = failed
-    result.manifest = out_dir / f"danh_sach_gui_{p.slug}.csv"
     made = {f.code: f for f in result.files}
-    with open(result.manifest, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["Mã đơn vị", "Tên đơn vị", "Email", "Tệp", "Số nhiệm vụ", "Kỳ báo cáo", "Hạn gửi lại", "Ghi chú"])
-        for code in wanted:
-            unit = units_by_code[code]
-            f = made.get(code)
-            note = failed.get(code) or ("" if f else "không có nhiệm vụ nào: không tạo phiếu")
-            row = [code, unit.name, unit.email, f.file.name if f else "", f.tasks if f else 0, p.label]
-            w.writerow([csv_safe(v) for v in [*row, f"{due:%d/%m/%Y}", note]])
+    listing = io.StringIO(newline="")
+    w = csv.writer(listing)
+    w.writerow(["Mã đơn vị", "Tên đơn vị", "Email", "Tệp", "Số nhiệm vụ", "Kỳ báo cáo", "Hạn gửi lại", "Ghi chú"])
+    for code in wanted:
+        unit = units_by_code[code]
+        f = made.get(code)
+        note = failed.get(code) or ("" if f else "không có nhiệm vụ nào: không tạo phiếu")
+        row = [code, unit.name, unit.email, f.file.name if f else "", f.tasks if f else 0, p.label]
+        w.writerow([csv_safe(v) for v in [*row, f"{due:%d/%m/%Y}", note]])
     sent = {(f.code, p.label) for f in result.files}
     kept = [r for r in records.returns if not ((r.unit, r.period) in sent and r.outcome == SENT)]  # re-sent
     already = {(r.unit, r.period) for r in kept if r.outcome != SENT and r.unit}
@@ -487,5 +493,15 @@ def _generate(
         f"; {len(failed)} đơn vị lỗi: {', '.join(failed)}" if failed else ""
     )
     m.log("Tạo phiếu", [f.file.name for f in result.files], note)
-    m.save(records=records)
+    m.save(records=records)  # the forms made are recorded as sent before the list is written
+    manifest = out_dir / f"danh_sach_gui_{p.slug}.csv"
+    try:
+        replace_with(manifest, listing.getvalue().encode("utf-8-sig"))
+    except OSError as exc:
+        raise CcpkhError(
+            f"đã tạo {len(result.files)} phiếu và ghi vào sổ, nhưng không ghi được danh sách gửi "
+            f"({os_reason(exc)}); danh sách cũ (nếu có) giữ nguyên. Giải phóng chỗ trống rồi chạy lại lệnh.",
+            manifest,
+        ) from exc
+    result.manifest = manifest
     return result

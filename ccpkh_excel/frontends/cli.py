@@ -102,6 +102,11 @@ def generate_cmd(master: Path, period: str, out_dir: Path, units: tuple[str, ...
         con.print(f"  Đơn vị {escape(code)} không có nhiệm vụ nào: không tạo phiếu.")
     if report.manifest:
         con.print(f"Danh sách gửi: {escape(str(report.manifest))}")
+    if report.failed:
+        for code, why in report.failed.items():
+            err().print(f"[bold red]Lỗi:[/] đơn vị {escape(code)}: {escape(why)}.")
+        err().print(f"{len(report.failed)} đơn vị chưa có phiếu; giải phóng chỗ trống hoặc sửa quyền ghi rồi chạy lại.")
+        sys.exit(1)
 
 
 @cli.command("merge")

@@ -391,10 +391,14 @@ def generate(book) -> str:
     period = _period(book)
     with _hold(book) as m:
         result = api.generate(m, period, out)
-    return (
-        f"Đã tạo {len(result.files)} phiếu kỳ {result.period.label} trong {out}.\n"
-        f"Danh sách gửi (đơn vị, email, tệp): {result.manifest.name}."
-    )
+    lines = [
+        f"Đã tạo {len(result.files)} phiếu kỳ {result.period.label} trong {out}.",
+        f"Danh sách gửi (đơn vị, email, tệp): {result.manifest.name}.",
+    ]
+    if result.failed:
+        lines.append(f"CHƯA tạo được phiếu cho {len(result.failed)} đơn vị — giải phóng chỗ trống rồi bấm lại:")
+        lines += [f"- {code}: {why}" for code, why in result.failed.items()]
+    return "\n".join(lines)
 
 
 @entry

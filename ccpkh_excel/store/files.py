@@ -123,6 +123,20 @@ def replace_atomically(tmp: Path, target: Path) -> None:
     fsync_dir(target.parent)
 
 
+def replace_with(target: Path, data: bytes) -> None:
+    """Write `data` as `target`, whole or not at all: a temporary file beside it, then replaced
+    (a failed write leaves the old file as it was and no temporary file)."""
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        replace_atomically(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 # --- backups ------------------------------------------------------------------------------
 def keep_backups() -> int:
     try:
