@@ -35,37 +35,28 @@ from ccpkh_excel.domain.status import SENT
 from ccpkh_excel.domain.units import LEAD
 from ccpkh_excel.domain.vntext import ascii_slug, clean
 from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.features.form_layout import (  # noqa: F401 - the form's contract, read here too
+    EXTRA_ROWS,
+    EXTRA_TITLE,
+    FIRST_ROW,
+    FORM_HEADERS,
+    FORM_SHEET,
+    FORMAT,
+    GUIDE_SHEET,
+    HEADER_ROW,
+    IDENTITY,
+    INPUT_COLUMNS,
+    META_SHEET,
+    PROPS,
+    STATUSES,
+    VERSION,
+)
 from ccpkh_excel.store import xlsxfast
 from ccpkh_excel.store.files import os_reason, replace_with
 from ccpkh_excel.store.master import Master, hold
 from ccpkh_excel.store.records import ReturnRow
 from ccpkh_excel.store.sheets import input_hint
 
-FORMAT = "ccpkh-excel/phieu-bao-cao"
-VERSION = "2"  # 2: signed with the plan's secret (HMAC-SHA256); 1: plain hashes, no longer accepted
-IDENTITY = ("format", "version", "plan", "unit", "period", "due", "rows")
-PROPS = tuple(f"ccpkh_{k}" for k in (*IDENTITY, "signature"))  # the identity again, in the file's properties
-FORM_SHEET = "Báo cáo"
-GUIDE_SHEET = "Hướng dẫn"
-META_SHEET = "_ccpkh"
-FORM_HEADERS = (
-    "Mã NV",
-    "STT",
-    "Nội dung công việc",
-    "Vai trò",
-    "Thời gian hoàn thành",
-    "Trạng thái",
-    "Ngày hoàn thành",
-    "Kết quả thực hiện",
-    "Khó khăn, vướng mắc",
-    "Đề xuất, kiến nghị",
-)
-INPUT_COLUMNS = "FGHIJ"  # Trạng thái … Đề xuất, kiến nghị: the cells a unit types in
-STATUSES = ("Chưa thực hiện", "Đang thực hiện", "Hoàn thành", "Tạm dừng")
-HEADER_ROW = 7
-FIRST_ROW = 8
-EXTRA_ROWS = 10
-EXTRA_TITLE = "NHIỆM VỤ PHÁT SINH NGOÀI KẾ HOẠCH (nếu có): ghi nội dung vào cột C và tình hình vào các cột F–J"
 WIDTHS = (9, 6, 55, 10, 18, 16, 13, 44, 30, 30, 12)
 
 GUIDE = [

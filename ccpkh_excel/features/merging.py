@@ -24,7 +24,7 @@ from ccpkh_excel.domain.status import MERGED, MERGED_WARN, REJECTED, SENT, SUPER
 from ccpkh_excel.domain.values import cell_text, free_text, read_date, remembered
 from ccpkh_excel.domain.vntext import clean, fold
 from ccpkh_excel.errors import CcpkhError, MasterError, SourceError
-from ccpkh_excel.features.forms import (
+from ccpkh_excel.features.form_layout import (
     EXTRA_ROWS,
     EXTRA_TITLE,
     FIRST_ROW,
