@@ -661,9 +661,14 @@ class Book:
 
         cells_of = self._cells
 
-        def single(env):  # `_single(cell)` in one call
+        known, name = self._values, sh.name
+
+        def single(env):  # `_single(cell)` in one call; a formula's value already known taken first
             r = env[k]
-            if (r, c) in sh.formulas:
+            v = known.get((name, r, c), _MISSING)
+            if v is not _MISSING:
+                pass
+            elif (r, c) in sh.formulas:
                 v = formula_value(sh, r, c)
             else:
                 col = sh.column(c)
@@ -997,7 +1002,8 @@ class Book:
         present, ascending), made once per range."""
         sig = ("array", *self._signature(rng))
         if sig not in self._key_cache:
-            ids = np.fromiter(self._keys(rng), np.int64)
+            keys = self._keys(rng)
+            ids = np.fromiter(keys, np.int64, count=len(keys))
             seen = np.flatnonzero(np.bincount(ids)) if len(ids) else np.zeros(0, np.int64)
             number = np.zeros(int(seen[-1]) + 1 if len(seen) else 1, np.int64)
             number[seen] = np.arange(len(seen))
