@@ -564,6 +564,7 @@ def test_indexes_counted_by_numpy_equal_those_counted_row_by_row(monkeypatch):
     data sheet of `_shape_book` and a wide one whose combinations outnumber its rows)."""
     import random
 
+    pytest.importorskip("numpy")  # loaded: counted by numpy from _ARRAY_ROWS rows
     rnd = random.Random(5)
     sheets, s = _shape_book()
     wide = fv.Sheet("Wide", max_row=300)

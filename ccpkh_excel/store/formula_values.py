@@ -24,6 +24,7 @@ import gc
 import math
 import operator
 import re
+import sys
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
@@ -368,7 +369,8 @@ _COMPARISONS = {
     ">=": operator.ge,
 }
 _ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
-_ARRAY_ROWS = 50_000  # from this many rows an index is counted by numpy (`Book._count_arrays`)
+_ARRAY_ROWS = 50_000  # from this many rows an index is counted by numpy (`Book._count_arrays`) …
+_ARRAY_IMPORT_ROWS = 200_000  # … when loaded already (openpyxl loads it), or from this many (worth loading it)
 _MEMO_TYPES = frozenset((str, float, type(None)))  # cell values whose matching key depends on the value alone
 
 
@@ -959,7 +961,8 @@ class Book:
             if counter is None:
                 columns = [self._keys(r) for r in ranges]
                 n = len(columns[0]) if columns else 0
-                if n >= _ARRAY_ROWS and all(len(c) == n for c in columns):
+                by_arrays = n >= _ARRAY_ROWS and ("numpy" in sys.modules or n >= _ARRAY_IMPORT_ROWS)
+                if by_arrays and all(len(c) == n for c in columns):
                     counter = self._count_arrays(ranges, n)
                 if counter is None:
                     counter = Counter(zip(*columns, strict=True))
@@ -971,8 +974,8 @@ class Book:
         return self._index[sig]
 
     def _count_arrays(self, ranges, n: int) -> Counter | None:
-        """`Counter(zip(*keys))` of ranges of `n` rows counted by numpy (which openpyxl imports
-        anyway): each column's keys renumbered from 0 (`_key_array`), the combinations numbered
+        """`Counter(zip(*keys))` of ranges of `n` rows counted by numpy (which openpyxl loads
+        when installed): each column's keys renumbered from 0 (`_key_array`), the combinations numbered
         densely and counted at once. None without numpy or when the combinations would number
         far more than the rows."""
         try:
