@@ -303,3 +303,26 @@ def test_a_chart_that_fails_in_the_child_is_drawn_here(tmp_path, monkeypatch):
     monkeypatch.setattr(period_report, "chart", never)
     with pytest.raises(RuntimeError, match="matplotlib hỏng"):
         period_report._chart_alongside(_figures(), tmp_path / "b.png")()
+
+
+def test_the_figures_carry_each_tasks_lead_units_as_the_assignments_do():
+    """The BÁO CÁO takes each task's lead units from the figures (not from the assignments
+    again): the same sets, a task without a lead and a code used twice included."""
+    from dataclasses import replace
+
+    from ccpkh_excel.domain.plan import build_assignments
+    from ccpkh_excel.domain.sample import sample_plan
+    from ccpkh_excel.domain.status import compute_status
+    from ccpkh_excel.domain.units import LEAD
+
+    plan = sample_plan()
+    plan.tasks[1] = replace(plan.tasks[1], lead="")  # no lead
+    plan.tasks[3] = replace(plan.tasks[3], code=plan.tasks[2].code)  # a code used twice
+    st = compute_status(plan, [], "Quý I/2026", date(2026, 4, 10))
+    from_figures = {s.code: set(s.units) for s in st.tasks}
+    from_assignments: dict[str, set[str]] = {}
+    for a in build_assignments(plan):
+        if a.role == LEAD:
+            from_assignments.setdefault(a.task, set()).add(a.unit)
+    assert {k: v for k, v in from_figures.items() if v} == from_assignments
+    assert from_figures[plan.tasks[1].code] == set()

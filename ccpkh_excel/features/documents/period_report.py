@@ -222,10 +222,8 @@ def _report(plan, st, records, names, unit, ctx, tmp, assessment_rows, present):
             "(sổ tạo bằng 'ccpkh-excel init' có sẵn sheet này)."
         )
     field_of = {t.code: (t.field or NO_FIELD) for t in plan.tasks}
-    lead_sets: dict[str, set[str]] = {}
-    for a in build_assignments(plan):
-        if a.role == LEAD:
-            lead_sets.setdefault(a.task, set()).add(a.unit)
+    # each task's lead units, as the figures found them (not the assignments gone through again)
+    lead_sets = {s.code: set(s.units) for s in st.tasks}
     # one pass over the rows of the period: completed results by (field, unit), difficulties, proposals
     done_by: dict[str, dict[str, list]] = {}  # field → unit → [count done, first three (task, result)]
     difficulties: dict[str, str] = {}
