@@ -1,6 +1,7 @@
 """Fault injection: every write the process makes (opening a file for writing, each write to
 it, fsync, link, replace, rename, sendfile) is an event; `Faults(fail_at=k, errno=…)` makes the
-k-th event raise OSError as a full disk, a file too large or a refused permission would.
+k-th event raise OSError as a full disk, a file too large or a refused permission would;
+with `sticky=True` every event from the k-th on fails too, as a disk that stays full does.
 
 Each event also records its *site* (see `_stack`): the line of our code that writes, or, for
 a write a library makes for us, the library function that makes it and our function above
@@ -51,6 +52,7 @@ class _File:
 class Faults:
     fail_at: int | None = None
     errno: int = errnos.ENOSPC
+    sticky: bool = False
     events: list[tuple] = field(default_factory=list)
     stacks: list[tuple] = field(default_factory=list)
     _files: int = 0
@@ -60,7 +62,7 @@ class Faults:
         self.events.append((kind, os.path.basename(str(name)), ident, nth))
         if self.fail_at is None:
             self.stacks.append(_stack())
-        elif index == self.fail_at:
+        elif index == self.fail_at or (self.sticky and index > self.fail_at):
             raise OSError(self.errno, os.strerror(self.errno), str(name))
 
     def install(self, monkeypatch) -> Faults:

@@ -3,8 +3,10 @@ Whatever fails: exit 2 with a Vietnamese message, the master byte for byte as be
 truncated file under the master's or a backup's name, the lock released, no temporary file
 left, and the next run works without cleanup. (A fault that the code or a library survives —
 zipfile opens a file again in another mode — may end in 0 or 1: then the master is what a run
-without a fault writes.) `generate` writes beside the master too: every form under a unit's
-name is whole, and the master is unchanged or records exactly the forms written."""
+without a fault writes.) A disk that stays full (every write fails from the fault on) too.
+`generate` writes beside the master: every form under a unit's name is whole, no temporary file
+is left beside them, the master is unchanged or records exactly the forms written, a form not
+written is named (exit 1), and the sending list is whole or absent."""
 
 import csv
 import errno
@@ -104,6 +106,19 @@ def _setup(command: str, master: Path, report, tmp_path: Path) -> list[str]:
 @pytest.mark.parametrize("code", ERRNOS, ids=[errno.errorcode[c] for c in ERRNOS])
 @pytest.mark.parametrize("command", ["merge", "import", "check"])
 def test_a_fault_at_every_write_leaves_the_master_whole(cycle, tmp_path, monkeypatch, private_tmp, command, code):
+    _fault_at_every_site(cycle, tmp_path, monkeypatch, private_tmp, command, code, sticky=False)
+
+
+# openpyxl's save does not close its zip when a write fails: the zip's __del__ tries to write its
+# end record again on the still full disk (harmless here: the temporary file is already removed)
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("command", ["merge", "import", "check"])
+def test_a_disk_that_stays_full_leaves_the_master_whole(cycle, tmp_path, monkeypatch, private_tmp, command):
+    """From the fault on, every write fails (a retried open, a cleanup that writes, fail too)."""
+    _fault_at_every_site(cycle, tmp_path, monkeypatch, private_tmp, command, errno.ENOSPC, sticky=True)
+
+
+def _fault_at_every_site(cycle, tmp_path, monkeypatch, private_tmp, command, code, sticky) -> None:
     master, report = cycle
     args = _setup(command, master, report, tmp_path)
     pristine = tmp_path / "pristine.xlsx"
@@ -118,8 +133,8 @@ def test_a_fault_at_every_write_leaves_the_master_whole(cycle, tmp_path, monkeyp
     for n, site in enumerate(sites):
         shutil.copy(pristine, master)
         shutil.rmtree(master.parent / BACKUP_DIR, ignore_errors=True)
-        res = _run(args, Faults(fail_at=site, errno=code), monkeypatch)
-        what = f"{command}: {errno.errorcode[code]} ở {counting.where(site)}: "
+        res = _run(args, Faults(fail_at=site, errno=code, sticky=sticky), monkeypatch)
+        what = f"{command}: {errno.errorcode[code]}{' (mãi)' if sticky else ''} ở {counting.where(site)}: "
         assert "Traceback" not in res.stderr + res.output, what + res.stderr
         if res.exit_code == 2:
             assert REASONS[code] in res.stderr, what + res.stderr
@@ -148,8 +163,8 @@ def _units_listed(manifest: Path) -> list[str] | None:
 
 
 def _generate_outcomes(tmp: Path, built: dict, code: int) -> tuple[int, list[str], list[str]]:
-    """Generate with a fault at every write site: (sites tried, broken invariants, unreported
-    or half-written results — see test_generate_says_what_it_could_not_write)."""
+    """Generate with a fault at every write site: (sites tried, broken invariants, faults not
+    said or a sending list half written — see test_generate_says_what_it_could_not_write)."""
     from _pytest.monkeypatch import MonkeyPatch
 
     mp = MonkeyPatch()
@@ -188,6 +203,9 @@ def _generate_outcomes(tmp: Path, built: dict, code: int) -> tuple[int, list[str
                 broken.append(what + f"sổ, khóa hoặc sao lưu dở dang {exc}")
             if [p for p in made if not _whole_zip(out / p)]:
                 broken.append(what + "phiếu dở dang dưới tên phiếu")
+            stray = [p.name for p in out.iterdir() if p.suffix != ".xlsx" and p != manifest] if out.exists() else []
+            if stray:
+                broken.append(what + f"tệp tạm còn lại trong thư mục phiếu: {stray}")
             if list(private.iterdir()):
                 broken.append(what + "tệp tạm còn lại")
             if master.read_bytes() != pristine.read_bytes():  # written: whole, and it records what was made
@@ -202,8 +220,11 @@ def _generate_outcomes(tmp: Path, built: dict, code: int) -> tuple[int, list[str
             lost = made != forms
             if res.exit_code == 2 and (REASONS[code] not in res.stderr or "ngoài dự kiến" in res.stderr):
                 unreported.append(what + f"thông báo không nói lý do bằng tiếng Việt: {res.stderr.strip()}")
+            missing = sorted(set(forms) - set(made))
             if lost and (res.exit_code == 0 or REASONS[code] not in said):
-                unreported.append(what + f"thiếu phiếu {sorted(set(forms) - set(made))} mà mã {res.exit_code}: {said}")
+                unreported.append(what + f"thiếu phiếu {missing} mà mã {res.exit_code}: {said}")
+            if res.exit_code == 1 and [f for f in missing if f.split("_")[0] not in said]:
+                unreported.append(what + f"không nêu đơn vị thiếu phiếu {missing}: {said}")
             if listed is not None and listed != units:
                 unreported.append(what + f"danh sách gửi dở dang ({len(listed)}/{len(units)} đơn vị)")
             if n % AGAIN_EVERY == 0 or n == len(sites) - 1:
@@ -230,15 +251,10 @@ def test_generate_fault_leaves_master_lock_and_forms_whole(generate_faults, code
     assert broken == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generate: a form it cannot write is only noted in the CSV (in English: strerror) — the command "
-    "exits 0 and never says so; a fault building the form skeleton or writing the CSV ends in "
-    "'Lỗi ngoài dự kiến: OSError' instead of the Vietnamese reason; a fault while writing the CSV leaves "
-    "it cut short under its own name (forms.py _generate, frontends/cli.py generate_cmd)",
-)
 @pytest.mark.parametrize("code", ERRNOS, ids=[errno.errorcode[c] for c in ERRNOS])
 def test_generate_says_what_it_could_not_write(generate_faults, code):
+    """A form not written: exit 1 naming the unit and the reason in Vietnamese; any other fault:
+    exit 2 with the reason; the sending list, when there is one, lists every unit."""
     _, _, unreported = generate_faults[code]
     assert unreported == []
 
