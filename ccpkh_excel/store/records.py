@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 
 from ccpkh_excel.domain import times
@@ -177,7 +178,7 @@ def _summary_sheet(rows: list[SummaryRow], dues: dict[str, date | None], evaluat
     def column(i: int):
         def make() -> list:
             if i < stored:
-                body = [excel_value(r[i]) for r in rows]
+                body = list(map(excel_value, map(itemgetter(i), rows)))
             elif i == stored:
                 body = [excel_value(dues.get(str(r.task)) or "") for r in rows]
             else:
