@@ -326,3 +326,22 @@ def test_the_figures_carry_each_tasks_lead_units_as_the_assignments_do():
             from_assignments.setdefault(a.task, set()).add(a.unit)
     assert {k: v for k, v in from_figures.items() if v} == from_assignments
     assert from_figures[plan.tasks[1].code] == set()
+
+
+def test_a_province_s_records_are_left_to_refcounting_not_scanned_again(sample_master_copy, monkeypatch):
+    """From FREEZE_ROWS rows the records read are moved out of the collector's generations
+    (gc.freeze): a smaller master changes nothing; the rows are the same either way."""
+    import gc
+
+    plain = typed(Master.read(sample_master_copy).records.summary)
+    frozen = gc.get_freeze_count()
+    small = Master.read(sample_master_copy).records
+    assert gc.get_freeze_count() == frozen and typed(small.summary) == plain
+    monkeypatch.setattr(master_mod, "FREEZE_ROWS", 1)
+    try:
+        big = Master.read(sample_master_copy).records
+        assert gc.get_freeze_count() > frozen
+        assert typed(big.summary) == plain
+        assert all(o is not big.summary for o in gc.get_objects(generation=2))  # not scanned again
+    finally:
+        gc.unfreeze()

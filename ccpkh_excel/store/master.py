@@ -76,6 +76,7 @@ def _calamine(path: Path):
 _BLANK = frozenset((None, ""))
 _NUMBERS = frozenset((bool, int, float))  # equal across types (1 == 1.0 == True): never one key
 _first = itemgetter(0)
+FREEZE_ROWS = 100_000  # record rows from which the collector is told to leave them alone (see records_of)
 CHUNK = 20_000  # rows picked, converted and dropped at a time: the sheet's raw values never all held
 
 
@@ -167,6 +168,10 @@ def records_of(wb, path: Path) -> Records:
         for spec in RECORD_SHEETS:
             kinds = [partial(record_value, kind=c.kind) for c in spec.stored_columns]
             lists[spec.name].extend(sheet_rows(wb, spec, path, kinds, required=False))
+        if sum(map(len, lists.values())) >= FREEZE_ROWS:
+            # a province's rows stay for the whole run: the collector would go over them again
+            # and again while the rest of the command works (they are still freed when let go)
+            gc.freeze()
     return out
 
 
@@ -490,11 +495,18 @@ class Master:
                     assignments = build_assignments(plan)
                 if plan is None and not existed:
                     raise MasterError("sổ chưa có sheet nào; hãy tạo bằng 'ccpkh-excel init'.", path)
-                source = self._write_plan(plan, assignments, base, fresh, temps, sheets or {})
+                light = base is None and source is not None and _rows_bytes(path) > LIGHT_FROM
+                if light:
+                    kept = assignments if plan is not None else self.assignments
+                source = self._write_plan(plan, assignments, base, fresh, temps, sheets or {}, light)
                 changed += PLAN_SHEET_NAMES if plan is not None else []
                 changed += [s.name for s in sheets or {} if s.name not in changed]
-            if plan is not None and records is None:
-                records = self.records  # the fast writer finishes every save: it writes the formulas' values
+                if records is None and (plan is not None or existed):
+                    # the fast writer finishes every openpyxl save: it writes the formulas' values
+                    # (openpyxl keeps none) and, when `light`, the rows openpyxl did not read
+                    records = self.records
+            else:
+                light = False
             if records is not None or stats is not None:
                 if source is None:
                     raise MasterError("sổ chưa có sheet nào; hãy tạo bằng 'ccpkh-excel init'.", path)
@@ -504,6 +516,8 @@ class Master:
                 temps.append(tmp)
                 dues = {t.code: t.due for t in (plan or self.plan).tasks}
                 tables = {ASSIGN: _assign_rows(assignments)} if plan is not None else None
+                if light:  # Phân công was left out of what openpyxl read: its rows streamed again
+                    tables = {ASSIGN: _assign_rows(kept)}
                 # Phân công as read from this file (the lock held since): the formulas need not read it again
                 known = {ASSIGN: _assign_rows(self._assignments)} if plan is None and self._assignments else None
                 write_records(source, tmp, records, dues, stats, tables, known)
@@ -546,12 +560,19 @@ class Master:
         fresh: bool,
         temps: list[Path],
         side: dict[SheetSpec, list],
+        light: bool = False,
     ) -> Path:
+        """The plan's sheets and `side` sheets written by openpyxl into a temporary file. `light`:
+        openpyxl reads the master without the rows of Phân công and the record sheets (a
+        province's hundreds of thousands: minutes and gigabytes in openpyxl) — the caller
+        writes them all again (`write_records`)."""
         from ccpkh_excel.store import sheets
 
         path = self.path
         macro = path.suffix.lower() == ".xlsm"
         start = base if base is not None else (path if path.exists() and not fresh else None)
+        if light and isinstance(start, Path):
+            start = _without_rows(start)
         wb = sheets.load(start, macro)
         if plan is not None:
             if fresh or not self.path.exists():
@@ -569,6 +590,43 @@ class Master:
                     f"ghi lại sẽ làm mất {', '.join(sorted(lost))} (macro, nút bấm); đã dừng, sổ giữ nguyên.", path
                 )
         return tmp
+
+
+LIGHT_FROM = 8 * 1024 * 1024  # bytes of Phân công and the record sheets from which openpyxl reads them without rows
+_ROW_SHEETS = (ASSIGN, *RECORD_SHEETS)
+
+
+def _rows_bytes(path: Path) -> int:
+    """The XML size of the sheets `_without_rows` leaves the rows out of."""
+    import zipfile
+
+    from ccpkh_excel.store import xlsxfast
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = xlsxfast.sheet_paths(z)
+            return sum(z.getinfo(parts[s.name]).file_size for s in _ROW_SHEETS if s.name in parts)
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return 0  # the usual reader says what is wrong
+
+
+def _without_rows(path: Path) -> bytes:
+    """The master's file with Phân công and the record sheets cut to their first two rows
+    (`records.sheet_frame`: the header, the first body row's styles, all that surrounds them)."""
+    import io
+    import zipfile
+
+    from ccpkh_excel.store import xlsxfast
+    from ccpkh_excel.store.records import sheet_frame
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+        parts = xlsxfast.sheet_paths(zin)
+        heavy = {parts[s.name] for s in _ROW_SHEETS if s.name in parts}
+        for info in zin.infolist():
+            data = sheet_frame(zin, info.filename).encode("utf-8") if info.filename in heavy else zin.read(info)
+            zout.writestr(info, data)
+    return out.getvalue()
 
 
 def _assign_rows(assignments: list[Assignment]) -> list[list[object]]:
