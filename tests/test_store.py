@@ -273,3 +273,65 @@ def test_side_sheets_are_written_whole_and_read_as_typed_rows(tmp_path, built_sa
     wb = load_workbook(master, read_only=True)
     assert wb.sheetnames.count("Ghi chép thử") == 1
     assert Master.read(master).sheet(spec) == [spec.row("Chỉ một", None)]
+
+
+# --- a large master: openpyxl reads it without the rows it does not change ------------------------
+def _everything(path):
+    """What a save must keep: every sheet's cell values as python-calamine reads them (the
+    log's last line aside: it records the save itself)."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    out = {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names}
+    out["Nhật ký"] = out["Nhật ký"][:-1]
+    return out
+
+
+@pytest.mark.parametrize("what", ["side sheet", "plan", "check"])
+def test_a_large_master_saved_without_its_rows_in_openpyxl_keeps_everything(cycle, tmp_path, monkeypatch, what):
+    """Above LIGHT_FROM, openpyxl reads the master with Phân công and the record sheets cut to
+    two rows and the store writes their rows again: every sheet ends as it ends when openpyxl
+    reads the whole file — records, assignments, figures, styles' rows, the side sheet."""
+    from ccpkh_excel.features.checking import check_master
+    from ccpkh_excel.features.documents.assessment import ASSESSMENT
+    from ccpkh_excel.store import master as store
+
+    master, report = cycle
+    merge_returns(master, [fill(f.file, {}) for f in report.files], now=datetime(2026, 4, 2, 8, 0))
+    if what == "check":  # an older master: check adds its Đánh giá sheet
+        from openpyxl import load_workbook
+
+        wb = load_workbook(master)
+        del wb["Đánh giá"]
+        wb.save(master)
+    ends = {}
+    real = store._without_rows
+    for light in (False, True):
+        copy = tmp_path / f"so_{light}.xlsx"
+        copy.write_bytes(master.read_bytes())
+        monkeypatch.setattr(store, "LIGHT_FROM", 0 if light else 1 << 60)
+        seen = []
+        monkeypatch.setattr(store, "_without_rows", lambda p, seen=seen: seen.append(p) or real(p))
+        if what == "check":
+            check_master(copy)
+        else:
+            with Master.open(copy) as m:
+                if what == "plan":
+                    import dataclasses
+
+                    plan = m.plan
+                    plan.tasks[0] = dataclasses.replace(plan.tasks[0], content=plan.tasks[0].content + " (sửa)")
+                    m.save(plan=plan)
+                else:
+                    m.save(sheets={ASSESSMENT: [["Quý I/2026", "chi_dao", "Đã chỉ đạo sát sao."]]})
+        assert bool(seen) == light
+        ends[light] = _everything(copy)
+    for name in ends[False]:  # sheet by sheet, the first cells that differ
+        a, b = ends[True][name], ends[False][name]
+        pairs = enumerate(zip(a, b, strict=False))
+        diff = [(i, j, x, y) for i, (ra, rb) in pairs for j, (x, y) in enumerate(zip(ra, rb, strict=False)) if x != y]
+        assert (len(a), diff[:5]) == (len(b), []), name
+    assert ends[True] == ends[False]
+    evaluations = [r[13] for r in ends[True]["Tổng hợp"][1:]]
+    assert all(evaluations), "every Đánh giá keeps its value after a save through openpyxl"
+    assert len(ends[True]["Tổng hợp"]) > 20 and len(ends[True]["Phân công"]) > 20
