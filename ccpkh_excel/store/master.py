@@ -582,7 +582,8 @@ class Master:
         sheets.write_side_sheets(wb, side)
         tmp = files.temp_path(path)
         temps.append(tmp)
-        wb.save(tmp)
+        with open(tmp, "wb") as fh:  # closed even when the save fails half way (Windows can then remove it)
+            wb.save(fh)
         if start is not None:
             lost = sheets.macro_parts(start if isinstance(start, bytes) else path) - sheets.macro_parts(tmp)
             if macro and lost:
