@@ -345,3 +345,36 @@ def test_a_province_s_records_are_left_to_refcounting_not_scanned_again(sample_m
         assert all(o is not big.summary for o in gc.get_objects(generation=2))  # not scanned again
     finally:
         gc.unfreeze()
+
+
+def test_work_meanwhile_runs_while_the_child_fills_the_template(tmp_path):
+    """`render(meanwhile=...)` does its work in this process while the child fills the
+    template; its error changes nothing; the document is written."""
+    import multiprocessing
+
+    import docx
+
+    from ccpkh_excel.features.documents.rendering import render
+
+    template = tmp_path / "mau.docx"
+    d = docx.Document()
+    d.add_paragraph("Kỳ {{ ky }}")
+    d.save(template)
+    seen = []
+
+    def meanwhile():
+        seen.append(len(multiprocessing.active_children()))
+        raise RuntimeError("không tìm thấy phông")
+
+    render(template, {"ky": "Quý I/2026"}, tmp_path / "ra.docx", meanwhile=meanwhile)
+    assert seen == [1]  # the child was at work
+    assert "Kỳ Quý I/2026" in [p.text for p in docx.Document(str(tmp_path / "ra.docx")).paragraphs]
+
+
+def test_the_report_looks_up_the_fonts_while_its_template_is_filled(sample_master_copy, tmp_path, monkeypatch):
+    from ccpkh_excel.features.documents import writing
+
+    calls = []
+    monkeypatch.setattr(writing, "_fonts", lambda: calls.append("fonts"))
+    writing.write_document(sample_master_copy, "bao-cao", tmp_path / "bc.docx", "Quý I/2026", as_of=date(2026, 4, 10))
+    assert calls == ["fonts"]

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,8 +56,11 @@ def render(
     time_limit: float = TIME_LIMIT,
     max_output: int = MAX_OUTPUT,
     max_memory: int = MAX_MEMORY,
+    meanwhile: Callable[[], object] | None = None,
 ) -> None:
     """Render a docxtpl template safely; raise CcpkhError saying what and where on failure.
+    `meanwhile`: work for this process while the child fills the template (its errors are
+    left to the code that needs its result).
 
     A template may be a clerk's own, so it is filled under limits: a range() of at most
     MAX_RANGE items (MAX_ITERATIONS for all of them), `time_limit` seconds, `max_output`
@@ -78,7 +82,7 @@ def render(
         made = Path(tmp) / "out.docx"
         images = {k: str(v) for k, v in (images or {}).items()}
         job = _Job(str(template), context, str(made), images, float(time_limit), int(max_output), int(max_memory))
-        kind, payload = _run_isolated(job)
+        kind, payload = _run_isolated(job, meanwhile)
         if kind == "error":
             raise CcpkhError(payload, template)
         if kind == "exception":
@@ -113,7 +117,7 @@ def _start_method() -> str:
     return "spawn"
 
 
-def _run_isolated(job: _Job) -> tuple[str, object]:
+def _run_isolated(job: _Job, meanwhile: Callable[[], object] | None = None) -> tuple[str, object]:
     """("ok", None), ("error", reason) or ("exception", exc) from filling `job` in a child
     process killed after job.time_limit seconds. Where no child process can be started (a
     frozen or embedded Python), the template is filled here, under the in-template limits."""
@@ -136,8 +140,14 @@ def _run_isolated(job: _Job) -> tuple[str, object]:
     if not started:  # the child could not even start (an embedded host, a __main__ without guard)
         _stop(proc, reader)
         return _outcome(job)
+    until = time.monotonic() + job.time_limit + 0.5
+    if meanwhile is not None:
+        try:
+            meanwhile()
+        except Exception:  # noqa: BLE001, S110 - done again, and reported, where its result is needed
+            pass
     try:
-        if reader.poll(job.time_limit + 0.5):
+        if reader.poll(max(until - time.monotonic(), 0.0)):
             try:
                 return reader.recv()
             except EOFError:  # died without a word: killed from outside, or by the system for memory

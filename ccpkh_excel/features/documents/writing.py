@@ -60,11 +60,19 @@ def write_document(
         else:
             ctx, images, more = report_context(m, kind, period, unit, as_of, Path(tmp))
             warnings += more
-        render(template or templates_dir() / KINDS[kind], ctx, out, images)
+        # the format check measures text with fonts found by matplotlib: looked up while the child fills
+        render(template or templates_dir() / KINDS[kind], ctx, out, images, meanwhile=_fonts)
     result = Rendered(out, warnings, deviations=fit_and_lint(out))
     if pdf:
         result.pdf = to_pdf(out, timeout=pdf_timeout)
     return result
+
+
+def _fonts() -> None:
+    from ccpkh_excel.features.documents import measure
+
+    measure._font_file(False)
+    measure._font_file(True)
 
 
 def write_reminders(
