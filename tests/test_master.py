@@ -2,6 +2,7 @@
 dates, print setup; stable Mã NV; check; never half-written."""
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from docx_builder import seed_000_docx
@@ -229,9 +230,11 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
 def test_failed_save_leaves_master_intact(sample, monkeypatch):
     before = sample.read_bytes()
 
-    def broken_save(self, filename):
-        with open(filename, "wb") as fh:
-            fh.write(b"PK\x03\x04 half a workbook")
+    def broken_save(self, target):  # as openpyxl: a file name or an open file
+        if hasattr(target, "write"):
+            target.write(b"PK\x03\x04 half a workbook")
+        else:
+            Path(target).write_bytes(b"PK\x03\x04 half a workbook")
         raise OSError("đĩa đầy")
 
     monkeypatch.setattr(sheets_mod.Workbook, "save", broken_save)
