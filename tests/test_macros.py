@@ -359,15 +359,8 @@ def test_check_reports_a_master_that_lost_its_macros(tmp_path, built_samples):
 # --- the e-mail buttons, on the strict double, against real mail servers ------------------------
 # Dovecot (IMAP) and aiosmtpd (SMTP) on loopback as in test_mail.py; without Dovecot these tests
 # are skipped, except where CCPKH_REQUIRE_DOVECOT=1 (CI): there a missing Dovecot fails them.
-MAIL_ENV = (
-    "CCPKH_SMTP",
-    "CCPKH_IMAP",
-    "CCPKH_MAIL_USER",
-    "CCPKH_MAIL_FROM",
-    "CCPKH_MAIL_SECURITY",
-    "CCPKH_MAIL_PASSWORD",
-    "CCPKH_MAIL_TIMEOUT",
-)
+from conftest import MAIL_ENV  # noqa: E402 - the mail settings the office fixtures set
+
 OFFICES = [(f"vanphong@nut{i}.example", f"Mk-nút{i}-bí mật!") for i in range(1, 6)]
 _offices = iter(OFFICES)
 

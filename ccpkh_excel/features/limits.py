@@ -893,23 +893,13 @@ def check_sheet(
         _check_xlsx(z, path, lim, sheet_part, max_rows, verify=False)
 
 
-def check_sheets(path: str | Path, names: list[str], limits: Limits | None = None, max_rows: int | None = None) -> None:
-    """Like `check_sheet`, for the worksheets called `names` only (those a reader will open:
-    a return's "Báo cáo" and "_ccpkh"), in one pass over the zip. Runs `check_file` first."""
-    path = Path(path)
-    lim = _limits(limits)
-    check_file(path, lim)
-    if not _is_zip(path):
-        raise SourceError("không phải tệp Excel .xlsx.", path)
-    with _open_zip(path) as z:
-        _check_xlsx(z, path, lim, None, max_rows, verify=False, only=set(names))
-
-
 def open_checked(
     path: str | Path, names: list[str], limits: Limits | None = None, max_rows: int | None = None
 ) -> tuple[zipfile.ZipFile, dict[str, str]]:
-    """`check_sheets`, then the file's zip, open (the caller closes it), and its worksheets
-    (name → part) — what a reader of those sheets needs next, without opening it again."""
+    """Like `check_sheet`, for the worksheets called `names` only (those a reader will open: a
+    return's "Báo cáo" and "_ccpkh"), in one pass over the zip, after `check_file`'s checks.
+    Returns the zip, left open for the caller to close, and its worksheets (name → part): what
+    a reader of those sheets needs next, without opening the file again."""
     path = Path(path)
     lim = _limits(limits)
     if not _check_size(path, lim) or not _is_zip(path):

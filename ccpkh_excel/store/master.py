@@ -496,8 +496,8 @@ class Master:
                 if plan is None and not existed:
                     raise MasterError("sổ chưa có sheet nào; hãy tạo bằng 'ccpkh-excel init'.", path)
                 light = base is None and source is not None and _rows_bytes(path) > LIGHT_FROM
-                if light:
-                    kept = assignments if plan is not None else self.assignments
+                if light and plan is None:  # Phân công is written again from the rows as read
+                    assignments = self.assignments
                 source = self._write_plan(plan, assignments, base, fresh, temps, sheets or {}, light)
                 changed += PLAN_SHEET_NAMES if plan is not None else []
                 changed += [s.name for s in sheets or {} if s.name not in changed]
@@ -515,9 +515,8 @@ class Master:
                 tmp = files.temp_path(path)
                 temps.append(tmp)
                 dues = {t.code: t.due for t in (plan or self.plan).tasks}
-                tables = {ASSIGN: _assign_rows(assignments)} if plan is not None else None
-                if light:  # Phân công was left out of what openpyxl read: its rows streamed again
-                    tables = {ASSIGN: _assign_rows(kept)}
+                # Phân công's rows streamed: a new plan's, or (`light`) those openpyxl did not read
+                tables = {ASSIGN: _assign_rows(assignments)} if plan is not None or light else None
                 # Phân công as read from this file (the lock held since): the formulas need not read it again
                 known = {ASSIGN: _assign_rows(self._assignments)} if plan is None and self._assignments else None
                 write_records(source, tmp, records, dues, stats, tables, known)

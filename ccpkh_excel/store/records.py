@@ -18,7 +18,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from ccpkh_excel.domain import times
-from ccpkh_excel.domain.values import record_value, remembered
+from ccpkh_excel.domain.values import remembered
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store import processes, xlsxfast
 from ccpkh_excel.store.lock import user_name
@@ -53,34 +53,6 @@ class Records:
 
 def log_row(action: str, files: list[str], outcome: str, when: datetime | None = None) -> LogRow:
     return LogRow(when or times.now(), user_name(), action, "; ".join(files), outcome)
-
-
-def records_from(sheet_rows, path: Path) -> Records:
-    """Records from `sheet_rows(spec, required)` → dicts keyed by header (see `Master`)."""
-    out = Records()
-    for spec, rows in zip(RECORD_SHEETS, (out.summary, out.returns, out.extra, out.log, out.mail), strict=True):
-        cols = [(c.header, _converter(c.kind)) for c in spec.stored_columns]
-        make = spec.row
-        for rec in sheet_rows(spec, False):
-            rows.append(make(*(conv(rec[h]) for h, conv in cols)))
-    return out
-
-
-def records_from_columns(sheet_columns) -> Records:
-    """Records from `sheet_columns(spec, required)` → the sheet's stored columns (see `Master`):
-    each column converted as a whole, then the rows made from them."""
-    out = Records()
-    for spec, rows in zip(RECORD_SHEETS, (out.summary, out.returns, out.extra, out.log, out.mail), strict=True):
-        columns = sheet_columns(spec, False)
-        converted = [list(map(_converter(c.kind), col)) for c, col in zip(spec.stored_columns, columns, strict=True)]
-        rows.extend(map(spec.row._make, zip(*converted, strict=True)))
-    return out
-
-
-def _converter(kind: str):
-    """`record_value` for one column, remembering repeated values (free text rarely repeats:
-    no more than 50,000 kept)."""
-    return remembered(lambda value: record_value(value, kind), limit=50_000)
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -389,16 +361,11 @@ def write_records(
             as_of = fv.Book([stats_sheet]).value(STATS, int(AS_OF_CELL[1:]), fv.col_index(AS_OF_CELL[0]))
             evaluations = _evaluations(summary, dues, as_of)
             book = [stats_sheet, _summary_sheet(summary, dues, evaluations)]
-            if ASSIGN.name in sheets and ASSIGN in tables:
-                part = sheets[ASSIGN.name]
-                xml = zin.read(part).decode("utf-8")
-                ncol = len(ASSIGN.columns)
-                body = _column_styles(xml, ncol)[1]
-                book.append(_sheet_from_rows(ASSIGN.name, xml, strings, tables[ASSIGN], body))
-            elif ASSIGN.name in sheets and known and ASSIGN in known:
+            assigned = tables.get(ASSIGN, (known or {}).get(ASSIGN))  # Phân công's rows as written
+            if ASSIGN.name in sheets and assigned is not None:
                 frame = sheet_frame(zin, sheets[ASSIGN.name])  # row 1, and row 2's styles
                 body = _column_styles(frame, len(ASSIGN.columns))[1]
-                book.append(_sheet_from_rows(ASSIGN.name, frame, strings, known[ASSIGN], body))
+                book.append(_sheet_from_rows(ASSIGN.name, frame, strings, assigned, body))
             elif ASSIGN.name in sheets:
                 book.append(_assign_sheet(source, zin, sheets[ASSIGN.name], strings))
             values = fv.sheet_values(fv.Book(book), stats_sheet)
