@@ -281,32 +281,31 @@ def iter_member(
     """The part `name`, decompressed in chunks; raises SourceError as soon as more than
     `max_part_bytes` come out, or when the part is damaged or does not match its header."""
     lim = _limits(limits)
-    path = _zpath(z)
     label = name.filename if isinstance(name, zipfile.ZipInfo) else name
     out = 0
     try:
         fh = z.open(name)
     except KeyError:
-        raise SourceError(f"thiếu phần {label}; tệp có bị hỏng không?", path) from None
+        raise SourceError(f"thiếu phần {label}; tệp có bị hỏng không?", _zpath(z)) from None
     except (RuntimeError, NotImplementedError):
         raise SourceError(
-            f"phần {label} được mã hoá (có mật khẩu) hoặc nén theo cách không hỗ trợ; không đọc.", path
+            f"phần {label} được mã hoá (có mật khẩu) hoặc nén theo cách không hỗ trợ; không đọc.", _zpath(z)
         ) from None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, struct.error):
-        raise SourceError(f"phần {label} bị hỏng; không đọc.", path) from None
+        raise SourceError(f"phần {label} bị hỏng; không đọc.", _zpath(z)) from None
     with fh:
         while True:
             try:
                 data = fh.read(chunk)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error):
                 raise SourceError(
-                    f"phần {label} bị hỏng hoặc khai báo sai kích thước (tệp nén bất thường); không đọc.", path
+                    f"phần {label} bị hỏng hoặc khai báo sai kích thước (tệp nén bất thường); không đọc.", _zpath(z)
                 ) from None
             if not data:
                 return
             out += len(data)
             if out > lim.max_part_bytes:
-                raise _PartTooBig(_bomb(label, lim), path)
+                raise _PartTooBig(_bomb(label, lim), _zpath(z))
             yield data
 
 
@@ -443,6 +442,7 @@ class _Patterns:
     def __init__(self, prefix: bytes):
         p = b"<" + prefix
         self.cell = re.compile(p + rb"c[\s/>]")
+        self.formula = re.compile(p + rb"f[\s/>]")
         self.cref = re.compile(p + rb'c\s+r="\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"')
         self.si = re.compile(p + rb"si[\s/>]")
         self.end_data = re.compile(b"</" + prefix + rb"sheetData\s*>")
@@ -534,6 +534,7 @@ class _FastSheet:
         self.rows: set[bytes] = set()
         self.max_row = self.max_col = 0
         self.merged = 0
+        self.formulas = False  # a cell formula (<f>) was seen
 
     def run(self, buffers: Iterator[bytes]) -> bool:
         for buf in buffers:
@@ -548,6 +549,8 @@ class _FastSheet:
         if self.tags > 2 * _sheet_elements(self.lim):
             return False
         pats = _PLAIN if _PREFIXED.search(buf) is None else _ANY
+        if not self.formulas and pats.formula.search(buf):
+            self.formulas = True
         tail = b""
         if not self.done:
             m = pats.end_data.search(buf)
@@ -720,6 +723,7 @@ class _SheetScan:
         self.row_checked = False
         self.elements = self.cells = 0
         self.max_elements = _sheet_elements(lim)
+        self.formulas = False  # a cell formula (<f>) was seen
 
     # the messages
     def fail(self, message: str) -> None:
@@ -788,6 +792,8 @@ class _SheetScan:
             self.type = attrs.get("t", "")
             self.n = 0
         elif k == "v" or k == "f":
+            if k == "f":
+                self.formulas = True
             self.counting = True
             self.n = 0
             if k == "v" and self.type == "s" and self.bad_shared:
@@ -865,9 +871,12 @@ class _SheetScan:
                 self.too_long(self.n, more=True)
 
 
-def _scan_sheet(z, part: str, sheet: str, lim: Limits, rows_allowed: int, bad: dict[int, int]) -> None:
-    if not bad and _FastSheet(lim, rows_allowed).run(_complete(z, part, lim)):
-        return
+def _scan_sheet(z, part: str, sheet: str, lim: Limits, rows_allowed: int, bad: dict[int, int]) -> bool:
+    """Check one worksheet (raises SourceError); True when it holds a cell formula."""
+    if not bad:
+        fast = _FastSheet(lim, rows_allowed)
+        if fast.run(_complete(z, part, lim)):
+            return fast.formulas
     scan = _SheetScan(sheet, _zpath(z), lim, rows_allowed, bad)
     try:
         _parse(z, part, lim, scan.start, scan.end, scan.chars, label=f"sheet '{sheet}'")
@@ -875,6 +884,7 @@ def _scan_sheet(z, part: str, sheet: str, lim: Limits, rows_allowed: int, bad: d
         if scan.counting and scan.n > lim.max_cell_chars:
             scan.too_long(scan.n, more=True)  # one cell filled the whole part
         raise
+    return scan.formulas
 
 
 def check_sheet(
@@ -894,19 +904,24 @@ def check_sheet(
 
 
 def open_checked(
-    path: str | Path, names: list[str], limits: Limits | None = None, max_rows: int | None = None
+    path: str | Path,
+    names: list[str],
+    limits: Limits | None = None,
+    max_rows: int | None = None,
+    formulas: set[str] | None = None,
 ) -> tuple[zipfile.ZipFile, dict[str, str]]:
     """Like `check_sheet`, for the worksheets called `names` only (those a reader will open: a
     return's "Báo cáo" and "_ccpkh"), in one pass over the zip, after `check_file`'s checks.
     Returns the zip, left open for the caller to close, and its worksheets (name → part): what
-    a reader of those sheets needs next, without opening the file again."""
+    a reader of those sheets needs next, without opening the file again. The names of the
+    sheets checked that hold a cell formula are added to `formulas` (found on the way)."""
     path = Path(path)
     lim = _limits(limits)
     if not _check_size(path, lim) or not _is_zip(path):
         raise SourceError("không phải tệp Excel .xlsx.", path)
     z = _open_checked_zip(path, lim)
     try:
-        sheets = _check_xlsx(z, path, lim, None, max_rows, verify=False, only=set(names))
+        sheets = _check_xlsx(z, path, lim, None, max_rows, verify=False, only=set(names), formulas=formulas)
     except BaseException:
         z.close()
         raise
@@ -914,7 +929,14 @@ def open_checked(
 
 
 def _check_xlsx(
-    z, path: Path, lim: Limits, sheet_part: str | None, max_rows: int | None, verify: bool, only: set | None = None
+    z,
+    path: Path,
+    lim: Limits,
+    sheet_part: str | None,
+    max_rows: int | None,
+    verify: bool,
+    only: set | None = None,
+    formulas: set[str] | None = None,
 ) -> dict[str, str]:
     rows_allowed = max_rows if max_rows is not None else lim.max_rows
     sheets, shared = _workbook(z, lim)
@@ -932,7 +954,8 @@ def _check_xlsx(
         if part in seen or part not in z.NameToInfo:
             continue
         seen.add(part)
-        _scan_sheet(z, part, sheet, lim, rows_allowed, bad)
+        if _scan_sheet(z, part, sheet, lim, rows_allowed, bad) and formulas is not None:
+            formulas.add(sheet)
     if bad:
         i, n = min(bad.items())
         raise SourceError(

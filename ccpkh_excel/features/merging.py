@@ -187,7 +187,8 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     if not head.startswith(b"PK"):
         return out.reject("không phải tệp Excel .xlsx.")
     try:  # bounded before any library opens it: size, zip parts (bombs), dimensions, cell lengths
-        z, sheets = open_checked(path, [FORM_SHEET, META_SHEET], ctx.limits, max_rows=ctx.max_rows)
+        with_formulas: set[str] = set()
+        z, sheets = open_checked(path, [FORM_SHEET, META_SHEET], ctx.limits, ctx.max_rows, with_formulas)
     except SourceError as exc:
         return out.reject(exc.reason)
     try:
@@ -201,7 +202,7 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
             props = xlsxfast.read_custom_props(z) if META_SHEET not in sheets else {}  # only without it
             out.saved = xlsxfast.read_modified(z)
             try:  # read now (the zip is open), used after the checks below: a failure counts there
-                form_xml: bytes | None | Exception = _form_sheet_xml(z, sheets)
+                form_xml: bytes | None | Exception = _form_sheet_xml(z, sheets) if FORM_SHEET in with_formulas else None
             except Exception as exc:  # noqa: BLE001 - raised where the form is read, as before
                 form_xml = exc
     except zipfile.BadZipFile:
@@ -215,7 +216,7 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     if META_SHEET in wb.sheet_names:
         for r in wb.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False):
             if len(r) >= 2 and r[0] not in (None, ""):
-                k, v = str(r[0]), cell_text(r[1])
+                k, v = str(r[0]), _meta_text(r[1])
                 if k in head_keys:
                     meta[k] = v
                 else:
@@ -239,8 +240,8 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     _typed_formulas(form_xml, rows)
     rows = [r if len(r) >= _WIDTH else r + [""] * (_WIDTH - len(r)) for r in rows]  # r[c] for every column read
     exact = list(FORM_HEADERS)
-    header = next((i for i, r in enumerate(rows[:30]) if list(r[:10]) == exact), None)
-    want = [fold(h) for h in FORM_HEADERS]
+    header = next((i for i, r in enumerate(rows[:30]) if r[:10] == exact), None)
+    want = _FOLDED_HEADERS
     if header is None:  # retyped headers: compare leniently
         header = next((i for i, r in enumerate(rows[:30]) if [fold(_cell(r, c)) for c in range(10)] == want), None)
     if header is None:
@@ -327,6 +328,17 @@ def _ref(ref: str) -> tuple[int, int]:
     return xlsxfast.col_number(m.group(1)), int(m.group(2))
 
 
+_FOLDED_HEADERS = [fold(h) for h in FORM_HEADERS]
+_EXTRA_KEY = fold(EXTRA_TITLE)[:20]
+
+
+def _meta_text(value: object) -> str:
+    """`cell_text` of a cell of the form's _ccpkh sheet; a row MAC (64 hex digits) as it is."""
+    if type(value) is str and value.isascii() and value.isalnum():
+        return value
+    return cell_text(value)
+
+
 def _locked_text(value: object) -> str:
     return free_text(value).replace("\n", " ")
 
@@ -344,19 +356,29 @@ _WIDTH = 12  # columns of a form row read by the merge (A…J, and the hidden du
 
 
 _clean_cell = remembered(clean, limit=50_000)  # task codes, the same in every form
+_fold_cell = remembered(fold, limit=50_000)
+_code_text = remembered(free_text, limit=50_000)
 _file_name = remembered(clean, limit=50_000)  # a return's name, written on each of its rows
 
 
+_BLANK = frozenset((None, ""))
+
+
 def _split_rows(rows, first_excel_row) -> tuple[list[tuple[int, list]], list[tuple[int, list]]]:
-    """(task rows, rows of the "Nhiệm vụ phát sinh" part), with their Excel row numbers."""
+    """(task rows, rows of the "Nhiệm vụ phát sinh" part), with their Excel row numbers.
+    `rows` are at least `_WIDTH` cells wide."""
     tasks, extra, extra_mode = [], [], False
+    blank = _BLANK
     for n, r in enumerate(rows, start=first_excel_row):
-        a = _clean_cell(_cell(r, 0))
-        if a and not extra_mode and not a.upper().startswith("NHIỆM VỤ PHÁT SINH"):
-            tasks.append((n, r))
-        elif fold(a).startswith(fold(EXTRA_TITLE)[:20]):
-            extra_mode = True
-        elif any(free_text(_cell(r, c)) for c in range(1, 10)):
+        a = _clean_cell(r[0])
+        if a:
+            if not extra_mode and not a.upper().startswith("NHIỆM VỤ PHÁT SINH"):
+                tasks.append((n, r))
+                continue
+            if _fold_cell(a).startswith(_EXTRA_KEY):
+                extra_mode = True
+                continue
+        if not blank.issuperset(r[1:10]) and any(map(free_text, r[1:10])):
             extra.append((n, r))
     return tasks, extra
 
@@ -409,7 +431,7 @@ def _task_rows(task_rows, macs: list[tuple[str, str]], ctx: _Context, out: FileO
     for idx, n, r in candidates:
         if (idx, n) not in keep:
             continue
-        code = free_text(r[0])
+        code = _code_text(r[0])
         status, when, result, problems, proposals = _answers(r, n, out)
         role = roles[(code, unit)]  # the role is the plan's, never the file's
         rows.append(

@@ -82,11 +82,13 @@ CHUNK = 20_000  # rows picked, converted and dropped at a time: the sheet's raw 
 
 def _sheet_chunks(wb, spec: SheetSpec, path: Path, required: bool = True) -> Iterator[list[tuple]]:
     """The stored columns of one of our sheets (headers matched leniently), `CHUNK` rows at a
-    time: each row a tuple of the stored columns' raw values, rows holding nothing left out.
+    time: each block the list of the stored columns, each a tuple of its raw values in the
+    block's rows, rows holding nothing left out.
 
     A province's Tổng hợp has hundreds of thousands of rows: python-calamine hands them over
     one by one (its `iter_rows`), and only the columns wanted are kept — never the whole
-    sheet as Python lists while our values are made."""
+    sheet as Python lists while our values are made. A block is turned into columns in one
+    step (`zip`, in C), not row by row."""
     names = {fold(n): n for n in wb.sheet_names}
     wanted = spec.stored_columns
     if fold(spec.name) not in names:
@@ -104,7 +106,6 @@ def _sheet_chunks(wb, spec: SheetSpec, path: Path, required: bool = True) -> Ite
         cols = ", ".join(f"'{h}'" for h in missing)
         raise MasterError(f"sheet '{spec.name}' thiếu cột {cols}.", path)
     at = [index[fold(c.header)] for c in wanted]
-    pick = itemgetter(*at) if len(at) > 1 else (lambda row, i=at[0]: (row[i],))
     width = max(at) + 1
     while True:
         block = list(islice(rows, CHUNK))
@@ -112,12 +113,19 @@ def _sheet_chunks(wb, spec: SheetSpec, path: Path, required: bool = True) -> Ite
             return
         if min(map(len, block)) < width:  # never from calamine (its rows are as wide as the sheet)
             block = [[*row, *[""] * (width - len(row))] for row in block]
-        picked = list(map(pick, block))
+        every = list(zip(*block, strict=False))  # to the narrowest row: at least `width`
         del block
-        blank_first = list(map(_BLANK.__contains__, map(_first, picked)))
-        if any(blank_first):  # rows left empty, or filled from a later column only
-            picked = [t for t, b in zip(picked, blank_first, strict=True) if not b or not _BLANK.issuperset(t)]
-        yield picked
+        columns = [every[i] for i in at]
+        del every
+        if not _BLANK.isdisjoint(columns[0]):  # rows left empty, or filled from a later column only
+            keep = [
+                i
+                for i, row in enumerate(zip(*columns, strict=True))
+                if row[0] not in _BLANK or not _BLANK.issuperset(row)
+            ]
+            columns = [tuple(map(c.__getitem__, keep)) for c in columns]
+        if columns[0]:
+            yield columns
 
 
 def sheet_columns(wb, spec: SheetSpec, path: Path, required: bool = True) -> list[list[object]]:
@@ -125,7 +133,7 @@ def sheet_columns(wb, spec: SheetSpec, path: Path, required: bool = True) -> lis
     values in the rows that hold something in one of them."""
     columns: list[list[object]] = [[] for _ in spec.stored_columns]
     for block in _sheet_chunks(wb, spec, path, required):
-        for column, values in zip(columns, zip(*block, strict=True), strict=True):
+        for column, values in zip(columns, block, strict=True):
             column.extend(values)
     return columns
 
@@ -149,11 +157,9 @@ def sheet_rows(wb, spec: SheetSpec, path: Path, converters: list, required: bool
     tables: list[dict] = [{} for _ in converters]
     out: list[tuple] = []
     for block in _sheet_chunks(wb, spec, path, required):
-        if not block:
-            continue
         columns = [
             converted_columns(values, convert, table)
-            for values, convert, table in zip(zip(*block, strict=True), converters, tables, strict=True)
+            for values, convert, table in zip(block, converters, tables, strict=True)
         ]
         del block
         out.extend(map(make, zip(*columns, strict=True)))

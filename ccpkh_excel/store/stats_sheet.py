@@ -11,14 +11,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.axis import ChartLines
-from openpyxl.chart.data_source import AxDataSource, StrRef
-from openpyxl.chart.label import DataLabelList
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import quote_sheetname
-from openpyxl.worksheet.datavalidation import DataValidation
+from typing import TYPE_CHECKING
 
 from ccpkh_excel.domain.periods import ROMAN
 from ccpkh_excel.domain.plan import Plan, build_assignments
@@ -34,6 +27,9 @@ from ccpkh_excel.domain.status import (
 from ccpkh_excel.domain.units import LEAD
 from ccpkh_excel.store import xlsxfast
 from ccpkh_excel.store.schema import STATS
+
+if TYPE_CHECKING:  # openpyxl is loaded when the sheet is built, not by the record writer's imports
+    from openpyxl.chart import BarChart
 
 PERIOD_CELL, AS_OF_CELL = "B2", "B3"
 _REF_ASOF = f"'{STATS}'!$B$3"
@@ -51,11 +47,6 @@ def row_formula(n: int, *value) -> xlsxfast.Formula:
 
 
 # --- the Thống kê sheet ---------------------------------------------------------------------
-_HEAD = Font(name="Times New Roman", bold=True, size=12, color="FFFFFF")
-_FILL = PatternFill("solid", fgColor="1F4E78")
-_THIN = Side(style="thin", color="A6A6A6")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_BODY = Font(name="Times New Roman", size=12)
 FIELD_HEADERS = ("Lĩnh vực", "Số nhiệm vụ", ON_TIME, LATE, IN_PROGRESS, OVERDUE, NOT_REPORTED, "Tỷ lệ hoàn thành (%)")
 UNIT_HEADERS = (
     "Mã đơn vị",
@@ -112,6 +103,15 @@ def _period_choices(plan: Plan) -> list[str]:
 
 def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | None = None) -> StatsLayout:
     """(Re)build Thống kê: live formulas over Tổng hợp and Phân công, and two native charts."""
+    from openpyxl.chart import Reference
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    head_font = Font(name="Times New Roman", bold=True, size=12, color="FFFFFF")
+    head_fill = PatternFill("solid", fgColor="1F4E78")
+    thin = Side(style="thin", color="A6A6A6")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    body_font = Font(name="Times New Roman", size=12)
     keep_period, keep_as_of = period, as_of
     if STATS in wb.sheetnames:
         old = wb[STATS]
@@ -165,13 +165,13 @@ def write_stats_sheet(wb, plan: Plan, period: str | None = None, as_of: date | N
         ws.cell(row=row - 1, column=1, value=title).font = Font(name="Times New Roman", bold=True, size=13)
         for i, h in enumerate(labels, start=1):
             c = ws.cell(row=row, column=i, value=h)
-            c.font, c.fill, c.border = _HEAD, _FILL, _BORDER
+            c.font, c.fill, c.border = head_font, head_fill, border
             c.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.row_dimensions[row].height = 48
 
     def put(row: int, col: int, value, fmt: str | None = None) -> None:
         c = ws.cell(row=row, column=col, value=value)
-        c.font, c.border = _BODY, _BORDER
+        c.font, c.border = body_font, border
         c.alignment = Alignment(wrap_text=True, vertical="top")
         if fmt:
             c.number_format = fmt
@@ -301,6 +301,9 @@ def _past_due(tasks: list[tuple[str, date]]):
 def _bar_chart(title: str, categories: str, values: str) -> BarChart:
     """A horizontal bar chart whose axes Excel shows: openpyxl 3.1 leaves `<c:delete>` out
     of each axis, and Excel then hides it; here each axis says `delete val="0"` and has a title."""
+    from openpyxl.chart import BarChart
+    from openpyxl.chart.axis import ChartLines
+
     chart = BarChart()
     chart.type = "bar"
     chart.title = title
@@ -316,6 +319,8 @@ def _bar_chart(title: str, categories: str, values: str) -> BarChart:
 
 def _label_values(chart: BarChart, position: str, number_format: str) -> None:
     """Each bar shows its figure."""
+    from openpyxl.chart.label import DataLabelList
+
     for s in chart.series:
         s.dLbls = DataLabelList(showVal=True, showSerName=False, showCatName=False, showLegendKey=False)
         s.dLbls.dLblPos, s.dLbls.numFmt = position, number_format
@@ -324,6 +329,9 @@ def _label_values(chart: BarChart, position: str, number_format: str) -> None:
 
 def _categories(chart: BarChart, ws, col: int, first: int, last: int) -> None:
     """The bars' names (text: a string reference, as Excel writes it)."""
+    from openpyxl.chart.data_source import AxDataSource, StrRef
+    from openpyxl.utils import quote_sheetname
+
     ref = f"{quote_sheetname(ws.title)}!${xlsxfast.col_letter(col)}${first}:${xlsxfast.col_letter(col)}${last}"
     for s in chart.series:
         s.cat = AxDataSource(strRef=StrRef(f=ref))
