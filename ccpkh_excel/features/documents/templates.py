@@ -12,6 +12,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -183,6 +184,44 @@ def _cell_para(cell, text: str, el=None, first: bool = False, **kw):
     return para(cell, text, el, **kw)
 
 
+# the table body's paragraph styles: (name the clerk sees in Word, style id), by alignment
+TABLE_STYLES = {CENTER: ("Bảng – chữ giữa", "BangChuGiua"), LEFT: ("Bảng – chữ trái", "BangChuTrai")}
+
+
+def table_style(doc, align):
+    """The paragraph style of a table's body cells (Times New Roman, `nd30.TABLE_TEXT` pt, not
+    bold or italic, no spacing, single line), added to the document the first time.
+
+    The rows a table repeats for every unit or task reference it instead of repeating the
+    formatting in each cell: a province's ranking table has thousands of rows. The style id is
+    ASCII (Word, LibreOffice and python-docx all take it), the name Vietnamese for the clerk."""
+    name, style_id = TABLE_STYLES[align]
+    found = next((s for s in doc.styles if s.type == WD_STYLE_TYPE.PARAGRAPH and s.style_id == style_id), None)
+    if found is not None:
+        return found
+    st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    st.style_id = style_id
+    st.base_style = doc.styles["Normal"]
+    st.next_paragraph_style = st
+    st.quick_style = True
+    font = st.font
+    font.name = nd30.FONT
+    font.size = Pt(nd30.TABLE_TEXT)
+    font.bold = font.italic = False
+    _fonts(st.element.get_or_add_rPr())
+    pf = st.paragraph_format
+    pf.space_before, pf.space_after, pf.line_spacing = Pt(0), Pt(0), 1.0
+    pf.alignment = align
+    return st
+
+
+def _styled_cell(cell, text: str, style) -> None:
+    """The cell's first paragraph in `style`, one run with no formatting of its own."""
+    p = _first(cell)
+    p.style = style
+    p.add_run(text)
+
+
 def page_numbers(sec) -> None:
     """Arabic page numbers centred in the top margin; none on the section's first page."""
     sec.different_first_page_header_footer = True
@@ -340,7 +379,7 @@ def task_table(doc, columns: list[tuple[str, float, str]], group_var: str = "r")
     _cant_split(row)
     for i, (_, _, field) in enumerate(columns):
         align = CENTER if field in ("stt", "deadline") else LEFT
-        _cell_para(row.cells[i], f"{{{{ {group_var}.{field} }}}}", None, first=True, size=nd30.TABLE_TEXT, align=align)
+        _styled_cell(row.cells[i], f"{{{{ {group_var}.{field} }}}}", table_style(doc, align))
     # the closing tag row
     t.add_row()
     _cell_para(t.cell(7, 0), "{%tr endfor %}", first=True, size=nd30.TABLE_TEXT)
@@ -461,7 +500,7 @@ def simple_table(doc, columns: list[tuple[str, float, str]], var: str) -> None:
     _cant_split(t.rows[2])
     for i, (_, _, field) in enumerate(columns):
         align = LEFT if field in ("label", "name") else CENTER
-        _cell_para(t.rows[2].cells[i], f"{{{{ r.{field} }}}}", None, first=True, size=nd30.TABLE_TEXT, align=align)
+        _styled_cell(t.rows[2].cells[i], f"{{{{ r.{field} }}}}", table_style(doc, align))
     _cell_para(t.cell(3, 0), "{%tr endfor %}", first=True, size=nd30.TABLE_TEXT)
 
 
