@@ -501,8 +501,9 @@ def merge_returns(
     if not files:
         raise CcpkhError("Không có tệp phiếu nào để tổng hợp (cần tệp .xlsx hoặc thư mục chứa chúng).")
     if dry_run and not isinstance(master, Master):
-        return _merge(Master.read(master), files, True, period, now, progress, save)
-    with hold(master, wait) as m:
+        with processes.paused_gc():
+            return _merge(Master.read(master), files, True, period, now, progress, save)
+    with hold(master, wait) as m, processes.paused_gc():  # see paused_gc: the rows merged live on
         return _merge(m, files, dry_run, period, now, progress, save)
 
 

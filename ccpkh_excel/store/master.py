@@ -36,6 +36,7 @@ from ccpkh_excel.domain.vntext import fold
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store import files
 from ccpkh_excel.store.lock import RunLock
+from ccpkh_excel.store.processes import paused_gc
 from ccpkh_excel.store.records import Records, log_row, write_records
 from ccpkh_excel.store.schema import (
     ASSIGN,
@@ -170,7 +171,7 @@ def records_of(wb, path: Path) -> Records:
     """Every record sheet of the master, each row typed by its column's kind (`record_value`)."""
     out = Records()
     lists = out.by_spec()
-    with _no_gc():  # millions of new objects, none in a cycle: no collection pass over them
+    with paused_gc():  # millions of new objects, none in a cycle: no collection pass over them
         for spec in RECORD_SHEETS:
             kinds = [partial(record_value, kind=c.kind) for c in spec.stored_columns]
             lists[spec.name].extend(sheet_rows(wb, spec, path, kinds, required=False))
@@ -179,17 +180,6 @@ def records_of(wb, path: Path) -> Records:
             # and again while the rest of the command works (they are still freed when let go)
             gc.freeze()
     return out
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def sheet_records(wb, spec: SheetSpec, path: Path, required: bool = True) -> list[dict[str, object]]:
@@ -348,7 +338,7 @@ class Master:
         """The "Phân công" rows as stored."""
         if self._assignments is None:
             texts = [cell_text] * len(ASSIGN.stored_columns)  # a few thousand distinct values, each made once
-            with _no_gc():
+            with paused_gc():
                 rows = sheet_rows(self._workbook(), ASSIGN, self.path, texts)
                 self._assignments = list(starmap(Assignment, rows))
         return self._assignments

@@ -9,9 +9,11 @@ item by item, with the same results in the same order.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 WORKERS_ENV = "CCPKH_WORKERS"
@@ -39,6 +41,22 @@ def workers(items: int, parallel_from: int) -> int:
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS, items))
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile. A step that makes hundreds of thousands of
+    objects that live on (rows read, rows merged, rows written) would otherwise have the
+    collector go over all of them again and again (a national merge: 1.4 s of its CPU);
+    their memory is still freed by reference counting, and the rare cycle is collected
+    once the step is over."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def state() -> Any:
     """In a worker: the state `fork_map` was given."""
     return _STATE
@@ -58,7 +76,6 @@ def fork_map(
         finally:
             _STATE = None
         return
-    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 

@@ -13,6 +13,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from lxml import etree
+
 from ccpkh_excel.domain.vntext import clean, fold
 from ccpkh_excel.errors import CcpkhError
 from ccpkh_excel.features.documents import measure, nd30
@@ -46,9 +48,13 @@ def _w(tag: str) -> str:
 
 
 # the tags read for every paragraph and run (a province's BÁO CÁO has tens of thousands)
-_P, _T, _R, _PPR, _RPR, _SECT, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = map(
-    _w, ("p", "t", "r", "pPr", "rPr", "sectPr", "tbl", "tr", "tc", "sdt", "sdtContent")
+_P, _T, _R, _PPR, _RPR, _SECT, _TBL, _TR, _TC, _SDT, _SDT_CONTENT, _VAL = map(
+    _w, ("p", "t", "r", "pPr", "rPr", "sectPr", "tbl", "tr", "tc", "sdt", "sdtContent", "val")
 )
+# for those, compiled paths and iterchildren: lxml's find() parses its path in Python on every call
+_NS = {"w": W[1:-1]}
+_PSTYLE = etree.XPath("w:pPr[1]/w:pStyle[1]", namespaces=_NS)  # as p.find(pPr).find(pStyle)
+_SECT_PR = etree.XPath("w:pPr[1]/w:sectPr[1]", namespaces=_NS)
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,7 @@ class _Styles:
         return el.get(_w("val"), "true") not in ("0", "false", "off")
 
     def run(self, r, p, name):
-        rpr = r.find(_w("rPr"))
+        rpr = next(r.iterchildren(_RPR), None)
         v = self._rprop(rpr, name)
         if v is not None:
             return v
@@ -160,9 +166,8 @@ class _Styles:
         return self._rprop(self.default_r, name)
 
     def _pstyle(self, p):
-        ppr = p.find(_w("pPr"))
-        ps = ppr.find(_w("pStyle")) if ppr is not None else None
-        return ps.get(_w("val")) if ps is not None else self.default_para
+        ps = _PSTYLE(p)
+        return ps[0].get(_VAL) if ps else self.default_para
 
     def para(self, p, name):
         """jc, firstLine (twips), before/after (twips), line (240ths), lineRule, border."""
@@ -194,7 +199,7 @@ class _Styles:
         return get(self.default_p)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Para:
     el: object
     text: str
@@ -209,15 +214,13 @@ def _paragraphs(body) -> list[_Para]:
 
     def visit(container, cell):
         nonlocal section
-        for child in container:
+        for child in container.iterchildren(_P, _TBL, _SDT):  # the others (tcPr …) not even made
             tag = child.tag
             if tag == _P:
                 text = clean("".join([t.text or "" for t in child.iter(_T)]))
                 out.append(_Para(child, text, section, cell, len(out)))
-                if cell is None:
-                    ppr = child.find(_PPR)
-                    if ppr is not None and ppr.find(_SECT) is not None:
-                        section += 1
+                if cell is None and _SECT_PR(child):
+                    section += 1
             elif tag == _TBL:
                 for tr in child.iterchildren(_TR):
                     for tc in tr.iterchildren(_TC):
@@ -256,7 +259,8 @@ class _Linter:
         self.out.append(Deviation(element, message, where))
 
     def runs(self, p: _Para):
-        return [r for r in p.el.iter(_R) if "".join([t.text or "" for t in r.iterchildren(_T)]).strip()]
+        """The runs of p holding text (not only spaces)."""
+        return [r for r in p.el.iter(_R) if any((t.text or "").strip() for t in r.iterchildren(_T))]
 
     def check_runs(self, p: _Para, el: Element) -> None:
         runs = self.runs(p)
@@ -322,7 +326,7 @@ class _Linter:
         for p in self.paras:
             pstyle = self.styles._pstyle(p.el)
             for r in self.runs(p):
-                rpr = r.find(_RPR)
+                rpr = next(r.iterchildren(_RPR), None)
                 key = (tostring(rpr) if rpr is not None else b"", pstyle)
                 if key in seen:
                     continue
