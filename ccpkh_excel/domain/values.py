@@ -115,3 +115,24 @@ def remembered(convert, limit: int = 1_000_000):
             return convert(value)
 
     return inner
+
+
+_NUMBERS = frozenset((bool, int, float))  # equal across types (1 == 1.0 == True): never one key
+
+
+def convert_each(values, convert, table: dict | None = None) -> list:
+    """`convert` of every value of a column, once per distinct value: `table` (value →
+    converted; may be kept between the pieces of one column) makes every repeated code,
+    name, period or status one object. A column holding numbers (1 == 1.0 == True are one
+    key) or an unhashable value is converted value by value."""
+    try:
+        distinct = set(values)
+    except TypeError:
+        return list(map(convert, values))
+    if not _NUMBERS.isdisjoint(map(type, distinct)):
+        return list(map(convert, values))
+    if table is None:
+        table = {}
+    for v in distinct.difference(table):
+        table[v] = convert(v)
+    return list(map(table.__getitem__, values))

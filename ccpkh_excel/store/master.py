@@ -31,7 +31,7 @@ from uuid import uuid4
 from ccpkh_excel.domain.plan import INFO_FIELDS, PLAN_ID, Assignment, Plan, Task, build_assignments
 from ccpkh_excel.domain.signing import new_secret
 from ccpkh_excel.domain.units import Unit, split_list
-from ccpkh_excel.domain.values import cell_date, cell_text, record_value
+from ccpkh_excel.domain.values import cell_date, cell_text, convert_each, record_value
 from ccpkh_excel.domain.vntext import fold
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store import files
@@ -75,7 +75,6 @@ def _calamine(path: Path):
 
 
 _BLANK = frozenset((None, ""))
-_NUMBERS = frozenset((bool, int, float))  # equal across types (1 == 1.0 == True): never one key
 _first = itemgetter(0)
 FREEZE_ROWS = 100_000  # record rows from which the collector is told to leave them alone (see records_of)
 CHUNK = 20_000  # rows picked, converted and dropped at a time: the sheet's raw values never all held
@@ -139,27 +138,15 @@ def sheet_columns(wb, spec: SheetSpec, path: Path, required: bool = True) -> lis
     return columns
 
 
-def converted_columns(values: tuple, convert, table: dict) -> list:
-    """`convert` of each value, once per distinct value: `table` (value → converted, kept
-    between the chunks of a sheet) makes every repeated code, name, period or status one
-    object. Numbers (1 == 1.0 == True) are converted one by one."""
-    distinct = set(values)  # a number among the values leaves at least one in the set
-    if not _NUMBERS.isdisjoint(map(type, distinct)):
-        return list(map(convert, values))
-    for v in distinct.difference(table):
-        table[v] = convert(v)
-    return list(map(table.__getitem__, values))
-
-
 def sheet_rows(wb, spec: SheetSpec, path: Path, converters: list, required: bool = True) -> list[tuple]:
     """The rows of one of our sheets as `spec.row` tuples, each stored column converted by its
-    converter in `converters` (see `converted_columns`)."""
+    converter in `converters`, once per distinct value (`convert_each`)."""
     make = partial(tuple.__new__, spec.row)  # the named tuple from one tuple of values, no Python call
     tables: list[dict] = [{} for _ in converters]
     out: list[tuple] = []
     for block in _sheet_chunks(wb, spec, path, required):
         columns = [
-            converted_columns(values, convert, table)
+            convert_each(values, convert, table)
             for values, convert, table in zip(block, converters, tables, strict=True)
         ]
         del block

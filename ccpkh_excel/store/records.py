@@ -18,7 +18,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from ccpkh_excel.domain import times
-from ccpkh_excel.domain.values import remembered
+from ccpkh_excel.domain.values import convert_each, remembered
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store import processes, xlsxfast
 from ccpkh_excel.store.lock import user_name
@@ -150,7 +150,7 @@ def _summary_sheet(rows: list[SummaryRow], dues: dict[str, date | None], evaluat
     def column(i: int):
         def make() -> list:
             if i < stored:
-                body = list(map(excel_value, map(itemgetter(i), rows)))
+                body = convert_each(list(map(itemgetter(i), rows)), excel_value)
             elif i == stored:
                 body = [excel_value(dues.get(str(r.task)) or "") for r in rows]
             else:
@@ -250,12 +250,16 @@ def _sheet_from_rows(name: str, sheet_xml: str, strings, rows: list, body: list)
     sheet = fv.read_sheet(name, sheet_xml, strings)
     first = {c: (col[:1] or [None]) for c, col in ((c, sheet.column(c)) for c in list(sheet.columns))}
     sheet.formulas = {rc: f for rc, f in sheet.formulas.items() if rc[0] == 1}
-    width = max([len(r) for r in rows] + [0])
+    width = max(map(len, rows), default=0)
     sheet.columns = dict(first)
     written = remembered(_as_written)  # codes, names and roles repeat down the sheet
-    for c in range(1, width + 1):
-        head = first.get(c, [None])
-        sheet.columns[c] = head + [written(r[c - 1]) if c - 1 < len(r) else None for r in rows]
+    if rows and min(map(len, rows)) == width:  # the usual case: a table, every row as wide
+        for c, values in enumerate(zip(*rows, strict=True), start=1):
+            sheet.columns[c] = first.get(c, [None]) + convert_each(values, written)
+    else:
+        for c in range(1, width + 1):
+            head = first.get(c, [None])
+            sheet.columns[c] = head + [written(r[c - 1]) if c - 1 < len(r) else None for r in rows]
     styled = any(body)
     if rows and styled:
         sheet.max_row = len(rows) + 1
