@@ -256,3 +256,78 @@ def test_the_chart_draws_only_the_classes_present():
     st = StatusFigures("Quý I/2026", date(2026, 4, 10))
     st.fields = [Counts("Thể chế", 3, on_time=1, in_progress=2), Counts("TTHC", 1, in_progress=1)]
     assert [name for name, _ in chart_series(st)] == ["Hoàn thành đúng hạn", "Đang thực hiện trong hạn"]
+
+
+# --- fonts and sizes through the style chain ------------------------------------------------------
+def _styled_body(font: str, size: int, other_font: str | None = None) -> Document:
+    """The Decree's sample with its body paragraphs formatted only by a paragraph style
+    ("Thân" based on "Gốc", which holds the font and size); their runs carry no rPr. With
+    `other_font`, the second paragraph takes a second style, alike but for that font."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    doc = _decree_sample()
+    root = doc.styles.add_style("Gốc", WD_STYLE_TYPE.PARAGRAPH)
+    root.style_id = "Goc"
+    root.font.name, root.font.size = font, Pt(size)
+    root.element.rPr.rFonts.set(qn("w:hAnsi"), font)
+    child = doc.styles.add_style("Thân", WD_STYLE_TYPE.PARAGRAPH)
+    child.style_id = "Than"
+    child.base_style = root
+    child.font.bold = False  # a style between the paragraph and the font: the chain is followed
+    styles = [child, child]
+    if other_font:
+        other = doc.styles.add_style("Thân khác", WD_STYLE_TYPE.PARAGRAPH)
+        other.style_id = "ThanKhac"
+        other.base_style = root
+        other.font.name = other_font
+        other.element.rPr.rFonts.set(qn("w:hAnsi"), other_font)
+        styles[1] = other
+    body = [p for p in doc.paragraphs if p.text.startswith(("Căn cứ", "Năm 2019"))]
+    assert len(body) == 2
+    for p, st in zip(body, styles, strict=True):
+        p.style = st
+        for r in p.runs:
+            r._r.remove(r._r.rPr)
+    return doc
+
+
+def test_fonts_and_sizes_are_read_through_the_paragraph_styles_chain(tmp_path):
+    _styled_body("Times New Roman", 14).save(tmp_path / "ok.docx")
+    assert _messages(tmp_path / "ok.docx") == []  # not the themed default of docDefaults
+    _styled_body("Arial", 11).save(tmp_path / "bad.docx")
+    got = _messages(tmp_path / "bad.docx")
+    assert any(m.startswith("Phông chữ") and "Arial" in m for m in got), got
+    assert any("cỡ chữ 11" in m for m in got), got
+
+
+def test_runs_formatted_alike_in_different_styles_are_resolved_apart(tmp_path):
+    """The font check resolves a run's formatting once per (rPr, paragraph style)."""
+    _styled_body("Times New Roman", 14, other_font="Arial").save(tmp_path / "two.docx")
+    got = _messages(tmp_path / "two.docx")
+    assert any(m.startswith("Phông chữ") and "Arial" in m for m in got), got
+
+
+def test_a_run_without_formatting_takes_the_document_defaults(tmp_path):
+    """No rPr, no style: docDefaults (here named Times New Roman 14, no theme font)."""
+    doc = _decree_sample()
+    defaults = doc.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    rfonts = defaults.find(qn("w:rFonts"))
+    for k in list(rfonts.attrib):
+        del rfonts.attrib[k]
+    for a in ("ascii", "hAnsi", "cs", "eastAsia"):
+        rfonts.set(qn(f"w:{a}"), "Times New Roman")
+    sz = defaults.find(qn("w:sz"))
+    if sz is None:
+        sz = OxmlElement("w:sz")
+        defaults.append(sz)
+    sz.set(qn("w:val"), "28")
+    for p in doc.paragraphs:
+        if p.text.startswith(("Căn cứ", "Năm 2019")):
+            assert p.style.name == "Normal" and p.style.font.name is None and p.style.font.size is None
+            for r in p.runs:
+                r._r.remove(r._r.rPr)
+    doc.save(tmp_path / "defaults.docx")
+    assert _messages(tmp_path / "defaults.docx") == []
+    sz.set(qn("w:val"), "22")
+    doc.save(tmp_path / "small.docx")
+    assert any("cỡ chữ 11" in m for m in _messages(tmp_path / "small.docx"))

@@ -145,3 +145,39 @@ def test_reports_quarterly_and_yearly(pdfs):
     letter = _flat(" ".join(t for _, t, _, _ in _pages(pdfs["cong_van"])))
     assert "Kính gửi: Sở Văn hóa, Thể thao và Du lịch." in letter
     assert re.search(r"- NV0\d\d – .+\(hạn \d\d/\d\d/2026; (chưa báo cáo|quá hạn, chưa hoàn thành)\)", letter)
+
+
+def test_ranking_table_rows_print_in_times_new_roman_12(pdfs):
+    """The ranking rows take their look from the template's table style (no formatting of their
+    own): Times New Roman — or Liberation Serif, its same-width stand-in where it is not
+    installed — 12 pt, upright, not bold; a one-line row one 12 pt line high (single line
+    spacing, no space before or after)."""
+    import pdfplumber
+
+    pages = []
+    with pdfplumber.open(pdfs["bao_cao_quy"]) as pdf:
+        for p in pdf.pages:
+            words = p.extract_words(extra_attrs=["fontname", "size"])
+            if any(w["text"] == "Hạng" for w in words):
+                pages.append(words)
+    assert pages
+    words = pages[0]
+    hang = next(w for w in words if w["text"] == "Hạng")
+    column = (hang["x0"] + hang["x1"]) / 2
+    first = min(
+        (
+            w
+            for w in words
+            if w["text"] == "1" and w["top"] > hang["top"] and abs((w["x0"] + w["x1"]) / 2 - column) < 15
+        ),
+        key=lambda w: w["top"],
+    )
+    rows = [w for w in words if w["top"] >= first["top"] - 1]
+    assert len(rows) > 20
+    for w in rows:
+        assert re.sub(r"^[A-Z]{6}\+", "", w["fontname"]) in ("TimesNewRomanPSMT", "TimesNewRoman", "LiberationSerif"), w
+        assert round(w["size"], 1) == 12.0, w
+    ranks = sorted(w["top"] for w in rows if abs((w["x0"] + w["x1"]) / 2 - column) < 15)
+    gaps = [round(b - a, 1) for a, b in zip(ranks, ranks[1:], strict=False)]
+    one_line = max(set(gaps), key=gaps.count)  # most names fit on one line
+    assert 13 < one_line < 16, gaps  # 12 pt × 1.15 and the border; 6 pt spacing would make it 20
