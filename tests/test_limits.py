@@ -31,6 +31,7 @@ from ccpkh_excel.features.limits import (
     check_file,
     check_sheet,
     iter_member,
+    open_checked,
     read_member,
 )
 
@@ -302,6 +303,42 @@ def test_the_exact_scan_alone_agrees(cycle, small_xlsx, tmp_path, monkeypatch):
     body = '<row r="1"><c r="A1"><v>1</v></c></row><row r="60000"><c r="GR60000"><v>2</v></c></row>'
     msg, _ = refused(check, make_xlsx(tmp_path / "goc.xlsx", sheet(body)), Limits())
     assert "có ô GR60000: vùng dữ liệu 60.000 dòng × 200 cột" in msg
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["pre-screen", "exact scan"])
+def test_open_checked_says_which_sheets_hold_a_formula(tmp_path, monkeypatch, exact):
+    """The merge reads a form's XML again only to put back formulas typed without a value: the
+    check, which goes through the XML anyway, says whether there is one — a cell formula, with
+    or without a prefix, never a data validation's <formula1>."""
+    from ccpkh_excel.features import limits
+
+    if exact:
+        monkeypatch.setattr(limits._FastSheet, "run", lambda self, buffers: False)
+    validation = '<dataValidations count="1"><dataValidation type="list" sqref="B1"><formula1>"a,b"</formula1></dataValidation></dataValidations>'
+    cases = {
+        "none": sheet(
+            '<row r="1">' + inline("A1", "=1+2 typed as text") + '<c r="B1"><v>3</v></c></row>', tail=validation
+        ),
+        "plain": sheet('<row r="1"><c r="A1"><f>1+2</f></c></row>'),
+        "shared": sheet('<row r="1"><c r="A1"><f t="shared" ref="A1:A2" si="0">B1</f><v>1</v></c></row>'),
+        "prefixed": sheet('<row r="1"><c r="A1"><f>1+2</f></c></row>')
+        .replace(f'<worksheet xmlns="{MAIN}">', f'<x:worksheet xmlns:x="{MAIN}">')
+        .replace("</worksheet>", "</x:worksheet>")
+        .replace("<sheetData>", "<x:sheetData>")
+        .replace("</sheetData>", "</x:sheetData>")
+        .replace("<row ", "<x:row ")
+        .replace("</row>", "</x:row>")
+        .replace("<c ", "<x:c ")
+        .replace("</c>", "</x:c>")
+        .replace("<f>", "<x:f>")
+        .replace("</f>", "</x:f>"),
+    }
+    for name, xml in cases.items():
+        found: set[str] = set()
+        z, sheets = open_checked(make_xlsx(tmp_path / f"{name}.xlsx", xml), ["Báo cáo"], Limits(), 100, found)
+        z.close()
+        assert sheets == {"Báo cáo": "xl/worksheets/sheet1.xml"}
+        assert found == (set() if name == "none" else {"Báo cáo"}), name
 
 
 @pytest.mark.libreoffice

@@ -287,6 +287,27 @@ def test_rows_added_under_the_table_are_kept(cycle):
     ]
 
 
+def test_merge_loads_neither_openpyxl_nor_numpy(cycle):
+    """Merging reads returns with python-calamine and writes the master with the store's own
+    writer: the libraries of the other commands (0.25 s of imports at every merge) stay out."""
+    import subprocess
+    import sys
+
+    master, report = cycle
+    f = fill(_file(report, "SNV"), {}, extra=[((3, "Tập huấn"), (6, "Hoàn thành"), (7, "10/3/2026"))])
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from ccpkh_excel.features.merging import merge_returns\n"
+        f"r = merge_returns(Path({str(master)!r}), [Path({str(f)!r})])\n"
+        "print(r.files[0].outcome)\n"
+        "print(sorted(m for m in ('openpyxl', 'numpy', 'pandas', 'docx', 'lxml') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == [MERGED, "[]"], done.stdout + done.stderr
+    assert [r[4] for r in read_records(master).extra] == ["Tập huấn"]
+
+
 # --- duplicates -------------------------------------------------------------------------------
 def test_the_later_save_wins_and_the_replacement_is_logged(cycle, tmp_path):
     master, report = cycle

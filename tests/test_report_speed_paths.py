@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
 from ccpkh_excel import Master
-from ccpkh_excel.domain.values import record_value
+from ccpkh_excel.domain.values import convert_each, record_value
 from ccpkh_excel.domain.vntext import fold
 from ccpkh_excel.store import master as master_mod
 from ccpkh_excel.store.records import ExtraRow, LogRow, MailRow, ReturnRow, SummaryRow
@@ -96,6 +96,25 @@ def plain_raw(path):
         if any(v not in (None, "") for v in values):
             out.append(values)
     return out
+
+
+def test_convert_each_converts_each_distinct_value_once_and_numbers_one_by_one():
+    calls = []
+
+    def typed_name(v):
+        calls.append(v)
+        return f"{type(v).__name__}:{v}"
+
+    texts = ("NV001", None, "NV001", date(2026, 1, 1), datetime(2026, 1, 1), "NV001")
+    assert convert_each(texts, typed_name) == [typed_name(v) for v in texts]
+    assert len(calls) == 4 + len(texts)  # a date and a datetime are two values, the code one
+    table: dict = {}
+    convert_each(("a", "b"), typed_name, table)
+    calls.clear()
+    assert convert_each(("b", "c"), typed_name, table) == ["str:b", "str:c"] and calls == ["c"]  # kept across pieces
+    numbers = (1, 1.0, True, 1)
+    assert convert_each(numbers, typed_name) == ["int:1", "float:1.0", "bool:True", "int:1"]
+    assert convert_each((["unhashable"], "a"), typed_name) == ["list:['unhashable']", "str:a"]
 
 
 def test_repeated_values_are_one_object(tmp_path):
