@@ -321,6 +321,8 @@ def test_open_checked_says_which_sheets_hold_a_formula(tmp_path, monkeypatch, ex
         ),
         "plain": sheet('<row r="1"><c r="A1"><f>1+2</f></c></row>'),
         "shared": sheet('<row r="1"><c r="A1"><f t="shared" ref="A1:A2" si="0">B1</f><v>1</v></c></row>'),
+        "é-prefixed": prefixed(sheet('<row r="1"><c r="A1"><f>1+2</f></c></row>'), "é"),
+        "self-closing": sheet('<row r="1"><c r="A1"><f t="shared" si="0"/><v>1</v></c></row>'),
         "prefixed": sheet('<row r="1"><c r="A1"><f>1+2</f></c></row>')
         .replace(f'<worksheet xmlns="{MAIN}">', f'<x:worksheet xmlns:x="{MAIN}">')
         .replace("</worksheet>", "</x:worksheet>")
@@ -339,6 +341,20 @@ def test_open_checked_says_which_sheets_hold_a_formula(tmp_path, monkeypatch, ex
         z.close()
         assert sheets == {"Báo cáo": "xl/worksheets/sheet1.xml"}
         assert found == (set() if name == "none" else {"Báo cáo"}), name
+    # two sheet names on one part: both hold its formula, whichever comes first
+    two = make_xlsx(tmp_path / "hai.xlsx", cases["plain"])
+    with zipfile.ZipFile(two) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["xl/workbook.xml"] = WORKBOOK.replace(
+        '<sheet name="Báo cáo"', '<sheet name="_ccpkh" sheetId="2" r:id="rId1"/><sheet name="Báo cáo"'
+    ).encode()
+    with zipfile.ZipFile(two, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    found = set()
+    z, sheets = open_checked(two, ["_ccpkh", "Báo cáo"], Limits(), 100, found)
+    z.close()
+    assert found == {"_ccpkh", "Báo cáo"}
 
 
 @pytest.mark.libreoffice
@@ -520,6 +536,46 @@ def test_a_cell_over_excels_limit_is_refused_naming_it(tmp_path):
         assert "sheet 'Báo cáo', ô H12: 40.000 ký tự, quá giới hạn 32.767 của Excel" in msg
     ok = make_xlsx(tmp_path / "vua.xlsx", sheet('<row r="12">' + inline("H12", "ệ" * 32_767) + "</row>"))
     assert check(ok, Limits()) == "xlsx"
+
+
+def prefixed(xml: str, prefix: str) -> str:
+    """The same sheet with every element under `prefix` (bound to the main namespace): valid
+    XML that python-calamine reads by the elements' local names."""
+    import re as _re
+
+    xml = xml.replace(f'<worksheet xmlns="{MAIN}">', f'<{prefix}:worksheet xmlns:{prefix}="{MAIN}">', 1)
+    return _re.sub(r"<(/?)(?!\?)([A-Za-z]+)(?=[\s/>])", rf"<\1{prefix}:\2", xml)
+
+
+def prefixed_sst(items: list[str], prefix: str) -> str:
+    body = "".join(f"<{prefix}:si><{prefix}:t>{s}</{prefix}:t></{prefix}:si>" for s in items)
+    return f'<{prefix}:sst xmlns:{prefix}="{MAIN}" count="{len(items)}">{body}</{prefix}:sst>'
+
+
+@pytest.mark.parametrize("prefix", ["x", "ns0", "é", "sp_1.a-b", "名"])
+def test_every_limit_holds_whatever_the_tags_prefix(tmp_path, prefix):
+    """Elements may carry any prefix bound to SpreadsheetML (a letter of any script included),
+    and python-calamine reads them by their local names: the fast pre-screen must see them as
+    cells, never pass the sheet as empty (a 40,000-character cell, a cell at XFD1048576)."""
+    long_cell = prefixed(sheet('<row r="12">' + inline("H12", "a" * 40_000) + "</row>"), prefix)
+    msg, _ = refused(check_sheet, make_xlsx(tmp_path / "dai.xlsx", long_cell), Limits())
+    assert "sheet 'Báo cáo', ô H12: 40.000 ký tự, quá giới hạn 32.767 của Excel" in msg
+    far = prefixed(
+        sheet('<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c></row>'), prefix
+    )
+    msg, took = refused(check_sheet, make_xlsx(tmp_path / "xa.xlsx", far), Limits())
+    assert "XFD1048576" in msg and took < SECONDS
+    path = make_xlsx(tmp_path / "sst.xlsx", sheet('<row r="1"><c r="A1" t="s"><v>1</v></c></row>'), shared=["a"])
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["xl/sharedStrings.xml"] = prefixed_sst(["a", "ư" * 40_000], prefix).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    msg, _ = refused(check_sheet, path, Limits())
+    assert "40.000 ký tự, quá giới hạn 32.767 của Excel" in msg
+    ok = prefixed(sheet('<row r="12">' + inline("H12", "ệ" * 32_767) + "</row>"), prefix)
+    assert check(make_xlsx(tmp_path / "vua.xlsx", ok), Limits()) == "xlsx"
 
 
 def test_a_cell_of_rich_text_runs_is_counted_whole(tmp_path):

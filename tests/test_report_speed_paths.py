@@ -115,6 +115,13 @@ def test_convert_each_converts_each_distinct_value_once_and_numbers_one_by_one()
     numbers = (1, 1.0, True, 1)
     assert convert_each(numbers, typed_name) == ["int:1", "float:1.0", "bool:True", "int:1"]
     assert convert_each((["unhashable"], "a"), typed_name) == ["list:['unhashable']", "str:a"]
+    from decimal import Decimal
+
+    from ccpkh_excel.store.xlsxfast import Formula
+
+    mixed = (Decimal(1), 1, True)  # equal values of three types: never one conversion
+    assert convert_each(mixed, typed_name) == ["Decimal:1", "int:1", "bool:True"]
+    assert convert_each(("a", Formula("a")), typed_name) == ["str:a", "Formula:a"]
 
 
 def test_repeated_values_are_one_object(tmp_path):

@@ -8,7 +8,7 @@ own line breaks kept (`clean_text`).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from ccpkh_excel.domain.vntext import clean, clean_text
 
@@ -117,20 +117,19 @@ def remembered(convert, limit: int = 1_000_000):
     return inner
 
 
-_NUMBERS = frozenset((bool, int, float))  # equal across types (1 == 1.0 == True): never one key
+# the types whose values are never equal to a value of another of them (1 == 1.0 == True and
+# Decimal(1) == 1 are: numbers, and str subclasses, go one by one)
+_SHARED_TYPES = frozenset((str, type(None), date, datetime, time, timedelta))
 
 
 def convert_each(values, convert, table: dict | None = None) -> list:
     """`convert` of every value of a column, once per distinct value: `table` (value →
     converted; may be kept between the pieces of one column) makes every repeated code,
-    name, period or status one object. A column holding numbers (1 == 1.0 == True are one
-    key) or an unhashable value is converted value by value."""
-    try:
-        distinct = set(values)
-    except TypeError:
+    name, period or status one object. A column holding anything but text, dates and times
+    (numbers: 1 == 1.0 == True are one key) is converted value by value."""
+    if not _SHARED_TYPES.issuperset(map(type, values)):
         return list(map(convert, values))
-    if not _NUMBERS.isdisjoint(map(type, distinct)):
-        return list(map(convert, values))
+    distinct = set(values)
     if table is None:
         table = {}
     for v in distinct.difference(table):

@@ -451,8 +451,9 @@ class _Patterns:
 
 
 _PLAIN = _Patterns(b"")  # what Excel, LibreOffice and openpyxl write: fast
-_ANY = _Patterns(rb"(?:[A-Za-z_][\w.-]*:)?")
-_PREFIXED = re.compile(rb"</?[A-Za-z_][\w.-]*:")
+# a prefix is any name (letters of every script: UTF-8 bytes past 0x7F) before a colon
+_ANY = _Patterns(rb"(?:[^\s<>/!?:=\"']++:)?")
+_PREFIXED = re.compile(rb"</?[^\s<>/!?:=\"']++:")
 _DECL = re.compile(rb"(\xef\xbb\xbf)?<\?xml[^>]*?\?>")
 _MAX_TAG = 1 << 16
 _first, _second = itemgetter(0), itemgetter(1)
@@ -950,12 +951,15 @@ def _check_xlsx(
             raise SourceError(f"thiếu phần {sheet_part}; tệp có bị hỏng không?", path)
         sheets = [(names.get(sheet_part, sheet_part), sheet_part)]
     seen = {shared} if shared else set()
+    with_formula: set[str] = set()  # parts: two sheet names may share one
     for sheet, part in sheets:
         if part in seen or part not in z.NameToInfo:
             continue
         seen.add(part)
-        if _scan_sheet(z, part, sheet, lim, rows_allowed, bad) and formulas is not None:
-            formulas.add(sheet)
+        if _scan_sheet(z, part, sheet, lim, rows_allowed, bad):
+            with_formula.add(part)
+    if formulas is not None:
+        formulas.update(sheet for sheet, part in sheets if part in with_formula)
     if bad:
         i, n = min(bad.items())
         raise SourceError(

@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from datetime import date
 from functools import partial
 from itertools import islice, starmap
-from operator import itemgetter
 from pathlib import Path
 from uuid import uuid4
 
@@ -75,7 +74,6 @@ def _calamine(path: Path):
 
 
 _BLANK = frozenset((None, ""))
-_first = itemgetter(0)
 FREEZE_ROWS = 100_000  # record rows from which the collector is told to leave them alone (see records_of)
 CHUNK = 20_000  # rows picked, converted and dropped at a time: the sheet's raw values never all held
 

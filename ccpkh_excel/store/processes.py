@@ -82,7 +82,8 @@ def fork_map(
     _STATE = state
     gc.freeze()
     try:
-        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+        # a worker collects its own garbage (the parent may have paused its collector: paused_gc)
+        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=gc.enable) as pool:
             yield from pool.map(fn, items, chunksize=chunksize)
     finally:
         _STATE = None
