@@ -496,14 +496,39 @@ def test_returns_read_in_processes_merge_exactly_as_one_by_one(cycle, tmp_path, 
             copy, files, now=datetime(2026, 4, 2, 8, 0), progress=lambda i, t, seen=seen: seen.append((i, t))
         )
         assert seen == [(i, len(files)) for i in range(1, len(files) + 1)]
+        # again, into a master that now holds rows: its record sheets are read while the workers read
+        again = merge_returns(copy, files[:4], now=datetime(2026, 4, 3, 8, 0))
         results[n] = (
             [(f.path, f.outcome, f.reason, f.unit, f.rows, f.extra, f.not_applied, f.warnings) for f in rep.files],
+            [(f.path, f.outcome, f.reason, f.rows) for f in again.files],
             _merged_state(copy),
         )
     assert results["1"] == results["2"]
     outcomes = [o[1] for o in results["2"][0]]
+    assert [o[1] for o in results["2"][1]].count(MERGED) >= 1
     assert outcomes.count(REJECTED) == 2 and MERGED in outcomes and MERGED_WARN in outcomes
     assert all(type(r).__name__ == "TongHopRow" for f in results["2"][0] for r in f[4])
+
+
+def test_a_damaged_record_sheet_read_beside_the_workers_stops_them_and_changes_nothing(cycle, monkeypatch):
+    """The record sheets are read while the workers read the returns: when that reading fails
+    (a column of Tổng hợp renamed by hand), the clerk gets the reason, the workers are gone and
+    the master is as it was."""
+    import multiprocessing
+
+    from ccpkh_excel.features import merging
+
+    master, report = cycle
+    wb = load_workbook(master)
+    wb["Tổng hợp"]["F1"] = "Tình trạng"
+    wb.save(master)
+    before = master.read_bytes()
+    monkeypatch.setenv(merging.WORKERS_ENV, "2")
+    files = [f.file for f in report.files]
+    with pytest.raises(MasterError, match="thiếu cột 'Trạng thái'"):
+        merge_returns(master, files)
+    assert not multiprocessing.active_children()
+    assert master.read_bytes() == before
 
 
 def test_worker_count_follows_the_environment_and_the_batch(monkeypatch):

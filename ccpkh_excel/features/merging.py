@@ -506,25 +506,27 @@ def merge_returns(
 
 
 def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, progress, save: bool) -> MergeResult:
-    plan, records = m.plan, m.records
-    if dry_run:  # the held master's records stay as they are: a later save must not write a trial
-        records = Records(
-            list(records.summary), list(records.returns), list(records.extra), list(records.log), list(records.mail)
-        )
+    plan = m.plan
     if not m.plan_id:
         raise MasterError("chưa có 'Mã kế hoạch'; chưa phát hành phiếu nào từ sổ này.", m.path)
     assignments = m.assignments
     ctx = _Context(
         plan_id=m.plan_id,
         units={u.code: u.name for u in plan.units},
-        sent={(r.unit, r.period) for r in records.returns if r.unit},
+        sent={(r.unit, r.period) for r in m.returns_sent() if r.unit},
         period=parse_period(period).label if period else None,
         tasks={t.code: i for i, t in enumerate(plan.tasks)},
         secret=m.secret,
         roles={(a.task, a.unit): a.role for a in assignments},
         max_rows=_form_rows(assignments),
     )
-    outcomes = read_returns(files, ctx, progress)
+    # the record sheets (a province's Tổng hợp: seconds) are read while the workers read the returns
+    outcomes = read_returns(files, ctx, progress, meanwhile=lambda: m.records)
+    records = m.records
+    if dry_run:  # the held master's records stay as they are: a later save must not write a trial
+        records = Records(
+            list(records.summary), list(records.returns), list(records.extra), list(records.log), list(records.mail)
+        )
     _settle_duplicates(outcomes, records)
     result = MergeResult(m.path, outcomes, dry_run)
     _apply(records, outcomes, ctx, now)
@@ -545,16 +547,20 @@ def _merge(m: Master, files: list[Path], dry_run: bool, period, now: datetime, p
 
 
 def read_returns(
-    files: list[Path], ctx: _Context, progress: Callable[[int, int], None] | None = None
+    files: list[Path],
+    ctx: _Context,
+    progress: Callable[[int, int], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[FileOutcome]:
     """`read_return` for every file, in the files' order: in `workers()` processes when there
     are enough files to gain from it (each file is read on its own; nothing is written). The
-    context — with the plan's secret — is inherited by the forked workers, never pickled."""
+    context — with the plan's secret — is inherited by the forked workers, never pickled.
+    `meanwhile`: work for this process while the workers read (see `processes.fork_map`)."""
     n = workers(len(files))
     chunk = max(1, min(64, len(files) // (n * 8)))
     outcomes = []
     read = _read_in_worker if n > 1 else _read_here
-    for i, o in enumerate(processes.fork_map(read, files, n, ctx, chunk), start=1):
+    for i, o in enumerate(processes.fork_map(read, files, n, ctx, chunk, meanwhile), start=1):
         outcomes.append(_from_worker(o) if n > 1 else o)
         if progress:
             progress(i, len(files))

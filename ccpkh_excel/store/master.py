@@ -48,6 +48,7 @@ from ccpkh_excel.store.schema import (
     PURPOSE,
     RECORD_SHEET_NAMES,
     RECORD_SHEETS,
+    RETURNS,
     SECRET_SHEET,
     SETTINGS,
     TASKS,
@@ -335,6 +336,14 @@ class Master:
         if self._records is None:
             self._records = records_of(self._workbook(), self.path)
         return self._records
+
+    def returns_sent(self) -> list:
+        """The rows of "Theo dõi nộp" (forms sent, returned): from `records` once read, else
+        that sheet alone — a few thousand rows, without the seconds of a province's Tổng hợp."""
+        if self._records is not None or not self.path.exists():
+            return self.records.returns
+        kinds = [partial(record_value, kind=c.kind) for c in RETURNS.stored_columns]
+        return sheet_rows(self._workbook(), RETURNS, self.path, kinds, required=False)
 
     def records_alongside(self, *work: Callable[[], object]) -> Records:
         """`records`, with `work` done meanwhile in a thread: python-calamine reads a sheet

@@ -63,13 +63,22 @@ def state() -> Any:
 
 
 def fork_map(
-    fn: Callable[[Any], Any], items: Iterable[Any], n: int, state: Any = None, chunksize: int = 1
+    fn: Callable[[Any], Any],
+    items: Iterable[Any],
+    n: int,
+    state: Any = None,
+    chunksize: int = 1,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[Any]:
     """`fn(item)` for every item, in order, in `n` forked workers (or here when n ≤ 1); `fn`
     reads `state()`. The parent's objects are frozen for the garbage collector meanwhile, so the
-    workers share the parent's memory instead of copying it."""
+    workers share the parent's memory instead of copying it. `meanwhile`: work for this
+    process once every item is handed to the workers (before the first result; its error
+    stops the workers and is raised here)."""
     global _STATE
     if n <= 1:
+        if meanwhile is not None:
+            meanwhile()
         _STATE = state
         try:
             yield from map(fn, items)
@@ -81,10 +90,14 @@ def fork_map(
 
     _STATE = state
     gc.freeze()
+    # a worker collects its own garbage (the parent may have paused its collector: paused_gc)
+    pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=gc.enable)
     try:
-        # a worker collects its own garbage (the parent may have paused its collector: paused_gc)
-        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=gc.enable) as pool:
-            yield from pool.map(fn, items, chunksize=chunksize)
+        results = pool.map(fn, items, chunksize=chunksize)  # every item handed out now
+        if meanwhile is not None:
+            meanwhile()
+        yield from results
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         _STATE = None
         gc.unfreeze()
