@@ -558,7 +558,13 @@ def test_every_limit_holds_whatever_the_tags_prefix(tmp_path, prefix):
     and python-calamine reads them by their local names: the fast pre-screen must see them as
     cells, never pass the sheet as empty (a 40,000-character cell, a cell at XFD1048576)."""
     long_cell = prefixed(sheet('<row r="12">' + inline("H12", "a" * 40_000) + "</row>"), prefix)
-    msg, _ = refused(check_sheet, make_xlsx(tmp_path / "dai.xlsx", long_cell), Limits())
+    path = make_xlsx(tmp_path / "dai.xlsx", long_cell)
+    from python_calamine import CalamineWorkbook
+
+    # the real reader takes the prefixed cell: the file is a threat, not a file nobody would read
+    read = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Báo cáo").to_python()
+    assert len(read[-1][-1]) == 40_000
+    msg, _ = refused(check_sheet, path, Limits())
     assert "sheet 'Báo cáo', ô H12: 40.000 ký tự, quá giới hạn 32.767 của Excel" in msg
     far = prefixed(
         sheet('<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c></row>'), prefix

@@ -17,6 +17,9 @@ _DMY = re.compile(r"(?:ngày\s*)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2
 _YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
 
 
+BLANK = frozenset((None, ""))  # what an empty cell reads as (a set: `BLANK.issuperset(row)` in C)
+
+
 def is_blank(value: object) -> bool:
     return value is None or value == ""
 

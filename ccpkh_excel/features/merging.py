@@ -21,7 +21,7 @@ from pathlib import Path
 from ccpkh_excel.domain import signing, times
 from ccpkh_excel.domain.periods import parse_period, period_key
 from ccpkh_excel.domain.status import MERGED, MERGED_WARN, REJECTED, SENT, SUPERSEDED
-from ccpkh_excel.domain.values import cell_text, free_text, read_date, remembered
+from ccpkh_excel.domain.values import BLANK, cell_text, free_text, read_date, remembered
 from ccpkh_excel.domain.vntext import clean, fold
 from ccpkh_excel.errors import CcpkhError, MasterError, SourceError
 from ccpkh_excel.features.form_layout import (
@@ -102,7 +102,7 @@ class FileOutcome:
     def name(self) -> str:
         """The file's name as stored: NFC, spaces collapsed (the same file under an NFD or
         double-spaced name is the same return)."""
-        return _file_name(self.path.name)
+        return _clean_cell(self.path.name)
 
     @property
     def failed(self) -> bool:
@@ -353,20 +353,16 @@ def _locked(r: list[object]) -> list[str]:
 _WIDTH = 12  # columns of a form row read by the merge (A…J, and the hidden due date)
 
 
-_clean_cell = remembered(clean, limit=50_000)  # task codes, the same in every form
+_clean_cell = remembered(clean, limit=50_000)  # task codes, the same in every form; a return's name on each row
 _fold_cell = remembered(fold, limit=50_000)
 _code_text = remembered(free_text, limit=50_000)
-_file_name = remembered(clean, limit=50_000)  # a return's name, written on each of its rows
-
-
-_BLANK = frozenset((None, ""))
 
 
 def _split_rows(rows, first_excel_row) -> tuple[list[tuple[int, list]], list[tuple[int, list]]]:
     """(task rows, rows of the "Nhiệm vụ phát sinh" part), with their Excel row numbers.
     `rows` are at least `_WIDTH` cells wide."""
     tasks, extra, extra_mode = [], [], False
-    blank = _BLANK
+    blank = BLANK
     for n, r in enumerate(rows, start=first_excel_row):
         a = _clean_cell(r[0])
         if a:

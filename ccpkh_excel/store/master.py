@@ -30,7 +30,7 @@ from uuid import uuid4
 from ccpkh_excel.domain.plan import INFO_FIELDS, PLAN_ID, Assignment, Plan, Task, build_assignments
 from ccpkh_excel.domain.signing import new_secret
 from ccpkh_excel.domain.units import Unit, split_list
-from ccpkh_excel.domain.values import cell_date, cell_text, convert_each, record_value
+from ccpkh_excel.domain.values import BLANK, cell_date, cell_text, convert_each, record_value
 from ccpkh_excel.domain.vntext import fold
 from ccpkh_excel.errors import MasterError
 from ccpkh_excel.store import files
@@ -74,7 +74,6 @@ def _calamine(path: Path):
         ) from None
 
 
-_BLANK = frozenset((None, ""))
 FREEZE_ROWS = 100_000  # record rows from which the collector is told to leave them alone (see records_of)
 CHUNK = 20_000  # rows picked, converted and dropped at a time: the sheet's raw values never all held
 
@@ -116,11 +115,11 @@ def _sheet_chunks(wb, spec: SheetSpec, path: Path, required: bool = True) -> Ite
         del block
         columns = [every[i] for i in at]
         del every
-        if not _BLANK.isdisjoint(columns[0]):  # rows left empty, or filled from a later column only
+        if not BLANK.isdisjoint(columns[0]):  # rows left empty, or filled from a later column only
             keep = [
                 i
                 for i, row in enumerate(zip(*columns, strict=True))
-                if row[0] not in _BLANK or not _BLANK.issuperset(row)
+                if row[0] not in BLANK or not BLANK.issuperset(row)
             ]
             columns = [tuple(map(c.__getitem__, keep)) for c in columns]
         if columns[0]:
@@ -159,13 +158,17 @@ def records_of(wb, path: Path) -> Records:
     lists = out.by_spec()
     with paused_gc():  # millions of new objects, none in a cycle: no collection pass over them
         for spec in RECORD_SHEETS:
-            kinds = [partial(record_value, kind=c.kind) for c in spec.stored_columns]
-            lists[spec.name].extend(sheet_rows(wb, spec, path, kinds, required=False))
+            lists[spec.name].extend(sheet_rows(wb, spec, path, _record_kinds(spec), required=False))
         if sum(map(len, lists.values())) >= FREEZE_ROWS:
             # a province's rows stay for the whole run: the collector would go over them again
             # and again while the rest of the command works (they are still freed when let go)
             gc.freeze()
     return out
+
+
+def _record_kinds(spec: SheetSpec) -> list:
+    """Each stored column's converter: `record_value` of its kind."""
+    return [partial(record_value, kind=c.kind) for c in spec.stored_columns]
 
 
 def sheet_records(wb, spec: SheetSpec, path: Path, required: bool = True) -> list[dict[str, object]]:
@@ -342,8 +345,7 @@ class Master:
         that sheet alone — a few thousand rows, without the seconds of a province's Tổng hợp."""
         if self._records is not None or not self.path.exists():
             return self.records.returns
-        kinds = [partial(record_value, kind=c.kind) for c in RETURNS.stored_columns]
-        return sheet_rows(self._workbook(), RETURNS, self.path, kinds, required=False)
+        return sheet_rows(self._workbook(), RETURNS, self.path, _record_kinds(RETURNS), required=False)
 
     def records_alongside(self, *work: Callable[[], object]) -> Records:
         """`records`, with `work` done meanwhile in a thread: python-calamine reads a sheet
