@@ -684,6 +684,171 @@ def test_xml_tricks_are_refused(tmp_path):
     assert "chứa khai báo DTD" in msg
 
 
+# --- what python-calamine reads that a scan could miss -------------------------------------------
+# Each of these passed the check before it was mended (found in review, 03/12/2026): a cell
+# started inside another cell's text cut it into pieces shorter than the limit, which
+# python-calamine reads as one text; and an empty tag prefix ("<:c") hid a cell from the
+# pre-screen — at XFD1048576 python-calamine then tried to allocate 512 GiB and aborted.
+A30, B30 = "a" * 30_000, "b" * 30_000
+NESTED = {
+    "ô tự đóng trong chữ": f'<c r="A1" t="inlineStr"><is><t>{A30}<c r="B1"/>{B30}</t></is></c>',
+    "ô có giá trị trong chữ": f'<c r="A1" t="inlineStr"><is><t>{A30}<c r="B1"><v>1</v></c>{B30}</t></is></c>',
+    "ô trong giá trị": f'<c r="A1" t="str"><v>{A30}<c r="B1"/>{B30}</v></c>',
+}
+
+
+def scan_modes(monkeypatch, exact: bool) -> None:
+    if exact:  # the pre-screen never proves a part clear: the exact expat scan decides
+        from ccpkh_excel.features import limits
+
+        monkeypatch.setattr(limits._FastSheet, "run", lambda self, buffers: False)
+        monkeypatch.setattr(limits, "_fast_shared", lambda buffers, lim: False)
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["pre-screen", "exact scan"])
+@pytest.mark.parametrize("case", list(NESTED))
+def test_a_cell_inside_a_cell_cannot_hide_a_long_text(tmp_path, monkeypatch, case, exact):
+    from python_calamine import CalamineWorkbook
+
+    path = make_xlsx(tmp_path / "long.xlsx", sheet(f'<row r="1">{NESTED[case]}</row>'))
+    read = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Báo cáo").to_python()
+    assert len(read[0][0]) >= 60_000  # the real reader joins the pieces: a threat, not a curiosity
+    scan_modes(monkeypatch, exact)
+    msg, _ = refused(check, path, Limits())
+    assert msg == (
+        "Tệp long.xlsx: sheet 'Báo cáo' có ô B1 nằm lồng trong ô A1 (cấu trúc XML bất thường, Excel không tạo ra); "
+        "không đọc."
+    )
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["pre-screen", "exact scan"])
+def test_a_string_inside_a_shared_string_cannot_hide_a_long_text(tmp_path, monkeypatch, exact):
+    from python_calamine import CalamineWorkbook
+
+    path = make_xlsx(tmp_path / "sst.xlsx", sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), shared=["a"])
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["xl/sharedStrings.xml"] = f'<sst xmlns="{MAIN}"><si><t>{A30}<si/>{B30}</t></si></sst>'.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert len(CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Báo cáo").to_python()[0][0]) == 60_000
+    scan_modes(monkeypatch, exact)
+    msg, _ = refused(check, path, Limits())
+    assert msg == (
+        "Tệp sst.xlsx: bảng chuỗi dùng chung (xl/sharedStrings.xml) có chuỗi lồng trong chuỗi số 1 (cấu trúc XML "
+        "bất thường, Excel không tạo ra); không đọc."
+    )
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["pre-screen", "exact scan"])
+def test_an_empty_prefix_hides_no_cell(tmp_path, monkeypatch, exact):
+    from python_calamine import CalamineWorkbook
+
+    long_cell = f'<row r="1"><:c r="A1" t="inlineStr"><is><t>{"a" * 40_000}</t></is></:c></row>'
+    path = make_xlsx(tmp_path / "dai.xlsx", sheet(long_cell))
+    assert len(CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Báo cáo").to_python()[0][0]) == 40_000
+    far = '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><:c r="XFD1048576"><v>2</v></:c></row>'
+    far_path = make_xlsx(tmp_path / "xa.xlsx", sheet(far))  # python-calamine would abort the process on it
+    scan_modes(monkeypatch, exact)
+    msg, _ = refused(check, path, Limits())
+    assert msg == "Tệp dai.xlsx: sheet 'Báo cáo', ô A1: 40.000 ký tự, quá giới hạn 32.767 của Excel; không đọc."
+    msg, took = refused(check, far_path, Limits())
+    assert msg == "Tệp xa.xlsx: sheet 'Báo cáo' có ô XFD1048576 ở cột thứ 16.384, quá giới hạn 200 cột; không đọc."
+    assert took < SECONDS
+
+
+CALAMINE_VIEW = r"""
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+from python_calamine import CalamineWorkbook
+out = {}
+for path in sys.argv[1:]:
+    wb = CalamineWorkbook.from_path(path)
+    rows = [list(r) for r in wb.get_sheet_by_name(wb.sheet_names[0]).to_python(skip_empty_area=False)]
+    out[path] = [len(rows), max(map(len, rows), default=0), max((len(str(c)) for r in rows for c in r), default=0)]
+print(json.dumps(out))
+"""
+
+
+def test_whatever_passes_the_check_python_calamine_reads_within_the_limits(tmp_path, monkeypatch):
+    """The property the check exists for, tried on many shapes at once: every file it lets
+    through is read by python-calamine (in its own process, memory capped) with no cell over
+    32,767 characters and no area over the limit. Shapes: the cell's tag prefix (none, "x:",
+    empty, "é:"), a second cell or string started inside a cell's text or value, the text
+    short or cut in two halves of 30,000, and a far cell."""
+    lim = Limits()
+    shapes = {
+        "plain": lambda pre, t1, t2: f'<{pre}c r="A1" t="inlineStr"><is><t>{t1}{t2}</t></is></{pre}c>',
+        "sc-in-t": lambda pre, t1, t2: (
+            f'<{pre}c r="A1" t="inlineStr"><is><t>{t1}<{pre}c r="B1"/>{t2}</t></is></{pre}c>'
+        ),
+        "c-in-t": lambda pre, t1, t2: (
+            f'<{pre}c r="A1" t="inlineStr"><is><t>{t1}<{pre}c r="B1"><v>1</v></{pre}c>{t2}</t></is></{pre}c>'
+        ),
+        "sc-in-v": lambda pre, t1, t2: f'<{pre}c r="A1" t="str"><v>{t1}<{pre}c r="B1"/>{t2}</v></{pre}c>',
+        "far-in-t": lambda pre, t1, t2: (
+            f'<{pre}c r="A1" t="inlineStr"><is><t>{t1}<{pre}c r="GR9000"/>{t2}</t></is></{pre}c>'
+        ),
+        "far-after": lambda pre, t1, t2: (
+            f'<{pre}c r="A1" t="inlineStr"><is><t>{t1}{t2}</t></is></{pre}c></row><row r="9000"><{pre}c r="GR9000"/>'
+        ),
+    }
+    texts = {"short": ("xin", "chào"), "long": (A30, B30)}
+    passed, refused_ = [], 0
+    for exact in (False, True):
+        with monkeypatch.context() as mp:
+            scan_modes(mp, exact)
+            for pre in ("", "x:", ":", "é:"):
+                for shape, make in shapes.items():
+                    for size, (t1, t2) in texts.items():
+                        name = f"{int(exact)}-{len(passed) + refused_}.xlsx"
+                        path = make_xlsx(tmp_path / name, sheet(f'<row r="1">{make(pre, t1, t2)}</row>'))
+                        try:
+                            check(path, lim)
+                        except SourceError:
+                            refused_ += 1
+                        else:
+                            passed.append((str(path), shape, size, pre))
+    assert {(shape, size) for _, shape, size, _ in passed} == {("plain", "short")}  # only the harmless
+    assert len(passed) == 8 and refused_ == 88
+    run = subprocess.run(
+        [sys.executable, "-c", CALAMINE_VIEW, *(p for p, *_ in passed)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    for rows, cols, longest in json.loads(run.stdout).values():
+        assert longest <= lim.max_cell_chars and rows * cols <= lim.max_cells
+
+
+def test_a_sheet_over_several_chunks_is_proved_clear_by_the_pre_screen(tmp_path):
+    """Cells are cut at chunk boundaries (1 MB): the pre-screen carries the last cell of a chunk
+    to the next, so a big ordinary sheet is proved clear without the exact scan, and a long
+    cell across a boundary is still measured whole."""
+    from ccpkh_excel.features import limits
+
+    rows = "".join(
+        f'<row r="{r}">' + "".join(inline(f"{col}{r}", "chữ " * 20) for col in "ABCDEFGH") + "</row>"
+        for r in range(1, 3001)
+    )
+    path = make_xlsx(tmp_path / "lon.xlsx", sheet(rows))
+    with zipfile.ZipFile(path) as z:
+        assert z.getinfo("xl/worksheets/sheet1.xml").file_size > 3 * limits.CHUNK
+        fast = limits._FastSheet(Limits(), 100_000)
+        assert fast.run(limits._complete(z, "xl/worksheets/sheet1.xml", Limits()))
+        assert fast.cells == 24_000
+    rnd = random.Random(3)
+    filler = "".join(
+        f'<row r="{r}">{inline(f"A{r}", "".join(rnd.choices("abcdefghij", k=20_000)))}</row>' for r in range(1, 53)
+    )
+    across = f'<row r="53">{inline("B53", "".join(rnd.choices("xyz", k=40_000)))}</row>'
+    path = make_xlsx(tmp_path / "bien.xlsx", sheet(filler + across))
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml")
+        assert xml.index(b'r="B53"') < limits.CHUNK < xml.index(b"</sheetData>")  # B53 starts in chunk 1, ends in 2
+    msg, _ = refused(check, path, Limits())
+    assert msg == "Tệp bien.xlsx: sheet 'Báo cáo', ô B53: 40.000 ký tự, quá giới hạn 32.767 của Excel; không đọc."
+
+
 def test_prefixed_tags_are_checked_too(tmp_path):
     xml = (
         f'<?xml version="1.0"?><x:worksheet xmlns:x="{MAIN}"><x:sheetData><x:row r="5">'

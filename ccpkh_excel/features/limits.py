@@ -16,7 +16,8 @@ from it kept — when it is:
   the size python-calamine/openpyxl would build in memory), holds values in more rows than
   allowed (`max_rows`, 100.000; callers pass the file's own number, e.g. the unit's tasks + 200),
   or has a cell (inline string, shared string or value) longer than `max_cell_chars` (32.767,
-  Excel's own limit);
+  Excel's own limit) — or a cell (a shared string) started inside another, which no writer
+  makes and python-calamine would read as one text with the cell around it;
 * a Word document with a paragraph or table cell longer than `max_paragraph_chars`
   (1.000.000 characters), table rows beyond `max_rows`, a table row wider than `max_columns`,
   or a part with more than `max_elements` XML elements (1.000.000).
@@ -53,7 +54,8 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import itemgetter, not_
 from pathlib import Path
 from xml.parsers import expat
 
@@ -426,14 +428,20 @@ def _workbook(z: zipfile.ZipFile, lim: Limits) -> tuple[list[tuple[str, str]], s
 
 
 # --- the fast pre-screen ---------------------------------------------------------------------
-# A well-formed part (expat checks it on the way, with no Python handler: fast) with no
-# comment, CDATA section, DTD or processing instruction (no "<!" and no "<?" past the XML
-# declaration) has a "<" only where a tag starts and no attribute twice, so the text of a cell
-# lies between its "<c" and the next "<c" (or "</sheetData>"), and a character takes at least
-# one byte. Byte-level regular expressions (run in C) can then prove a part clear; when they
-# cannot (an unusual writer, a suspect file), the exact expat scan decides and names the
-# cell. The pre-screen never refuses. (python-calamine's XML reader is lenient — it takes a
-# duplicated r="…" and "<" inside attribute values — hence the well-formedness check.)
+# A well-formed part (expat checks it on the way, with no Python handler for elements: fast)
+# with no comment, CDATA section, DTD or processing instruction (expat reports them) has a "<"
+# only where a tag starts and no attribute twice. Byte-level regular expressions (run in C)
+# can then prove a part clear; when they cannot (an unusual writer, a suspect file), the exact
+# expat scan decides and names the cell. The pre-screen never refuses.
+#
+# A cell's text lies between its start tag and its end tag. The pre-screen bounds it by the
+# bytes from the cell's "<c" to the next "<c", which holds only when no cell starts inside
+# another: a cell nested in a cell's text would cut it into short pieces that python-calamine
+# reads as one long text (found in review: 60,000 characters passed as two of 30,000). So a
+# piece without its "</c>" must be a self-closing "<c …/>" — the first cell to start inside
+# another leaves the piece before it without one (any "</c>" there would close that cell).
+# Shared strings ("<si>") are bounded the same way. (python-calamine's XML reader is lenient —
+# it takes a duplicated r="…" and "<" inside attribute values — hence the well-formedness.)
 
 
 class _Patterns:
@@ -441,22 +449,29 @@ class _Patterns:
 
     def __init__(self, prefix: bytes):
         p = b"<" + prefix
-        self.cell = re.compile(p + rb"c[\s/>]")
+        self.plain = not prefix
+        self.cell = re.compile(p + rb"c(?=[\s/>])")
         self.formula = re.compile(p + rb"f[\s/>]")
         self.cref = re.compile(p + rb'c\s+r="\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"')
-        self.si = re.compile(p + rb"si[\s/>]")
+        self.si = re.compile(p + rb"si(?=[\s/>])")
         self.end_data = re.compile(b"</" + prefix + rb"sheetData\s*>")
-        self.area_tag = re.compile(p + rb"(?:dimension|mergeCell)[\s/>]")
-        self.area_ref = re.compile(p + rb'(dimension|mergeCell)\s+ref="([A-Za-z0-9$:]{1,40})"')
+        self.area = re.compile(p + rb'(dimension|mergeCell)(?=[\s/>])(?:\s+ref="([A-Za-z0-9$:]{1,40})")?')
+        self.cell_end = re.compile(b"</" + prefix + rb"c>")
+        self.si_end = re.compile(b"</" + prefix + rb"si>")
 
 
 _PLAIN = _Patterns(b"")  # what Excel, LibreOffice and openpyxl write: fast
-# a prefix is any name (letters of every script: UTF-8 bytes past 0x7F) before a colon
-_ANY = _Patterns(rb"(?:[^\s<>/!?:=\"']++:)?")
-_PREFIXED = re.compile(rb"</?[^\s<>/!?:=\"']++:")
+# a prefix is any name (letters of every script: UTF-8 bytes past 0x7F), even empty, before the
+# first colon: python-calamine reads "<:c" and "<é:c" as cells (the local name after that colon)
+_ANY = _Patterns(rb"(?:[^\s<>/!?:=\"']*+:)?")
+_PREFIXED = re.compile(rb"</?[^\s<>/!?:=\"']*+:")
+# the rest of a start tag, from just after its name, when it closes itself ("<c r="A1" s="2"/>");
+# quoted values may hold ">" and "/"
+_SELF_CLOSED = re.compile(rb"(?:[^>\"'/]++|\"[^\"]*+\"|'[^']*+'|/(?!>))*+/>")
 _DECL = re.compile(rb"(\xef\xbb\xbf)?<\?xml[^>]*?\?>")
 _MAX_TAG = 1 << 16
 _first, _second = itemgetter(0), itemgetter(1)
+_MINUS_ONE = -1
 
 
 def _expat(label: str, path: Path | None, namespaces: bool = False) -> expat.XMLParserType:
@@ -472,16 +487,27 @@ def _expat(label: str, path: Path | None, namespaces: bool = False) -> expat.XML
     return p
 
 
+class _Unusual(Exception):
+    """A comment, CDATA section or processing instruction: left to the exact scan."""
+
+
+def _unusual(*_a) -> None:
+    raise _Unusual
+
+
 def _complete(z, name: str, lim: Limits) -> Iterator[bytes]:
     """The part as buffers that end between tags (a tag cut by a chunk is carried over), UTF-8
-    only, checked well-formed by expat on the way; b"<?" (never clear) when it cannot be."""
+    only, checked well-formed by expat on the way, with no comment, CDATA section or
+    processing instruction; b"<?" (never clear) when it cannot be."""
     carry = b""
     first = True
     wellformed = _expat(name, _zpath(z))
+    wellformed.CommentHandler = wellformed.ProcessingInstructionHandler = _unusual
+    wellformed.StartCdataSectionHandler = _unusual
     for data in iter_member(z, name, lim):
         try:
             wellformed.Parse(data, False)
-        except (expat.ExpatError, SourceError):
+        except (expat.ExpatError, SourceError, _Unusual):
             yield b"<?"
             return
         buf = carry + data if carry else data
@@ -508,7 +534,7 @@ def _complete(z, name: str, lim: Limits) -> Iterator[bytes]:
         yield buf
     try:
         wellformed.Parse(b"", True)
-    except (expat.ExpatError, SourceError):
+    except (expat.ExpatError, SourceError, _Unusual):
         yield b"<?"
         return
     if carry:
@@ -521,6 +547,28 @@ def _column_numbers(max_columns: int, as_bytes: bool) -> dict:
     return {(col_letter(i).encode() if as_bytes else col_letter(i)): i for i in range(1, max_columns + 1)}
 
 
+def _last_start(buf: bytes, start: re.Pattern) -> int:
+    """Where the last match of `start` (a tag name: "<c", "<x:si") begins in `buf`, -1 if none."""
+    i = len(buf)
+    while True:
+        i = buf.rfind(b"<", 0, i)
+        if i < 0 or start.match(buf, i):
+            return i
+
+
+def _pieces_clear(pieces: list[bytes], cap: int, end: re.Pattern, plain: bytes | None) -> bool:
+    """`pieces`: what follows each item's start tag name ("<c", "<si") up to the next one, whole.
+    True when every item is closed in its own piece (its end tag there, or a self-closing start
+    tag: so none starts inside another) and no piece is longer than `cap` bytes."""
+    if max(map(len, pieces)) > cap:
+        return False
+    if plain is not None:  # no "</c>" in the piece (found in C)
+        open_ = compress(pieces, map(_MINUS_ONE.__eq__, map(bytes.find, pieces, repeat(plain))))
+    else:
+        open_ = compress(pieces, map(not_, map(end.search, pieces)))
+    return all(map(_SELF_CLOSED.match, open_))
+
+
 class _FastSheet:
     """The pre-screen of a worksheet: True when it is clear of every limit."""
 
@@ -528,7 +576,7 @@ class _FastSheet:
         self.lim, self.rows_allowed = lim, rows_allowed
         self.cap = lim.max_cell_chars
         self.cols = _column_numbers(lim.max_columns, True)
-        self.gap = -1  # bytes since the last cell began; -1 before the first cell
+        self.carry = b""  # the last cell of a buffer, read with the next one
         self.done = False  # past </sheetData>
         self.cells = 0
         self.tags = 0
@@ -541,43 +589,48 @@ class _FastSheet:
         for buf in buffers:
             if not self.feed(buf):
                 return False
-        return True
+        return self.finish()
 
-    def feed(self, buf: bytes) -> bool:
-        if b"<!" in buf or b"<?" in buf:
+    def feed(self, buf: bytes, last: bool = False) -> bool:
+        if buf == b"<?":
             return False
         self.tags += buf.count(b"<")
         if self.tags > 2 * _sheet_elements(self.lim):
             return False
+        if self.carry:
+            buf, self.carry = self.carry + buf, b""
         pats = _PLAIN if _PREFIXED.search(buf) is None else _ANY
         if not self.formulas and pats.formula.search(buf):
             self.formulas = True
-        tail = b""
-        if not self.done:
-            m = pats.end_data.search(buf)
-            if m:
-                buf, tail = buf[: m.start()], buf[m.end() :]
-            if not self.cells_clear(buf, pats):
+        if self.done:  # past the cells: only areas (a cell here is refused)
+            return pats.cell.search(buf) is None and self.areas_clear(buf, pats)
+        m = pats.end_data.search(buf)
+        if m:
+            cells, tail = buf[: m.start()], buf[m.end() :]
+            self.done = True
+            if pats.cell.search(tail):  # a cell after </sheetData>
                 return False
-            if m:
-                self.done = True
-        if pats.cell.search(tail):  # a cell after </sheetData>
-            return False
-        return self.areas_clear(buf, pats) and self.areas_clear(tail, pats)
+        elif last:
+            cells, tail = buf, b""
+        else:  # cut before the last cell: every cell is read whole, with its text
+            cut = _last_start(buf, pats.cell)
+            if cut < 0:
+                return self.areas_clear(buf, pats)
+            cells, tail, self.carry = buf[:cut], b"", buf[cut:]
+            if len(self.carry) > 4 * self.cap + _MAX_TAG:
+                return False
+        return self.cells_clear(cells, pats) and self.areas_clear(cells, pats) and self.areas_clear(tail, pats)
+
+    def finish(self) -> bool:
+        return not self.carry or self.feed(b"", last=True)
 
     def cells_clear(self, data: bytes, pats: _Patterns) -> bool:
         pieces = pats.cell.split(data)
         n = len(pieces) - 1
         if n == 0:
-            if self.gap >= 0:
-                self.gap += len(data)
-            return self.gap <= self.cap
-        if self.gap >= 0 and self.gap + len(pieces[0]) > self.cap:
-            return False
-        if n > 1 and max(map(len, pieces[1:-1])) > self.cap:
-            return False
-        self.gap = len(pieces[-1])
-        if self.gap > self.cap:
+            return True
+        del pieces[0]  # what comes before the first cell
+        if not _pieces_clear(pieces, self.cap, pats.cell_end, b"</c>" if pats.plain else None):
             return False
         refs = pats.cref.findall(data)
         self.cells += n
@@ -596,13 +649,9 @@ class _FastSheet:
     def areas_clear(self, data: bytes, pats: _Patterns) -> bool:
         if not data:
             return True
-        tags = pats.area_tag.findall(data)
-        if not tags:
-            return True
-        refs = pats.area_ref.findall(data)
-        if len(refs) != len(tags):
-            return False
-        for kind, ref in refs:
+        for kind, ref in pats.area.findall(data):
+            if not ref:  # written another way: the exact scan reads it
+                return False
             a, _, b = ref.decode().partition(":")
             pa, pb = _parse_ref(a), _parse_ref(b or a)
             if not pa or not pb:
@@ -619,25 +668,29 @@ class _FastSheet:
 
 def _fast_shared(buffers: Iterator[bytes], lim: Limits) -> bool:
     """The pre-screen of the shared strings: no string can be over the limit, not too many."""
-    gap, count = -1, 0
-    for buf in buffers:
-        if b"<!" in buf or b"<?" in buf:
+    carry, count = b"", 0
+    buffers = iter(buffers)
+    while True:
+        buf = next(buffers, None)
+        last = buf is None
+        if buf == b"<?":
             return False
-        pieces = (_PLAIN if _PREFIXED.search(buf) is None else _ANY).si.split(buf)
-        n = len(pieces) - 1
-        if n == 0:
-            if gap >= 0:
-                gap += len(buf)
+        buf = carry + (buf or b"")
+        pats = _PLAIN if _PREFIXED.search(buf) is None else _ANY
+        cut = len(buf) if last else _last_start(buf, pats.si)
+        if cut < 0:
+            carry = buf  # no string starts yet
         else:
-            if gap >= 0 and gap + len(pieces[0]) > lim.max_cell_chars:
+            buf, carry = buf[:cut], buf[cut:]
+            pieces = pats.si.split(buf)
+            count += len(pieces) - 1
+            del pieces[0]
+            if pieces and not _pieces_clear(pieces, lim.max_cell_chars, pats.si_end, b"</si>" if pats.plain else None):
                 return False
-            if n > 1 and max(map(len, pieces[1:-1])) > lim.max_cell_chars:
-                return False
-            gap = len(pieces[-1])
-            count += n
-        if gap > lim.max_cell_chars or count > lim.max_cells:
+        if len(carry) > 4 * lim.max_cell_chars + _MAX_TAG or count > lim.max_cells:
             return False
-    return True
+        if last:
+            return True
 
 
 def _sheet_elements(lim: Limits) -> int:
@@ -655,13 +708,20 @@ def _shared_strings(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[int, int
     if _fast_shared(_complete(z, part, lim), lim):
         return {}
     path = _zpath(z)
-    st = {"i": -1, "n": 0, "text": False, "rph": 0}
+    st = {"i": -1, "n": 0, "text": False, "rph": 0, "in": False}
     bad: dict[int, int] = {}
     cap = lim.max_cell_chars
 
     def start(name, attrs):
         k = _local(name)
         if k == "si":
+            if st["in"]:  # python-calamine would read both as one string
+                raise SourceError(
+                    f"bảng chuỗi dùng chung ({part}) có chuỗi lồng trong chuỗi số {_n(st['i'] + 1)} (cấu trúc XML "
+                    "bất thường, Excel không tạo ra); không đọc.",
+                    path,
+                )
+            st["in"] = True
             st["i"] += 1
             st["n"] = 0
             if st["i"] >= lim.max_cells:
@@ -679,8 +739,10 @@ def _shared_strings(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[int, int
             st["text"] = False
         elif k == "rPh":
             st["rph"] -= 1
-        elif k == "si" and st["n"] > cap:
-            bad[st["i"]] = st["n"]
+        elif k == "si":
+            st["in"] = False
+            if st["n"] > cap:
+                bad[st["i"]] = st["n"]
 
     def chars(data):
         if st["text"]:
@@ -725,6 +787,7 @@ class _SheetScan:
         self.elements = self.cells = 0
         self.max_elements = _sheet_elements(lim)
         self.formulas = False  # a cell formula (<f>) was seen
+        self.in_cell = False
 
     # the messages
     def fail(self, message: str) -> None:
@@ -763,6 +826,12 @@ class _SheetScan:
             self.fail(f"có hơn {_n(self.max_elements)} phần tử XML, quá lớn; không đọc.")
         k = self.kinds.get(name) or self.kind(name)
         if k == "c":
+            if self.in_cell:  # python-calamine would read the outer cell's text across it
+                self.fail(
+                    f"có ô {attrs.get('r') or ''} nằm lồng trong ô {self.ref} (cấu trúc XML bất thường, Excel không "
+                    "tạo ra); không đọc.".replace("ô  nằm", "ô nằm")
+                )
+            self.in_cell = True
             self.cells += 1
             if self.cells > self.lim.max_cells:
                 self.fail(f"có hơn {_n(self.lim.max_cells)} ô, quá giới hạn; không đọc.")
@@ -848,6 +917,7 @@ class _SheetScan:
         elif k == "t":
             self.counting = False
         elif k == "c":
+            self.in_cell = False
             if self.n > self.lim.max_cell_chars:
                 self.too_long(self.n)
         elif k == "row":
