@@ -426,6 +426,30 @@ def test_cli_exit_codes(cycle, tmp_path):
     assert locked.exit_code == 2 and "đang được mở" in locked.stderr
 
 
+def test_cli_shows_the_first_units_not_reported_and_how_many_more(cycle, monkeypatch):
+    """A province's first returns leave hundreds of units unreported: the terminal names the
+    first ones and counts the rest (issue 8), as Excel's message boxes do."""
+    from ccpkh_excel.frontends import listing
+
+    master, report = cycle
+    monkeypatch.setattr(listing, "SHOWN", 4)
+    res = CliRunner().invoke(cli, ["merge", str(master), str(_file(report, "SNV"))])
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if x.startswith("Chưa nộp"))
+    assert line.startswith("Chưa nộp (15): ") and line.count("(Quý I/2026)") == 4
+    assert line.endswith("… và 11 đơn vị khác (xem sheet Theo dõi nộp).")
+
+
+def test_long_lists_are_cut_with_how_many_more():
+    from ccpkh_excel.frontends.listing import first_lines, some_of
+
+    units = [f"DV{i:04d}" for i in range(1, 1000)]
+    assert some_of(units[:20], "đơn vị khác") == ", ".join(units[:20])
+    assert some_of(units, "đơn vị khác") == ", ".join(units[:20]) + " … và 979 đơn vị khác"
+    assert first_lines(units[:3], "tệp nữa") == ["- DV0001", "- DV0002", "- DV0003"]
+    assert first_lines(units, "tệp nữa.")[-2:] == ["- DV0025", "… và 974 tệp nữa."]
+
+
 def test_no_files_at_all_raises(cycle, tmp_path):
     master, _ = cycle
     with pytest.raises(CcpkhError):

@@ -14,6 +14,7 @@ from rich.table import Table
 import ccpkh_excel as api
 from ccpkh_excel import __version__
 from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.frontends.listing import some_of
 from ccpkh_excel.frontends.options import err, out
 from ccpkh_excel.frontends.options import parse_day as _parse_day
 from ccpkh_excel.frontends.options import wait as _wait
@@ -158,7 +159,8 @@ def merge_cmd(master: Path, returned: tuple[Path, ...], dry_run: bool, period: s
     con.print(f"Đã tổng hợp {merged}/{len(report.files)} tệp." + (" (chạy thử, chưa ghi gì vào sổ)" if dry_run else ""))
     con.print("  " + " · ".join(f"{escape(k)}: {v}" for k, v in counts.items()))
     if report.missing:
-        con.print(f"Chưa nộp ({len(report.missing)}): " + ", ".join(escape(f"{u} ({p})") for u, _, p in report.missing))
+        missing = [f"{u} ({p})" for u, _, p in report.missing]
+        con.print(f"Chưa nộp ({len(missing)}): " + escape(some_of(missing, "đơn vị khác (xem sheet Theo dõi nộp).")))
     if report.backup:
         con.print(f"Bản sao lưu sổ trước khi ghi: {escape(str(report.backup))}")
     sys.exit(report.exit_code)

@@ -27,6 +27,7 @@ import ccpkh_excel as api
 from ccpkh_excel.domain.periods import parse_period
 from ccpkh_excel.errors import CcpkhError, MasterError
 from ccpkh_excel.features.excel.dashboard import DASHBOARD, SETTINGS
+from ccpkh_excel.frontends.listing import first_lines, some_of
 from ccpkh_excel.store.master import Master
 from ccpkh_excel.store.schema import STATS
 from ccpkh_excel.store.stats_sheet import AS_OF_CELL, PERIOD_CELL
@@ -412,10 +413,12 @@ def merge(book) -> str:
     merged = sum(1 for f in result.files if f.outcome.startswith("Đã tổng hợp"))
     saved = f" (sao lưu sổ: {result.backup.name})" if result.backup else ""
     lines = [f"Đã tổng hợp {merged}/{len(result.files)} tệp{saved}."]
+    noted = []
     for f in result.files:
         notes = "; ".join(([f.reason] if f.reason else []) + f.not_applied + f.warnings)
         if notes:
-            lines.append(f"- {f.path.name}: {f.outcome} — {notes}")
+            noted.append(f"{f.path.name}: {f.outcome} — {notes}")
+    lines += first_lines(noted, "tệp nữa cần xem lại (xem sheet Theo dõi nộp).")
     if result.missing:
         lines.append(f"Chưa nộp: {len(result.missing)} đơn vị (xem sheet Theo dõi nộp).")
     return "\n".join(lines)
@@ -438,7 +441,8 @@ def status(book) -> str:
         f"(trong đó chưa báo cáo {t.rest}); tỷ lệ hoàn thành {t.pct:.1f}%."
     ]
     if st.missing:
-        lines.append(f"Chưa nộp phiếu ({len(st.missing)}): " + ", ".join(n for _, n in st.missing))
+        names = [n for _, n in st.missing]
+        lines.append(f"Chưa nộp phiếu ({len(names)}): " + some_of(names, "đơn vị khác (xem sheet Theo dõi nộp)."))
     for task in st.overdue:
         lines.append(f"Quá hạn: {task.code} (hạn {task.due:%d/%m/%Y}) {task.content[:80]}")
     return "\n".join(lines)
@@ -470,9 +474,6 @@ def report_reminder(book) -> str:
 
 
 # --- e-mail ----------------------------------------------------------------------------------------
-_LIST = 25  # lines of a list shown in a message box
-
-
 def _mail_ready(m: Master, smtp: bool = False, imap: bool = False):
     """The mail settings of the held master, refused with what to do when the password is not
     on this computer: a button has no place to type it, the keyring holds it (never the book)."""
@@ -495,11 +496,8 @@ def _listed(title: str, items: list[str], inline: bool = False) -> list[str]:
     if not items:
         return []
     if inline:  # unit codes: one line
-        return [f"{title} ({len(items)}): {', '.join(items)}."]
-    lines = [f"{title} ({len(items)}):"] + [f"- {x}" for x in items[:_LIST]]
-    if len(items) > _LIST:
-        lines.append(f"… và {len(items) - _LIST} mục nữa (xem sheet Thư điện tử).")
-    return lines
+        return [f"{title} ({len(items)}): {some_of(items, 'mục nữa (xem sheet Thư điện tử)')}."]
+    return [f"{title} ({len(items)}):", *first_lines(items, "mục nữa (xem sheet Thư điện tử).")]
 
 
 def _failed(deliveries) -> list[str]:
@@ -607,12 +605,12 @@ def remind_mail(book) -> str:
     else:
         urge = sum(1 for d in r.sent if d.action == URGE)
         lines = [f"{head}: đã gửi {len(r.sent) - urge} thư nhắc hạn và {urge} thư đôn đốc (kèm công văn)."]
+        sent = []
         for d in r.messages:
             what = "đôn đốc, kèm công văn" if d.action == URGE else "nhắc hạn"
             state = "đã gửi" if d.ok else f"lỗi: {d.error}"
-            lines.append(f"- {d.unit} – {d.name} ({what}; hạn {d.due:%d/%m/%Y}): {state}")
-        if len(lines) > _LIST + 1:
-            lines = lines[: _LIST + 1] + [f"… và {len(lines) - _LIST - 1} thư nữa (xem sheet Thư điện tử)."]
+            sent.append(f"{d.unit} – {d.name} ({what}; hạn {d.due:%d/%m/%Y}): {state}")
+        lines += first_lines(sent, "thư nữa (xem sheet Thư điện tử).")
     lines += _listed("Đã nhắc hôm nay, không gửi thêm", r.already, inline=True)
     lines += _listed("Chưa đến lúc nhắc", [f"{u} (hạn {d:%d/%m/%Y})" for u, d in r.not_yet], inline=True)
     lines += _no_email(r.no_email)

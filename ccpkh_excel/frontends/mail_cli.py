@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ccpkh_excel.frontends.listing import some_of
 from ccpkh_excel.frontends.options import out
 from ccpkh_excel.frontends.options import parse_day as _parse_day
 from ccpkh_excel.frontends.options import wait as _wait
@@ -151,7 +152,9 @@ def collect_cmd(master: Path, period: str | None, dry_run: bool, reply: bool) ->
     if r.merge and r.merge.missing:
         missing = [f"{u} ({p})" for u, _, p in r.merge.missing if not period or p == period]
         if missing:
-            con.print(f"Chưa nộp ({len(missing)}): " + escape(", ".join(missing)))
+            con.print(
+                f"Chưa nộp ({len(missing)}): " + escape(some_of(missing, "đơn vị khác (xem sheet Theo dõi nộp)."))
+            )
     if r.replies:
         sent = [d for d in r.replies if d.ok]
         con.print(f"Đã trả lời {len(sent)}/{len(r.replies)} người gửi.")
