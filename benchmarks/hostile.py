@@ -203,6 +203,12 @@ def build(folder: Path) -> tuple[Path, dict[str, tuple[str, str, bool]]]:
     xml = xml.replace("</sheetData>", '<row r="1048576"><:c r="XFD1048576"><v>1</v></:c></row></sheetData>')
     _rewrite_zip(f, {part: xml.encode()})
     corpus[f.name] = ("thẻ ô '<:c' ở XFD1048576", codes[13], False)
+
+    # python-calamine reserves room for the declared strings on opening: 96 GB, and it aborts
+    f = _fill(take(codes[14], "bang_chuoi_4_ty.xlsx"), answers)
+    sst = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="4000000000"/>'
+    _rewrite_zip(f, {"xl/sharedStrings.xml": sst.encode()})
+    corpus[f.name] = ("bảng chuỗi khai 4 tỷ chuỗi", codes[14], False)
     return master, corpus
 
 

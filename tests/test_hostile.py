@@ -25,12 +25,13 @@ def test_the_hostile_corpus(tmp_path):
     assert "o_qua_dai.xlsx | ô 40.000 ký tự | Bị từ chối | sheet 'Báo cáo', ô H8" in run.stdout
     assert (
         "o_long_trong_o.xlsx | ô lồng trong ô: 60.000 ký tự thành hai mẩu | Bị từ chối | sheet 'Báo cáo' có ô Z8"
-        in (run.stdout)
+        in run.stdout
     )
     assert (
         "the_khong_tien_to_XFD1048576.xlsx | thẻ ô '<:c' ở XFD1048576 | Bị từ chối | sheet 'Báo cáo' có ô XFD1048576"
-        in (run.stdout)
+        in run.stdout
     )
+    assert "bang_chuoi_4_ty.xlsx | bảng chuỗi khai 4 tỷ chuỗi | Bị từ chối | bảng chuỗi dùng chung" in run.stdout
 
 
 def test_a_zip_bomb_plan_is_refused_at_import_and_nothing_is_written(tmp_path, sample_master_copy):

@@ -758,6 +758,51 @@ def test_an_empty_prefix_hides_no_cell(tmp_path, monkeypatch, exact):
     assert took < SECONDS
 
 
+def with_shared_strings(path: Path, sst: str) -> Path:
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["xl/sharedStrings.xml"] = sst.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["pre-screen", "exact scan"])
+def test_a_string_table_declaring_billions_of_strings_is_refused(tmp_path, monkeypatch, exact):
+    """python-calamine makes room for the declared uniqueCount before it reads a string: 4
+    billion of them and it aborts the process on opening the file (found 03/12/2026)."""
+    body = sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
+    path = with_shared_strings(
+        make_xlsx(tmp_path / "sst.xlsx", body, shared=["a"]),
+        f'<sst xmlns="{MAIN}" count="4000000000" uniqueCount="4000000000"><si><t>a</t></si></sst>',
+    )
+    crash = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from python_calamine import CalamineWorkbook; CalamineWorkbook.from_path({str(path)!r})",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert crash.returncode < 0 and "memory allocation of 96000000000 bytes failed" in crash.stderr
+    scan_modes(monkeypatch, exact)
+    msg, took = refused(check, path, Limits())
+    assert msg == (
+        "Tệp sst.xlsx: bảng chuỗi dùng chung (xl/sharedStrings.xml) khai báo 4.000.000.000 chuỗi, quá giới hạn "
+        "500.000; không đọc."
+    )
+    assert took < SECONDS
+    for odd in ("uniqueCount='4000000000'", 'uniqueCount = "4000000000"'):  # the pre-screen leaves these to expat
+        sst = f'<sst xmlns="{MAIN}" {odd}><si><t>a</t></si></sst>'
+        msg, _ = refused(check, with_shared_strings(path, sst), Limits())
+        assert "khai báo 4.000.000.000 chuỗi" in msg
+    ok = with_shared_strings(path, f'<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>a</t></si></sst>')
+    assert check(ok, Limits()) == "xlsx"
+
+
 CALAMINE_VIEW = r"""
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))

@@ -666,6 +666,17 @@ class _FastSheet:
         return True
 
 
+_UNIQUE_COUNT = re.compile(rb'\suniqueCount="([0-9]{1,12})"')
+
+
+def _counts_clear(buf: bytes, lim: Limits) -> bool:
+    """python-calamine makes room for as many strings as the table's uniqueCount says before
+    reading one (400,000,000 of them: 9.6 GB, and the process aborts): every "uniqueCount" must
+    be written plainly and within the limit."""
+    counts = _UNIQUE_COUNT.findall(buf)
+    return len(counts) == buf.count(b"uniqueCount") and all(int(c) <= lim.max_cells for c in counts)
+
+
 def _fast_shared(buffers: Iterator[bytes], lim: Limits) -> bool:
     """The pre-screen of the shared strings: no string can be over the limit, not too many."""
     carry, count = b"", 0
@@ -676,6 +687,8 @@ def _fast_shared(buffers: Iterator[bytes], lim: Limits) -> bool:
         if buf == b"<?":
             return False
         buf = carry + (buf or b"")
+        if b"uniqueCount" in buf and not _counts_clear(buf, lim):
+            return False
         pats = _PLAIN if _PREFIXED.search(buf) is None else _ANY
         cut = len(buf) if last else _last_start(buf, pats.si)
         if cut < 0:
@@ -714,7 +727,15 @@ def _shared_strings(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[int, int
 
     def start(name, attrs):
         k = _local(name)
-        if k == "si":
+        if k == "sst":
+            declared = (attrs.get("uniqueCount") or "").strip()
+            if declared.isdigit() and int(declared) > lim.max_cells:  # python-calamine makes room for them all
+                raise SourceError(
+                    f"bảng chuỗi dùng chung ({part}) khai báo {_n(int(declared))} chuỗi, quá giới hạn "
+                    f"{_n(lim.max_cells)}; không đọc.",
+                    path,
+                )
+        elif k == "si":
             if st["in"]:  # python-calamine would read both as one string
                 raise SourceError(
                     f"bảng chuỗi dùng chung ({part}) có chuỗi lồng trong chuỗi số {_n(st['i'] + 1)} (cấu trúc XML "
