@@ -36,3 +36,10 @@ class MasterLockedError(MasterError):
 
 class MasterBusyError(MasterLockedError):
     """Another run of ccpkh-excel holds the master (its run lock)."""
+
+
+def library_failure(exc: BaseException) -> bool:
+    """Whether `exc` is a reading library's failure on a damaged or hostile file: any
+    Exception, and the panic of a Rust library — pyo3's PanicException (python-calamine)
+    derives from BaseException, so `except Exception` would let it stop a whole batch."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"

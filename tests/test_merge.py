@@ -450,6 +450,35 @@ def test_long_lists_are_cut_with_how_many_more():
     assert first_lines(units, "tệp nữa.")[-2:] == ["- DV0025", "… và 974 tệp nữa."]
 
 
+def test_a_reader_panic_rejects_the_file_and_the_batch_goes_on(cycle, monkeypatch):
+    """python-calamine turns a Rust panic into pyo3's PanicException, which derives from
+    BaseException: `except Exception` let it stop the whole merge (and the CLI printed a raw
+    traceback). Now the file is refused by name and the others are merged."""
+    from pathlib import Path
+
+    import python_calamine
+
+    master, report = cycle
+    real = python_calamine.CalamineWorkbook
+    panic = type("PanicException", (BaseException,), {})  # as pyo3 makes it
+    bad = _file(report, "STP")
+
+    class Panicking:
+        @staticmethod
+        def from_path(path):
+            if Path(path).name == bad.name:
+                raise panic("index out of bounds: the len is 3 but the index is 7")
+            return real.from_path(path)
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Panicking)
+    monkeypatch.setenv("CCPKH_WORKERS", "1")
+    res = CliRunner().invoke(cli, ["merge", str(master), str(_file(report, "SNV")), str(bad)])
+    assert res.exit_code == 1, res.output
+    assert "Đã tổng hợp 1/2 tệp." in res.output and "PanicException" in res.output
+    outcomes = {r.file: r.outcome for r in read_records(master).returns if r.file and r.outcome != SENT}
+    assert outcomes == {_file(report, "SNV").name: MERGED, bad.name: REJECTED}
+
+
 def test_no_files_at_all_raises(cycle, tmp_path):
     master, _ = cycle
     with pytest.raises(CcpkhError):

@@ -23,7 +23,7 @@ from ccpkh_excel.domain.periods import parse_period, period_key
 from ccpkh_excel.domain.status import MERGED, MERGED_WARN, REJECTED, SENT, SUPERSEDED
 from ccpkh_excel.domain.values import BLANK, cell_text, free_text, read_date, remembered
 from ccpkh_excel.domain.vntext import clean, fold
-from ccpkh_excel.errors import CcpkhError, MasterError, SourceError
+from ccpkh_excel.errors import CcpkhError, MasterError, SourceError, library_failure
 from ccpkh_excel.features.form_layout import (
     EXTRA_ROWS,
     EXTRA_TITLE,
@@ -164,7 +164,9 @@ def read_return(path: Path, ctx: _Context) -> FileOutcome:
     out = FileOutcome(path)
     try:
         return _read_return(path, ctx, out)
-    except Exception as exc:  # noqa: BLE001 - a damaged file must not stop the batch
+    except BaseException as exc:  # a damaged file must not stop the batch (a library's panic included)
+        if not library_failure(exc):
+            raise
         return out.reject(f"không đọc được tệp ({exc.__class__.__name__}); tệp có bị hỏng không?")
 
 

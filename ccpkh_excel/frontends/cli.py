@@ -13,7 +13,7 @@ from rich.table import Table
 
 import ccpkh_excel as api
 from ccpkh_excel import __version__
-from ccpkh_excel.errors import CcpkhError
+from ccpkh_excel.errors import CcpkhError, library_failure
 from ccpkh_excel.frontends.listing import some_of
 from ccpkh_excel.frontends.options import err, out
 from ccpkh_excel.frontends.options import parse_day as _parse_day
@@ -35,7 +35,9 @@ class Cli(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except Exception as exc:  # a bug: say so plainly, details with --verbose
+        except BaseException as exc:  # a bug (or a library's panic): say so plainly, details with --verbose
+            if not library_failure(exc):
+                raise
             if ctx.obj and ctx.obj.get("verbose"):
                 traceback.print_exc()
             err().print(
