@@ -1,9 +1,11 @@
 """Merge: a person-like round trip, each rule of the merge with a hostile return of its
 own, idempotence, failure half way, the locks."""
 
+import multiprocessing
 import shutil
 import zipfile
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from cfb import write_cfb
@@ -454,8 +456,6 @@ def test_a_reader_panic_rejects_the_file_and_the_batch_goes_on(cycle, monkeypatc
     """python-calamine turns a Rust panic into pyo3's PanicException, which derives from
     BaseException: `except Exception` let it stop the whole merge (and the CLI printed a raw
     traceback). Now the file is refused by name and the others are merged."""
-    from pathlib import Path
-
     import python_calamine
 
     master, report = cycle
@@ -582,6 +582,44 @@ def test_a_damaged_record_sheet_read_beside_the_workers_stops_them_and_changes_n
         merge_returns(master, files)
     assert not multiprocessing.active_children()
     assert master.read_bytes() == before
+
+
+def _crashing_copy(form: Path, target: Path) -> Path:
+    """`form` with a cell tag "<:c" at XFD1048576 added: python-calamine tries to allocate
+    512 GiB for it and aborts its process (SIGABRT) — the limits check refuses it, so the
+    test below lets the check pass it, as a reader bug nobody knows of yet would."""
+    with zipfile.ZipFile(form) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    part = "xl/worksheets/sheet1.xml"
+    extra = b'<row r="1048576"><:c r="XFD1048576"><v>1</v></:c></row></sheetData>'
+    parts[part] = parts[part].replace(b"</sheetData>", extra)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return target
+
+
+@pytest.mark.parametrize("n", ["1", "2"])
+def test_a_file_that_kills_the_reader_is_refused_and_the_batch_goes_on(cycle, tmp_path, monkeypatch, n):
+    """Real python-calamine, really aborting: the files are read in worker processes, so the
+    abort takes one worker; its file is refused by name (the signal said), every other file is
+    merged, and the master is written once."""
+    from ccpkh_excel.features import limits, merging
+
+    master, report = cycle
+    monkeypatch.setattr(limits._FastSheet, "run", lambda self, buffers: True)  # the check sees nothing
+    monkeypatch.setenv(merging.WORKERS_ENV, n)
+    good = [fill(f.file, {}) for f in report.files if f.code not in ("STP", "SNV")]
+    bad = [_crashing_copy(fill(_file(report, c), {}), tmp_path / f"{c}_hong.xlsx") for c in ("STP", "SNV")]
+    files = [bad[0], *good[:7], bad[1], *good[7:]]
+    res = CliRunner().invoke(cli, ["merge", str(master), *map(str, files)])
+    assert res.exit_code == 1, res.output
+    assert f"Đã tổng hợp {len(good)}/{len(files)} tệp." in res.output
+    outcomes = {r.file: (r.outcome, r.reason) for r in read_records(master).returns if r.outcome != SENT}
+    assert {name for name, (o, _) in outcomes.items() if o == REJECTED} == {"STP_hong.xlsx", "SNV_hong.xlsx"}
+    assert outcomes["STP_hong.xlsx"][1].startswith("thư viện đọc Excel dừng đột ngột khi mở tệp này (tín hiệu 6)")
+    assert {r.unit for r in read_records(master).summary} == {f.code for f in report.files} - {"STP", "SNV"}
+    assert not multiprocessing.active_children()
 
 
 def test_worker_count_follows_the_environment_and_the_batch(monkeypatch):

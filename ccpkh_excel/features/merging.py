@@ -553,16 +553,29 @@ def read_returns(
     """`read_return` for every file, in the files' order: in `workers()` processes when there
     are enough files to gain from it (each file is read on its own; nothing is written). The
     context — with the plan's secret — is inherited by the forked workers, never pickled.
-    `meanwhile`: work for this process while the workers read (see `processes.fork_map`)."""
+    `meanwhile`: work for this process while the workers read (see `processes.fork_map`).
+
+    Where processes can be forked (Linux), every file is read in a worker process, one at
+    least (`processes.guarded_map`): a file that makes a reading library abort its process
+    takes only that worker with it — the file is refused by name and the others are read."""
     n = workers(len(files))
     chunk = max(1, min(64, len(files) // (n * 8)))
     outcomes = []
-    read = _read_in_worker if n > 1 else _read_here
-    for i, o in enumerate(processes.fork_map(read, files, n, ctx, chunk, meanwhile), start=1):
-        outcomes.append(_from_worker(o) if n > 1 else o)
+    apart = processes.can_fork()
+    read = _read_in_worker if apart else _read_here
+    for i, o in enumerate(processes.guarded_map(read, files, n, ctx, chunk, meanwhile, _crashed), start=1):
+        outcomes.append(_from_worker(o) if apart else o)
         if progress:
             progress(i, len(files))
     return outcomes
+
+
+def _crashed(path: Path, code: int | None) -> FileOutcome:
+    how = f"tín hiệu {-code}" if code is not None and code < 0 else f"mã {code}"
+    return FileOutcome(path).reject(
+        f"thư viện đọc Excel dừng đột ngột khi mở tệp này ({how}): tệp hỏng hoặc bị sửa có chủ ý; không đọc. "
+        "Hãy đề nghị đơn vị gửi lại phiếu gốc đã điền."
+    )
 
 
 WORKERS_ENV = processes.WORKERS_ENV

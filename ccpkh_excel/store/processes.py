@@ -5,6 +5,10 @@ Forked (Linux) workers inherit what the parent has in memory — the plan, the r
 plan's secret — so nothing of it is pickled; only each item's result comes back. Elsewhere
 (Windows, Excel's buttons, macOS) and for small batches the work runs in the process itself,
 item by item, with the same results in the same order.
+
+`guarded_map` is for work on files from outside: a reading library that aborts its process
+on a hostile file (a Rust allocation that fails does) takes only a worker with it; the file
+is named, and the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -101,3 +105,109 @@ def fork_map(
         pool.shutdown(wait=True, cancel_futures=True)
         _STATE = None
         gc.unfreeze()
+
+
+def can_fork() -> bool:
+    import multiprocessing
+
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def guarded_map(
+    fn: Callable[[Any], Any],
+    items: Iterable[Any],
+    n: int,
+    state: Any = None,
+    chunksize: int = 1,
+    meanwhile: Callable[[], object] | None = None,
+    crashed: Callable[[Any, int | None], Any] | None = None,
+) -> Iterator[Any]:
+    """`fork_map`, always in forked workers (at least one) where processes can be forked, and
+    surviving a worker's death: the items that were in flight are tried again, each in a
+    process of its own, and an item that kills its process gives `crashed(item, exit code)`
+    (a negative code: the signal) in its place; the others go on in a new pool. Where
+    processes cannot be forked: `fork_map` in this process (a crash there ends the run)."""
+    items = list(items)
+    if not can_fork() or crashed is None:
+        yield from fork_map(fn, items, n if can_fork() else 1, state, chunksize, meanwhile)
+        return
+    global _STATE
+    _STATE = state
+    gc.freeze()
+    try:
+        yield from _guarded(fn, items, max(1, n), max(1, chunksize), meanwhile, crashed)
+    finally:
+        _STATE = None
+        gc.unfreeze()
+
+
+def _run_chunk(fn: Callable[[Any], Any], chunk: list) -> list:
+    return [fn(x) for x in chunk]
+
+
+def _guarded(fn, items: list, n: int, chunksize: int, meanwhile, crashed) -> Iterator[Any]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    fork = multiprocessing.get_context("fork")
+    pos = 0  # items[:pos] are done
+    while pos < len(items):
+        chunks = [items[i : i + chunksize] for i in range(pos, len(items), chunksize)]
+        pool = ProcessPoolExecutor(n, mp_context=fork, initializer=gc.enable)
+        broken = None
+        try:
+            futures = [pool.submit(_run_chunk, fn, c) for c in chunks]
+            if meanwhile is not None:
+                meanwhile, work = None, meanwhile
+                work()
+            for k, fut in enumerate(futures):
+                try:
+                    done = fut.result()
+                except BrokenProcessPool:
+                    broken = k
+                    break
+                pos += len(done)
+                yield from done
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if broken is None:
+            return
+        # the pool hands out chunks in order, at most 2n + 1 of them at a time (n running, n + 1
+        # queued): the one that killed its worker is among them. Each of their items, alone.
+        for fut, chunk in zip(futures[broken : broken + 2 * n + 1], chunks[broken : broken + 2 * n + 1], strict=True):
+            done = None
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                done = fut.result()
+            for i, item in enumerate(chunk):
+                yield done[i] if done is not None else _alone(fork, fn, item, crashed)
+                pos += 1
+
+
+def _alone(fork, fn, item, crashed):
+    """`fn(item)` in a forked process of its own: its result, or `crashed(item, exit code)`."""
+    receive, send = fork.Pipe(duplex=False)
+    child = fork.Process(target=_send_result, args=(send, fn, item), daemon=True)
+    child.start()
+    send.close()
+    try:
+        ok, value = receive.recv()
+    except EOFError:  # died before it could answer
+        child.join()
+        return crashed(item, child.exitcode)
+    finally:
+        receive.close()
+    child.join()
+    if not ok:
+        raise value
+    return value
+
+
+def _send_result(send, fn, item) -> None:
+    gc.enable()
+    try:
+        out = (True, fn(item))
+    except Exception as exc:  # noqa: BLE001 - raised again in the parent, as a pool would
+        out = (False, exc)
+    send.send(out)
+    send.close()
