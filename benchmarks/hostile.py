@@ -209,6 +209,11 @@ def build(folder: Path) -> tuple[Path, dict[str, tuple[str, str, bool]]]:
     sst = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="4000000000"/>'
     _rewrite_zip(f, {"xl/sharedStrings.xml": sst.encode()})
     corpus[f.name] = ("bảng chuỗi khai 4 tỷ chuỗi", codes[14], False)
+
+    # the same table under a name python-calamine finds and the check did not (case ignored)
+    f = _fill(take(codes[15], "bang_chuoi_ten_chu_hoa.xlsx"), answers)
+    _rewrite_zip(f, {"xl/SharedStrings.xml": sst.encode()})
+    corpus[f.name] = ("bảng chuỗi 4 tỷ chuỗi, tên phần viết hoa", codes[15], False)
     return master, corpus
 
 

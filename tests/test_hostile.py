@@ -32,6 +32,9 @@ def test_the_hostile_corpus(tmp_path):
         in run.stdout
     )
     assert "bang_chuoi_4_ty.xlsx | bảng chuỗi khai 4 tỷ chuỗi | Bị từ chối | bảng chuỗi dùng chung" in run.stdout
+    assert "bang_chuoi_ten_chu_hoa.xlsx | bảng chuỗi 4 tỷ chuỗi, tên phần viết hoa | Bị từ chối | bảng chuỗi" in (
+        run.stdout
+    )
 
 
 def test_a_zip_bomb_plan_is_refused_at_import_and_nothing_is_written(tmp_path, sample_master_copy):

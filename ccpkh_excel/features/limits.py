@@ -354,7 +354,10 @@ def _parse(
 
 
 def _local(name: str) -> str:
-    return name.rpartition(" ")[2].rpartition(":")[2]
+    """The local name of an element or attribute: after the namespace (expat's "uri local"),
+    after the FIRST colon — as quick-xml, python-calamine's XML reader, reads "a:b:c" ("b:c")."""
+    head, colon, tail = name.rpartition(" ")[2].partition(":")
+    return tail if colon else head
 
 
 # --- workbooks -------------------------------------------------------------------------------
@@ -371,23 +374,59 @@ def _col_number(letters: str) -> int:
     return n
 
 
+def _part_names(z: zipfile.ZipFile) -> dict[str, str]:
+    """The zip's part names by their lower-case form: python-calamine finds a part whatever the
+    case of its name (and takes "\\" for "/"), so names that would be the same to it, or that
+    hold "." or ".." steps it does not resolve, are refused (`_check_names`)."""
+    names = getattr(z, "_ccpkh_names", None)
+    if names is None:
+        names = {n.lower(): n for n in z.NameToInfo}
+        z._ccpkh_names = names  # type: ignore[attr-defined]
+    return names
+
+
+def _check_names(z: zipfile.ZipFile) -> None:
+    seen: dict[str, str] = {}
+    for name in z.NameToInfo:
+        steps = name.split("/")
+        if "\\" in name or name.startswith("/") or any(s in (".", "..") for s in steps) or "" in steps[:-1]:
+            raise SourceError(f"tệp có phần mang tên bất thường ('{name}'); không đọc.", _zpath(z))
+        key = name.lower()
+        if key in seen:
+            raise SourceError(
+                f"tệp có hai phần trùng tên khi không phân biệt chữ hoa, chữ thường ('{seen[key]}', '{name}'); "
+                "không đọc.",
+                _zpath(z),
+            )
+        seen[key] = name
+
+
+def _find(z: zipfile.ZipFile, name: str) -> str | None:
+    """The part called `name` as python-calamine finds it (case ignored), None if there is none."""
+    return _part_names(z).get(name.lower())
+
+
 def _rels(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[str, tuple[str, str]]:
-    """Relationships of `part`: Id → (type, target part name)."""
+    """Relationships of `part`: Id → (type, target part name) — External ones too (python-calamine
+    follows a worksheet's target whatever its mode); an Id given twice is refused."""
     folder, _, base = part.rpartition("/")
-    rels_name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+    rels_name = _find(z, f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels")
     out: dict[str, tuple[str, str]] = {}
-    if rels_name not in z.NameToInfo:
+    if rels_name is None:
         return out
 
     def start(name, attrs):
-        if _local(name) != "Relationship" or attrs.get("TargetMode") == "External":
+        if _local(name) != "Relationship":
             return
         target = attrs.get("Target") or ""
         if target.startswith("/"):
             target = target.lstrip("/")
         else:
             target = posixpath.normpath(posixpath.join(folder, target)) if folder else target
-        out[attrs.get("Id") or ""] = (attrs.get("Type") or "", target)
+        rid = attrs.get("Id") or ""
+        if rid in out:
+            raise SourceError(f"phần {rels_name} có hai liên kết cùng mã '{rid}' (tệp bất thường); không đọc.", _zpath(z))
+        out[rid] = (attrs.get("Type") or "", target)
         if len(out) > lim.max_members:
             raise SourceError(f"phần {rels_name} có quá nhiều liên kết (tệp bất thường); không đọc.", _zpath(z))
 
@@ -395,17 +434,18 @@ def _rels(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[str, tuple[str, st
     return out
 
 
-def _workbook(z: zipfile.ZipFile, lim: Limits) -> tuple[list[tuple[str, str]], str | None]:
-    """[(sheet name, worksheet part)] in workbook order, and the shared-strings part."""
+def _workbook(z: zipfile.ZipFile, lim: Limits) -> tuple[list[tuple[str, str]], list[str]]:
+    """[(sheet name, worksheet part)] in workbook order, and the shared-string tables."""
     wb_part = "xl/workbook.xml"
     for typ, target in _rels(z, "", lim).values():
-        if typ.endswith("/officeDocument") and target != wb_part:
+        if typ.endswith("/officeDocument") and target.lower() != wb_part:
             # readers differ on how they find the workbook (python-calamine reads xl/workbook.xml
             # directly): a file pointing elsewhere could show the check one workbook and them another
             raise SourceError(
                 "tệp trỏ tới một phần workbook khác 'xl/workbook.xml' (bất thường); không đọc.", _zpath(z)
             )
-    if wb_part not in z.NameToInfo:
+    wb_part = _find(z, wb_part)
+    if wb_part is None:
         raise SourceError("không phải tệp Excel .xlsx (thiếu phần workbook).", _zpath(z))
     rels = _rels(z, wb_part, lim)
     sheets: list[tuple[str, str]] = []
@@ -413,18 +453,29 @@ def _workbook(z: zipfile.ZipFile, lim: Limits) -> tuple[list[tuple[str, str]], s
     def start(name, attrs):
         if _local(name) != "sheet":
             return
-        rid = next((v for k, v in attrs.items() if k.endswith("relationships id")), None)
-        typ, target = rels.get(rid or "", ("", ""))
-        if target and typ.endswith("/worksheet"):
-            sheets.append((attrs.get("name") or target, target))
+        ids = [v for k, v in attrs.items() if _local(k) == "id"]
+        if len(ids) > 1:  # readers differ on which one they take
+            raise SourceError(
+                f"sheet '{attrs.get('name') or ''}' khai báo {len(ids)} mã liên kết (tệp bất thường); không đọc.",
+                _zpath(z),
+            )
+        typ, target = rels.get(ids[0] if ids else "", ("", ""))
+        if target:  # a worksheet, a dialog sheet…: python-calamine reads the cells of any
+            sheets.append((attrs.get("name") or target, _find(z, target) or target))
         if len(sheets) > lim.max_members:
             raise SourceError("tệp có quá nhiều sheet (tệp bất thường); không đọc.", _zpath(z))
 
     _parse(z, wb_part, lim, start=start, namespaces=True)
-    shared = next((t for typ, t in rels.values() if typ.endswith("/sharedStrings")), None)
-    if shared is None and "xl/sharedStrings.xml" in z.NameToInfo:
-        shared = "xl/sharedStrings.xml"
-    return sheets, shared
+    return sheets, _shared_parts(z, rels)
+
+
+def _shared_parts(z: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> list[str]:
+    """The shared-string tables a reader may take: the workbook's, and any part named
+    sharedStrings.xml (python-calamine opens xl/sharedStrings.xml whatever the relationships say)."""
+    named = [t for typ, t in rels.values() if typ.endswith("/sharedStrings")]
+    parts = [p for p in (_find(z, t) for t in named) if p]
+    parts += [n for n in z.NameToInfo if n.lower().rpartition("/")[2] == "sharedstrings.xml"]
+    return list(dict.fromkeys(parts))
 
 
 # --- the fast pre-screen ---------------------------------------------------------------------
@@ -721,7 +772,7 @@ def _shared_strings(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[int, int
     if _fast_shared(_complete(z, part, lim), lim):
         return {}
     path = _zpath(z)
-    st = {"i": -1, "n": 0, "text": False, "rph": 0, "in": False}
+    st = {"i": -1, "n": 0, "in": False}  # every character inside a string counts, its phonetic runs too
     bad: dict[int, int] = {}
     cap = lim.max_cell_chars
 
@@ -749,24 +800,15 @@ def _shared_strings(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[int, int
                 raise SourceError(
                     f"bảng chuỗi dùng chung ({part}) có hơn {_n(lim.max_cells)} chuỗi, quá lớn; không đọc.", path
                 )
-        elif k == "t" and not st["rph"]:
-            st["text"] = True
-        elif k == "rPh":
-            st["rph"] += 1
 
     def end(name):
-        k = _local(name)
-        if k == "t":
-            st["text"] = False
-        elif k == "rPh":
-            st["rph"] -= 1
-        elif k == "si":
+        if _local(name) == "si":
             st["in"] = False
             if st["n"] > cap:
                 bad[st["i"]] = st["n"]
 
     def chars(data):
-        if st["text"]:
+        if st["in"]:
             st["n"] += len(data)
 
     try:
@@ -783,7 +825,12 @@ def _shared_strings(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[int, int
 
 
 class _SheetScan:
-    """Expat handlers for one worksheet: positions, area, rows with values, cell lengths."""
+    """Expat handlers for one worksheet: positions, area, rows with values, cell lengths.
+
+    A cell's text is every character inside it but its formula, however the elements inside
+    are nested or named (python-calamine reads a value's text up to its own end tag, across
+    other elements); a cell inside a cell is refused. The area is the highest row of any cell
+    by the widest column of any cell, as python-calamine builds it."""
 
     def __init__(self, sheet: str, path: Path | None, lim: Limits, rows_allowed: int, bad_shared: dict[int, int]):
         self.sheet, self.path, self.lim = sheet, path, lim
@@ -792,23 +839,22 @@ class _SheetScan:
         self.kinds: dict[str, str] = {}
         self.cols = _column_numbers(lim.max_columns, False)
         self.row = 0
-        self.row_str = ""
         self.row_has = False
         self.rows_with_values = 0
-        self.max_col = 0
+        self.max_row = self.max_col = 0
         self.col = 0
         self.ref = ""
         self.type = ""
-        self.counting = False
-        self.n = 0  # characters of the current cell's text
+        self.in_cell = False
+        self.values = 0  # depth inside a cell's <v> or <is>
+        self.formula = 0  # depth inside a cell's <f>
+        self.n = 0  # characters of the current cell's text (its formula apart)
+        self.fn = 0  # characters of its formula
         self.index: list[str] | None = None  # the text of a shared-string index being read
-        self.rph = 0
         self.merged_area = 0
-        self.row_checked = False
         self.elements = self.cells = 0
         self.max_elements = _sheet_elements(lim)
         self.formulas = False  # a cell formula (<f>) was seen
-        self.in_cell = False
 
     # the messages
     def fail(self, message: str) -> None:
@@ -847,120 +893,120 @@ class _SheetScan:
             self.fail(f"có hơn {_n(self.max_elements)} phần tử XML, quá lớn; không đọc.")
         k = self.kinds.get(name) or self.kind(name)
         if k == "c":
-            if self.in_cell:  # python-calamine would read the outer cell's text across it
-                self.fail(
-                    f"có ô {attrs.get('r') or ''} nằm lồng trong ô {self.ref} (cấu trúc XML bất thường, Excel không "
-                    "tạo ra); không đọc.".replace("ô  nằm", "ô nằm")
-                )
-            self.in_cell = True
-            self.cells += 1
-            if self.cells > self.lim.max_cells:
-                self.fail(f"có hơn {_n(self.lim.max_cells)} ô, quá giới hạn; không đọc.")
-            r = attrs.get("r")
-            if r:
-                letters = r.rstrip(_DIGITS)
-                col = self.cols.get(letters)
-                if col is None:
-                    col = _col_number(letters.lstrip("$"))
-                    if col > self.lim.max_columns:
-                        self.ref = r
-                        self.area(r, self.row, col)
-                digits = r[len(letters) :]
-                if digits != self.row_str:
-                    row = int(digits) if digits.isdigit() else self.row
-                    if row * max(col, self.max_col) > self.lim.max_cells:
-                        self.area(r, row, max(col, self.max_col))
-                self.ref = r
-            else:
-                col = self.col + 1
-                self.ref = f"{col_letter(col)}{self.row}"
-            self.col = col
-            if col > self.max_col or not self.row_checked:
-                self.row_checked = True
-                self.max_col = max(col, self.max_col)
-                if self.row * self.max_col > self.lim.max_cells:
-                    self.area(self.ref, self.row, self.max_col)
-            self.type = attrs.get("t", "")
-            self.n = 0
-        elif k == "v" or k == "f":
-            if k == "f":
-                self.formulas = True
-            self.counting = True
-            self.n = 0
-            if k == "v" and self.type == "s" and self.bad_shared:
+            self.start_cell(attrs)
+        elif not self.in_cell:
+            if k == "row":
+                r = attrs.get("r")
+                if r and not r.isdigit():
+                    self.fail(f"có dòng mang số '{r}' không hợp lệ (tệp bất thường); không đọc.")
+                self.row = int(r) if r else self.row + 1
+                self.col = 0
+                self.row_has = False
+            elif k == "dimension":
+                ref = (attrs.get("ref") or "").rpartition(":")[2]
+                pos = _parse_ref(ref)
+                if pos and (pos[1] > self.lim.max_columns or pos[0] * pos[1] > self.lim.max_cells):
+                    self.fail(f"khai báo vùng tới ô {ref}, quá lớn; không đọc.")
+            elif k == "mergeCell":
+                self.merge_cell(attrs.get("ref") or "")
+        elif k == "f":
+            self.formulas = True
+            if not self.formula:
+                self.fn = 0
+            self.formula += 1
+        elif k == "v" or k == "is":
+            self.values += 1
+            if k == "v" and self.type == "s" and self.bad_shared and self.index is None:
                 self.index = []
-        elif k == "t":
-            if not self.rph:
-                self.counting = True
-        elif k == "row":
-            r = attrs.get("r")
-            if r:
-                self.row_str = r
-                self.row = int(r) if r.isdigit() else self.row + 1
-            else:
-                self.row += 1
-                self.row_str = str(self.row)
-            self.col = 0
-            self.row_has = False
-            self.row_checked = False
-        elif k == "is":
-            self.n = 0
-        elif k == "rPh":
-            self.rph += 1
-        elif k == "dimension":
-            ref = (attrs.get("ref") or "").rpartition(":")[2]
-            pos = _parse_ref(ref)
-            if pos and (pos[1] > self.lim.max_columns or pos[0] * pos[1] > self.lim.max_cells):
-                self.fail(f"khai báo vùng tới ô {ref}, quá lớn; không đọc.")
-        elif k == "mergeCell":
-            ref = attrs.get("ref") or ""
-            a, _, b = ref.partition(":")
-            pa, pb = _parse_ref(a), _parse_ref(b or a)
-            if pa and pb:
-                rows, cols = abs(pb[0] - pa[0]) + 1, abs(pb[1] - pa[1]) + 1
-                self.merged_area += rows * cols
-                far = max(pa[0], pb[0]), max(pa[1], pb[1])
-                if far[1] > self.lim.max_columns or far[0] * far[1] > self.lim.max_cells:
-                    self.fail(f"có vùng gộp ô {ref}, quá lớn; không đọc.")
-                if self.merged_area > self.lim.max_cells:
-                    self.fail(f"có các vùng gộp ô tổng cộng hơn {_n(self.lim.max_cells)} ô, quá lớn; không đọc.")
+
+    def start_cell(self, attrs: dict) -> None:
+        if self.in_cell:  # python-calamine would read the outer cell's text across it
+            self.fail(
+                f"có ô {attrs.get('r') or ''} nằm lồng trong ô {self.ref} (cấu trúc XML bất thường, Excel không "
+                "tạo ra); không đọc.".replace("ô  nằm", "ô nằm")
+            )
+        self.in_cell = True
+        self.cells += 1
+        if self.cells > self.lim.max_cells:
+            self.fail(f"có hơn {_n(self.lim.max_cells)} ô, quá giới hạn; không đọc.")
+        r = attrs.get("r")
+        if r:
+            letters = r.rstrip(_DIGITS)
+            digits = r[len(letters) :]
+            col = self.cols.get(letters)
+            if col is None:
+                col = _col_number(letters.strip("$")) if letters.strip("$") else 0
+            if not col or not digits.isdigit():
+                self.ref = r
+                self.fail(f"có ô mang địa chỉ '{r}' không hợp lệ (tệp bất thường); không đọc.")
+            row = int(digits)
+        else:
+            col, row = self.col + 1, self.row
+            r = f"{col_letter(col)}{row}"
+        self.ref, self.col = r, col
+        if col > self.max_col or row > self.max_row:
+            self.max_col, self.max_row = max(col, self.max_col), max(row, self.max_row)
+            if col > self.lim.max_columns:
+                self.area(r, row, col)
+            self.area(r, self.max_row, self.max_col)
+        self.type = attrs.get("t", "")
+        self.n = self.fn = self.values = self.formula = 0
+        self.index = None
+
+    def merge_cell(self, ref: str) -> None:
+        a, _, b = ref.partition(":")
+        pa, pb = _parse_ref(a), _parse_ref(b or a)
+        if pa and pb:
+            rows, cols = abs(pb[0] - pa[0]) + 1, abs(pb[1] - pa[1]) + 1
+            self.merged_area += rows * cols
+            far = max(pa[0], pb[0]), max(pa[1], pb[1])
+            if far[1] > self.lim.max_columns or far[0] * far[1] > self.lim.max_cells:
+                self.fail(f"có vùng gộp ô {ref}, quá lớn; không đọc.")
+            if self.merged_area > self.lim.max_cells:
+                self.fail(f"có các vùng gộp ô tổng cộng hơn {_n(self.lim.max_cells)} ô, quá lớn; không đọc.")
 
     def end(self, name: str) -> None:
         k = self.kinds.get(name) or self.kind(name)
-        if k == "v" or k == "f":
-            self.counting = False
+        if k == "c":
             if self.n > self.lim.max_cell_chars:
                 self.too_long(self.n)
-            if self.index is not None:
-                text, self.index = "".join(self.index).strip(), None
-                if text.isdigit() and int(text) in self.bad_shared:
-                    self.too_long(self.bad_shared[int(text)])
-        elif k == "t":
-            self.counting = False
-        elif k == "c":
             self.in_cell = False
-            if self.n > self.lim.max_cell_chars:
-                self.too_long(self.n)
-        elif k == "row":
-            if self.row_has:
+        elif not self.in_cell:
+            if k == "row" and self.row_has:
                 self.rows_with_values += 1
                 if self.rows_with_values > self.rows_allowed:
                     self.fail(
                         f"có hơn {_n(self.rows_allowed)} dòng có dữ liệu (tới dòng {_n(self.row)}), quá giới hạn "
                         f"{_n(self.rows_allowed)} dòng của tệp này; không đọc."
                     )
-        elif k == "rPh":
-            self.rph -= 1
+        elif k == "f" and self.formula:
+            self.formula -= 1
+            if not self.formula and self.fn > self.lim.max_cell_chars:
+                self.too_long(self.fn)
+        elif (k == "v" or k == "is") and self.values:
+            self.values -= 1
+            if self.n > self.lim.max_cell_chars:
+                self.too_long(self.n)
+            if k == "v" and self.index is not None:
+                text, self.index = "".join(self.index).strip(), None
+                if text.isdigit() and int(text) in self.bad_shared:
+                    self.too_long(self.bad_shared[int(text)])
 
     def chars(self, data: str) -> None:
-        if self.counting:
-            self.n += len(data)
+        if not self.in_cell:
+            return
+        if self.formula:
+            self.fn += len(data)
+            self.row_has = True
+            return
+        self.n += len(data)
+        if self.values:
             self.row_has = True
             if self.index is not None and len(self.index) < 8:
                 self.index.append(data)
-            # past 4× the limit: stop reading this cell, its length is no longer in doubt
-            if self.n > 4 * self.lim.max_cell_chars + CHUNK:
-                self.too_long(self.n, more=True)
+        # past 4× the limit: stop reading this cell, its length is no longer in doubt
+        if self.n > 4 * self.lim.max_cell_chars + CHUNK:
+            self.too_long(self.n, more=True)
 
 
 def _scan_sheet(z, part: str, sheet: str, lim: Limits, rows_allowed: int, bad: dict[int, int]) -> bool:
@@ -1031,20 +1077,25 @@ def _check_xlsx(
     formulas: set[str] | None = None,
 ) -> dict[str, str]:
     rows_allowed = max_rows if max_rows is not None else lim.max_rows
+    _check_names(z)
     sheets, shared = _workbook(z, lim)
     found = dict(sheets)
     if only is not None:
         sheets = [(s, part) for s, part in sheets if s in only]
-    bad = _shared_strings(z, shared, lim) if shared and shared in z.NameToInfo else {}
+    bad: dict[int, int] = {}
+    for table in shared:
+        bad.update(_shared_strings(z, table, lim))
     if sheet_part is not None:
         names = {p: s for s, p in sheets}
         if sheet_part not in z.NameToInfo:
             raise SourceError(f"thiếu phần {sheet_part}; tệp có bị hỏng không?", path)
         sheets = [(names.get(sheet_part, sheet_part), sheet_part)]
-    seen = {shared} if shared else set()
+    seen = set(shared)
     with_formula: set[str] = set()  # parts: two sheet names may share one
     for sheet, part in sheets:
-        if part in seen or part not in z.NameToInfo:
+        if part not in z.NameToInfo:
+            raise SourceError(f"thiếu phần {part} của sheet '{sheet}'; tệp có bị hỏng không?", path)
+        if part in seen:
             continue
         seen.add(part)
         if _scan_sheet(z, part, sheet, lim, rows_allowed, bad):
