@@ -2,6 +2,7 @@
 own, idempotence, failure half way, the locks."""
 
 import multiprocessing
+import re
 import shutil
 import zipfile
 from datetime import date, datetime
@@ -620,6 +621,29 @@ def test_a_file_that_kills_the_reader_is_refused_and_the_batch_goes_on(cycle, tm
     assert outcomes["STP_hong.xlsx"][1].startswith("thư viện đọc Excel dừng đột ngột khi mở tệp này (tín hiệu 6)")
     assert {r.unit for r in read_records(master).summary} == {f.code for f in report.files} - {"STP", "SNV"}
     assert not multiprocessing.active_children()
+
+
+def test_a_text_over_excels_limit_is_refused_from_what_the_reader_gave(cycle, tmp_path, monkeypatch):
+    """Whatever the limits check misses (it has missed before), the merge checks the texts
+    python-calamine gave: a 40,000-character answer never reaches Tổng hợp."""
+    from ccpkh_excel.features import limits
+
+    master, report = cycle
+    form = fill(_file(report, "SNV"), {})
+    long_answer = tmp_path / "SNV_dai.xlsx"
+    with zipfile.ZipFile(form) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    part = "xl/worksheets/sheet1.xml"
+    cell = '<c r="H8" t="inlineStr"><is><t>' + "x" * 40_000 + "</t></is></c>"
+    parts[part] = re.sub(rb'<c r="H8"[^>]*?(/>|>.*?</c>)', cell.encode(), parts[part], count=1, flags=re.S)
+    with zipfile.ZipFile(long_answer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    monkeypatch.setattr(limits._FastSheet, "run", lambda self, buffers: True)  # the check sees nothing
+    res = merge_returns(master, [long_answer, fill(_file(report, "STP"), {})])
+    assert [f.outcome for f in res.files] == [REJECTED, MERGED]
+    assert res.files[0].reason == "sheet 'Báo cáo', ô H8: 40.000 ký tự, quá giới hạn 32.767 của Excel; không đọc."
+    assert max(len(str(v)) for r in read_records(master).summary for v in r) < 32_767
 
 
 def test_worker_count_follows_the_environment_and_the_batch(monkeypatch):

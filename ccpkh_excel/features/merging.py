@@ -239,6 +239,9 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
     if FORM_SHEET not in wb.sheet_names:
         return out.reject(f"thiếu sheet '{FORM_SHEET}'.")
     rows = wb.get_sheet_by_name(FORM_SHEET).to_python(skip_empty_area=False)
+    too_long = _longest_over(rows, ctx.limits.max_cell_chars)
+    if too_long:  # the limits check should have said so: what the reader gave is checked too
+        return out.reject(too_long)
     _typed_formulas(form_xml, rows)
     rows = [r if len(r) >= _WIDTH else r + [""] * (_WIDTH - len(r)) for r in rows]  # r[c] for every column read
     exact = list(FORM_HEADERS)
@@ -286,6 +289,21 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
         out.warnings.append(f"nộp muộn: lưu ngày {out.saved:%d/%m/%Y}, hạn gửi lại {due:%d/%m/%Y}")
     out.outcome = MERGED_WARN if out.not_applied or out.warnings else MERGED
     return out
+
+
+def _longest_over(rows: list[list[object]], cap: int) -> str | None:
+    """Why the form is refused if python-calamine gave a text over `cap` characters (Excel's
+    limit, which the master must keep), naming the cell; None when every text is within it."""
+    if max((len(v) for r in rows for v in r if type(v) is str), default=0) <= cap:
+        return None
+    i, j, n = next(
+        (i, j, len(v)) for i, r in enumerate(rows) for j, v in enumerate(r) if type(v) is str and len(v) > cap
+    )
+    dots = "{:,}".format
+    return (
+        f"sheet '{FORM_SHEET}', ô {xlsxfast.col_letter(j + 1)}{i + 1}: {dots(n).replace(',', '.')} ký tự, quá giới "
+        f"hạn {dots(cap).replace(',', '.')} của Excel; không đọc."
+    )
 
 
 def _form_sheet_xml(z: zipfile.ZipFile, sheets: dict[str, str]) -> bytes | None:

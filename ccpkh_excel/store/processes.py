@@ -156,8 +156,13 @@ def _guarded(fn, items: list, n: int, chunksize: int, meanwhile, crashed) -> Ite
         chunks = [items[i : i + chunksize] for i in range(pos, len(items), chunksize)]
         pool = ProcessPoolExecutor(n, mp_context=fork, initializer=gc.enable)
         broken = None
+        futures: list = []
         try:
-            futures = [pool.submit(_run_chunk, fn, c) for c in chunks]
+            try:
+                for c in chunks:
+                    futures.append(pool.submit(_run_chunk, fn, c))
+            except BrokenProcessPool:  # a worker died already: the chunks not handed out are read below
+                pass
             if meanwhile is not None:
                 meanwhile, work = None, meanwhile
                 work()
@@ -169,17 +174,22 @@ def _guarded(fn, items: list, n: int, chunksize: int, meanwhile, crashed) -> Ite
                     break
                 pos += len(done)
                 yield from done
+            else:
+                if len(futures) == len(chunks):
+                    return
+                broken = len(futures)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        if broken is None:
-            return
-        # the pool hands out chunks in order, at most 2n + 1 of them at a time (n running, n + 1
-        # queued): the one that killed its worker is among them. Each of their items, alone.
-        for fut, chunk in zip(futures[broken : broken + 2 * n + 1], chunks[broken : broken + 2 * n + 1], strict=True):
+        # The pool hands out chunks in order, a few at a time (n running, n + 1 queued): the one
+        # that killed its worker is almost always among the next 2n + 1. Each of their items is
+        # read alone; the rest go to a new pool (if the culprit was further on, that pool breaks
+        # too — every round moves on by at least one chunk, so the loop ends).
+        for j in range(broken, min(broken + 2 * n + 1, len(chunks))):
+            fut = futures[j] if j < len(futures) else None
             done = None
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
+            if fut is not None and fut.done() and not fut.cancelled() and fut.exception() is None:
                 done = fut.result()
-            for i, item in enumerate(chunk):
+            for i, item in enumerate(chunks[j]):
                 yield done[i] if done is not None else _alone(fork, fn, item, crashed)
                 pos += 1
 
@@ -207,7 +217,7 @@ def _send_result(send, fn, item) -> None:
     gc.enable()
     try:
         out = (True, fn(item))
-    except Exception as exc:  # noqa: BLE001 - raised again in the parent, as a pool would
+    except BaseException as exc:  # noqa: BLE001 - raised again in the parent, as a pool would
         out = (False, exc)
     send.send(out)
     send.close()
