@@ -694,6 +694,9 @@ NESTED = {
     "ô tự đóng trong chữ": f'<c r="A1" t="inlineStr"><is><t>{A30}<c r="B1"/>{B30}</t></is></c>',
     "ô có giá trị trong chữ": f'<c r="A1" t="inlineStr"><is><t>{A30}<c r="B1"><v>1</v></c>{B30}</t></is></c>',
     "ô trong giá trị": f'<c r="A1" t="str"><v>{A30}<c r="B1"/>{B30}</v></c>',
+    # a quoted "/>" must not make the outer cell look self-closing to the pre-screen
+    "ô giả tự đóng": f'<c r="A1" t="inlineStr" x="/>"><is><t>{A30}<c r="B1"/>{B30}</t></is></c>',
+    "ô giả tự đóng, nháy đơn": f'<c r="A1" t="inlineStr" x=\'/>\'><is><t>{A30}<c r="B1"/>{B30}</t></is></c>',
 }
 
 

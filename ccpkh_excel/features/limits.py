@@ -425,7 +425,9 @@ def _rels(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[str, tuple[str, st
             target = posixpath.normpath(posixpath.join(folder, target)) if folder else target
         rid = attrs.get("Id") or ""
         if rid in out:
-            raise SourceError(f"phần {rels_name} có hai liên kết cùng mã '{rid}' (tệp bất thường); không đọc.", _zpath(z))
+            raise SourceError(
+                f"phần {rels_name} có hai liên kết cùng mã '{rid}' (tệp bất thường); không đọc.", _zpath(z)
+            )
         out[rid] = (attrs.get("Type") or "", target)
         if len(out) > lim.max_members:
             raise SourceError(f"phần {rels_name} có quá nhiều liên kết (tệp bất thường); không đọc.", _zpath(z))
