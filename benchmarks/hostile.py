@@ -37,6 +37,15 @@ def _rewrite_zip(path: Path, replace: dict[str, bytes]) -> None:
             z.writestr(name, data)
 
 
+def _edit_form(path: Path, edit) -> Path:
+    """The form sheet's XML of `path` rewritten by `edit` (str → str)."""
+    part = _form_part(path)
+    with zipfile.ZipFile(path) as z:
+        xml = z.read(part).decode()
+    _rewrite_zip(path, {part: edit(xml).encode()})
+    return path
+
+
 def _form_part(path: Path) -> str:
     from ccpkh_excel.store.xlsxfast import sheet_paths
 
@@ -187,21 +196,18 @@ def build(folder: Path) -> tuple[Path, dict[str, tuple[str, str, bool]]]:
     # two that passed the check before 03/12/2026: a cell started inside H8's text (each piece
     # under the limit, python-calamine reads them as one 60,000-character text), and a cell
     # tag with an empty prefix, "<:c", at XFD1048576 (python-calamine aborts the process)
-    f = _fill(take(codes[12], "o_long_trong_o.xlsx"), answers)
-    part = _form_part(f)
-    with zipfile.ZipFile(f) as z:
-        xml = z.read(part).decode()
     cell = '<c r="H8" t="inlineStr"><is><t>' + "x" * 30_000 + '<c r="Z8"/>' + "y" * 30_000 + "</t></is></c>"
-    xml = re.sub(r'<c r="H8"[^>]*?(/>|>.*?</c>)', cell, xml, count=1, flags=re.S)
-    _rewrite_zip(f, {part: xml.encode()})
+    f = _edit_form(
+        _fill(take(codes[12], "o_long_trong_o.xlsx"), answers),
+        lambda xml: re.sub(r'<c r="H8"[^>]*?(/>|>.*?</c>)', cell, xml, count=1, flags=re.S),
+    )
     corpus[f.name] = ("ô lồng trong ô: 60.000 ký tự thành hai mẩu", codes[12], False)
 
-    f = _fill(take(codes[13], "the_khong_tien_to_XFD1048576.xlsx"), answers)
-    part = _form_part(f)
-    with zipfile.ZipFile(f) as z:
-        xml = z.read(part).decode()
-    xml = xml.replace("</sheetData>", '<row r="1048576"><:c r="XFD1048576"><v>1</v></:c></row></sheetData>')
-    _rewrite_zip(f, {part: xml.encode()})
+    far = '<row r="1048576"><:c r="XFD1048576"><v>1</v></:c></row></sheetData>'
+    f = _edit_form(
+        _fill(take(codes[13], "the_khong_tien_to_XFD1048576.xlsx"), answers),
+        lambda xml: xml.replace("</sheetData>", far),
+    )
     corpus[f.name] = ("thẻ ô '<:c' ở XFD1048576", codes[13], False)
 
     # python-calamine reserves room for the declared strings on opening: 96 GB, and it aborts

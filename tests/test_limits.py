@@ -728,13 +728,10 @@ def test_a_cell_inside_a_cell_cannot_hide_a_long_text(tmp_path, monkeypatch, cas
 def test_a_string_inside_a_shared_string_cannot_hide_a_long_text(tmp_path, monkeypatch, exact):
     from python_calamine import CalamineWorkbook
 
-    path = make_xlsx(tmp_path / "sst.xlsx", sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), shared=["a"])
-    with zipfile.ZipFile(path) as z:
-        parts = {i.filename: z.read(i) for i in z.infolist()}
-    parts["xl/sharedStrings.xml"] = f'<sst xmlns="{MAIN}"><si><t>{A30}<si/>{B30}</t></si></sst>'.encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
+    path = with_shared_strings(
+        make_xlsx(tmp_path / "sst.xlsx", sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), shared=["a"]),
+        f'<sst xmlns="{MAIN}"><si><t>{A30}<si/>{B30}</t></si></sst>',
+    )
     assert len(CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Báo cáo").to_python()[0][0]) == 60_000
     scan_modes(monkeypatch, exact)
     msg, _ = refused(check, path, Limits())
