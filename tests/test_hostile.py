@@ -24,7 +24,7 @@ def test_the_hostile_corpus(tmp_path):
     assert "bom_zip_1GiB.xlsx | bom zip: một ô 1 GiB | Bị từ chối" in run.stdout
     assert "o_qua_dai.xlsx | ô 40.000 ký tự | Bị từ chối | sheet 'Báo cáo', ô H8" in run.stdout
     assert (
-        "o_long_trong_o.xlsx | ô lồng trong ô: 60.000 ký tự thành hai mẩu | Bị từ chối | sheet 'Báo cáo' có ô Z8"
+        "o_long_trong_o.xlsx | ô lồng trong ô: 60.000 ký tự thành hai mẩu | Bị từ chối | sheet 'Báo cáo', ô H8: 60.000 ký tự"
         in run.stdout
     )
     assert (

@@ -625,8 +625,9 @@ def _pieces_clear(pieces: list[bytes], cap: int, end: re.Pattern, plain: bytes |
 class _FastSheet:
     """The pre-screen of a worksheet: True when it is clear of every limit."""
 
-    def __init__(self, lim: Limits, rows_allowed: int):
+    def __init__(self, lim: Limits, rows_allowed: int, texts: bool = True):
         self.lim, self.rows_allowed = lim, rows_allowed
+        self.texts = texts  # False: the caller measures every text it reads (see open_checked)
         self.cap = lim.max_cell_chars
         self.cols = _column_numbers(lim.max_columns, True)
         self.carry = b""  # the last cell of a buffer, read with the next one
@@ -678,13 +679,18 @@ class _FastSheet:
         return not self.carry or self.feed(b"", last=True)
 
     def cells_clear(self, data: bytes, pats: _Patterns) -> bool:
-        pieces = pats.cell.split(data)
-        n = len(pieces) - 1
-        if n == 0:
-            return True
-        del pieces[0]  # what comes before the first cell
-        if not _pieces_clear(pieces, self.cap, pats.cell_end, b"</c>" if pats.plain else None):
-            return False
+        if self.texts:
+            pieces = pats.cell.split(data)
+            n = len(pieces) - 1
+            if n == 0:
+                return True
+            del pieces[0]  # what comes before the first cell
+            if not _pieces_clear(pieces, self.cap, pats.cell_end, b"</c>" if pats.plain else None):
+                return False
+        else:
+            n = len(pats.cell.findall(data))
+            if n == 0:
+                return True
         refs = pats.cref.findall(data)
         self.cells += n
         if len(refs) != n or self.cells > self.lim.max_cells:
@@ -730,8 +736,9 @@ def _counts_clear(buf: bytes, lim: Limits) -> bool:
     return len(counts) == buf.count(b"uniqueCount") and all(int(c) <= lim.max_cells for c in counts)
 
 
-def _fast_shared(buffers: Iterator[bytes], lim: Limits) -> bool:
-    """The pre-screen of the shared strings: no string can be over the limit, not too many."""
+def _fast_shared(buffers: Iterator[bytes], lim: Limits, texts: bool = True) -> bool:
+    """The pre-screen of the shared strings: no string can be over the limit (unless `texts` is
+    False: the caller measures the texts it reads), not too many."""
     carry, count = b"", 0
     buffers = iter(buffers)
     while True:
@@ -748,11 +755,15 @@ def _fast_shared(buffers: Iterator[bytes], lim: Limits) -> bool:
             carry = buf  # no string starts yet
         else:
             buf, carry = buf[:cut], buf[cut:]
-            pieces = pats.si.split(buf)
-            count += len(pieces) - 1
-            del pieces[0]
-            if pieces and not _pieces_clear(pieces, lim.max_cell_chars, pats.si_end, b"</si>" if pats.plain else None):
-                return False
+            if texts:
+                pieces = pats.si.split(buf)
+                count += len(pieces) - 1
+                del pieces[0]
+                end, plain = pats.si_end, b"</si>" if pats.plain else None
+                if pieces and not _pieces_clear(pieces, lim.max_cell_chars, end, plain):
+                    return False
+            else:
+                count += len(pats.si.findall(buf))
         if len(carry) > 4 * lim.max_cell_chars + _MAX_TAG or count > lim.max_cells:
             return False
         if last:
@@ -769,9 +780,9 @@ def _parse_ref(ref: str) -> tuple[int, int] | None:
     return (int(m.group(2)), _col_number(m.group(1))) if m else None
 
 
-def _shared_strings(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[int, int]:
+def _shared_strings(z: zipfile.ZipFile, part: str, lim: Limits, texts: bool = True) -> dict[int, int]:
     """Index → length of every shared string over `max_cell_chars` (counted, never kept)."""
-    if _fast_shared(_complete(z, part, lim), lim):
+    if _fast_shared(_complete(z, part, lim), lim, texts):
         return {}
     path = _zpath(z)
     st = {"i": -1, "n": 0, "in": False}  # every character inside a string counts, its phonetic runs too
@@ -1011,10 +1022,12 @@ class _SheetScan:
             self.too_long(self.n, more=True)
 
 
-def _scan_sheet(z, part: str, sheet: str, lim: Limits, rows_allowed: int, bad: dict[int, int]) -> bool:
+def _scan_sheet(
+    z, part: str, sheet: str, lim: Limits, rows_allowed: int, bad: dict[int, int], texts: bool = True
+) -> bool:
     """Check one worksheet (raises SourceError); True when it holds a cell formula."""
     if not bad:
-        fast = _FastSheet(lim, rows_allowed)
+        fast = _FastSheet(lim, rows_allowed, texts)
         if fast.run(_complete(z, part, lim)):
             return fast.formulas
     scan = _SheetScan(sheet, _zpath(z), lim, rows_allowed, bad)
@@ -1049,19 +1062,27 @@ def open_checked(
     limits: Limits | None = None,
     max_rows: int | None = None,
     formulas: set[str] | None = None,
+    texts: bool = True,
 ) -> tuple[zipfile.ZipFile, dict[str, str]]:
     """Like `check_sheet`, for the worksheets called `names` only (those a reader will open: a
     return's "Báo cáo" and "_ccpkh"), in one pass over the zip, after `check_file`'s checks.
     Returns the zip, left open for the caller to close, and its worksheets (name → part): what
     a reader of those sheets needs next, without opening the file again. The names of the
-    sheets checked that hold a cell formula are added to `formulas` (found on the way)."""
+    sheets checked that hold a cell formula are added to `formulas` (found on the way).
+
+    `texts=False`: the caller measures every text it reads against `max_cell_chars` itself (the
+    merge does, on what python-calamine gives), so the pre-screen does not: it still proves the
+    cells' positions and areas, the number of strings and rows, and XML well-formed — what keeps
+    the reader's memory bounded — and a text can be no longer than its part."""
     path = Path(path)
     lim = _limits(limits)
     if not _check_size(path, lim) or not _is_zip(path):
         raise SourceError("không phải tệp Excel .xlsx.", path)
     z = _open_checked_zip(path, lim)
     try:
-        sheets = _check_xlsx(z, path, lim, None, max_rows, verify=False, only=set(names), formulas=formulas)
+        sheets = _check_xlsx(
+            z, path, lim, None, max_rows, verify=False, only=set(names), formulas=formulas, texts=texts
+        )
     except BaseException:
         z.close()
         raise
@@ -1077,6 +1098,7 @@ def _check_xlsx(
     verify: bool,
     only: set | None = None,
     formulas: set[str] | None = None,
+    texts: bool = True,
 ) -> dict[str, str]:
     rows_allowed = max_rows if max_rows is not None else lim.max_rows
     _check_names(z)
@@ -1086,7 +1108,7 @@ def _check_xlsx(
         sheets = [(s, part) for s, part in sheets if s in only]
     bad: dict[int, int] = {}
     for table in shared:
-        bad.update(_shared_strings(z, table, lim))
+        bad.update(_shared_strings(z, table, lim, texts))
     if sheet_part is not None:
         names = {p: s for s, p in sheets}
         if sheet_part not in z.NameToInfo:
@@ -1100,7 +1122,7 @@ def _check_xlsx(
         if part in seen:
             continue
         seen.add(part)
-        if _scan_sheet(z, part, sheet, lim, rows_allowed, bad):
+        if _scan_sheet(z, part, sheet, lim, rows_allowed, bad, texts):
             with_formula.add(part)
     if formulas is not None:
         formulas.update(sheet for sheet, part in sheets if part in with_formula)

@@ -191,7 +191,8 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
         return out.reject("không phải tệp Excel .xlsx.")
     try:  # bounded before any library opens it: size, zip parts (bombs), dimensions, cell lengths
         with_formulas: set[str] = set()
-        z, sheets = open_checked(path, [FORM_SHEET, META_SHEET], ctx.limits, ctx.max_rows, with_formulas)
+        # the texts are measured on what python-calamine gives (`_longest_over`), exactly
+        z, sheets = open_checked(path, [FORM_SHEET, META_SHEET], ctx.limits, ctx.max_rows, with_formulas, texts=False)
     except SourceError as exc:
         return out.reject(exc.reason)
     try:
