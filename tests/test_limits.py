@@ -1038,12 +1038,87 @@ PACKAGES = {
 }
 
 
+PACKAGES.update(
+    {  # found by a second review the same day
+        "đích liên kết viết bằng &#…;": (
+            {
+                "xl/_rels/workbook.xml.rels": rels(
+                    f'<Relationship Id="rId1" Type="{SHEET_REL}" Target="worksheets/sheet&#49;.xml"/>'
+                ),
+                "xl/worksheets/sheet&#49;.xml": LONG_SHEET,
+            },
+            "có liên kết viết lạ",
+        ),
+        "đích liên kết có tab": (
+            {
+                "xl/_rels/workbook.xml.rels": rels(
+                    f'<Relationship Id="rId1" Type="{SHEET_REL}" Target="worksheets/sheet1.xml\t"/>'
+                ),
+            },
+            "có liên kết viết lạ",
+        ),
+        "mã liên kết trong xmlns:id": (
+            {
+                "xl/workbook.xml": WORKBOOK.replace('r:id="rId1"/>', 'xmlns:id="rId1"/>'),
+                "xl/worksheets/sheet1.xml": LONG_SHEET,
+            },
+            "ô A1: 40.000 ký tự",
+        ),
+        "sheet không có mã liên kết": (
+            {"xl/workbook.xml": WORKBOOK.replace(' r:id="rId1"/>', "/>")},
+            "sheet 'Báo cáo' khai báo 0 mã liên kết",
+        ),
+    }
+)
+
+
 @pytest.mark.parametrize("case", list(PACKAGES))
 def test_the_parts_are_found_as_python_calamine_finds_them(tmp_path, case):
     parts, expected = PACKAGES[case]
     path = package(tmp_path / "goi.xlsx", parts)
     msg, took = refused(check, path, Limits())
     assert expected in msg and took < SECONDS
+
+
+def test_a_file_read_one_way_by_python_and_another_by_python_calamine_is_refused(tmp_path):
+    """Two zip readers, two answers: a good workbook after a bad one with a directory comment
+    that does not reach the end of the file (Python takes the good one, python-calamine's zip
+    reader the bad one), and a part carrying a second name (Info-ZIP Unicode path, 0x7075) that
+    only python-calamine's reader uses."""
+    bad = package(tmp_path / "xau.xlsx", {"xl/worksheets/sheet1.xml": LONG_SHEET}).read_bytes()
+    good = package(tmp_path / "tot.xlsx", {}).read_bytes()
+    assert good[-2:] == b"\x00\x00"  # no comment
+    twice = tmp_path / "hai.xlsx"
+    twice.write_bytes(bad + good[:-2] + struct.pack("<H", 5))  # a comment of 5 bytes that are not there
+    msg, _ = refused(check, twice, Limits())
+    assert "tệp có phần kết thư mục nén lạ (hai thư mục, hoặc không nằm ở cuối tệp)" in msg
+    named = package(tmp_path / "ten.xlsx", {})
+    with zipfile.ZipFile(named, "a") as z:
+        info = zipfile.ZipInfo("xl/worksheets/zzz.xml")
+        real = b"xl/worksheets/sheet1.xml"
+        info.extra = struct.pack("<HHBI", 0x7075, 5 + len(real), 1, zlib.crc32(b"xl/worksheets/zzz.xml")) + real
+        z.writestr(info, LONG_SHEET)
+    msg, _ = refused(check, named, Limits())
+    assert "phần xl/worksheets/zzz.xml mang thêm một tên khác trong tệp nén" in msg
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["pre-screen", "exact scan"])
+def test_rows_and_line_breaks_are_counted_as_python_calamine_counts_them(tmp_path, monkeypatch, exact):
+    """Rows inside rows (python-calamine moves on a row at each </row>: cells without an address
+    end up far below), a row numbered "²", and "\r\n" in a value with no type (two characters to
+    python-calamine, one to expat)."""
+    scan_modes(monkeypatch, exact)
+    nested = sheet('<row r="2500">' * 20 + "</row>" * 20 + '<row r="2500">' + "<c><v>1</v></c>" * 200 + "</row>")
+    msg, _ = refused(check, make_xlsx(tmp_path / "long_dong.xlsx", nested), Limits())
+    assert "có dòng nằm lồng trong dòng hoặc ô khác" in msg
+    odd = sheet('<!-- x --><row r="²"><c><v>1</v></c></row>')
+    msg, _ = refused(check, make_xlsx(tmp_path / "so_la.xlsx", odd), Limits())
+    assert "có dòng mang số '²' không hợp lệ" in msg
+    breaks = sheet('<row r="1"><c r="A1"><v>' + "\r\n" * 30_000 + "x</v></c></row>")
+    msg, _ = refused(check, make_xlsx(tmp_path / "xuong_dong.xlsx", breaks), Limits())
+    assert "ô A1: 60.001 ký tự" in msg
+    ok = sheet('<row r="1">' + inline("A1", "dòng\n" * 6_000) + "</row>")  # Excel's own line breaks: "\n"
+    assert check(make_xlsx(tmp_path / "vua.xlsx", ok), Limits()) == "xlsx"
 
 
 @pytest.mark.parametrize("exact", [False, True], ids=["pre-screen", "exact scan"])

@@ -164,6 +164,11 @@ def _declared_entries(fh) -> int | None:
     i = tail.rfind(_EOCD)
     if i < 0 or len(tail) - i < 22:
         return None
+    comment = struct.unpack_from("<H", tail, i + 20)[0]
+    if i + 22 + comment != len(tail) or tail.find(_EOCD) != i:
+        # readers differ on which directory they take (python-calamine's zip reader, Python's):
+        # a file holding two could show the check one workbook and the reader another
+        raise _TwoDirectories
     count = struct.unpack_from("<H", tail, i + 10)[0]
     if count == 0xFFFF and i >= 20 and tail[i - 20 : i - 16] == _ZIP64_LOCATOR:
         offset = struct.unpack_from("<Q", tail, i - 20 + 8)[0]
@@ -173,6 +178,10 @@ def _declared_entries(fh) -> int | None:
             if rec[:4] == b"PK\x06\x06":
                 count = struct.unpack_from("<Q", rec, 32)[0]
     return count
+
+
+class _TwoDirectories(Exception):
+    """More than one end of a zip directory, or one that does not end the file."""
 
 
 def _is_zip(path: Path) -> bool:
@@ -209,8 +218,13 @@ def _check_size(path: Path, lim: Limits) -> int:
 
 def _open_checked_zip(path: Path, lim: Limits) -> zipfile.ZipFile:
     """The zip opened once its directory is checked (part count, sizes, ratios); the caller closes it."""
-    with open(path, "rb") as fh:
-        declared = _declared_entries(fh)
+    try:
+        with open(path, "rb") as fh:
+            declared = _declared_entries(fh)
+    except _TwoDirectories:
+        raise SourceError(
+            "tệp có phần kết thư mục nén lạ (hai thư mục, hoặc không nằm ở cuối tệp); không đọc.", path
+        ) from None
     if declared is None:
         raise SourceError("tệp bị hỏng, không mở được (nội dung nén không đọc được).", path)
     if declared > lim.max_members:
@@ -244,6 +258,18 @@ def _bomb(name: str, lim: Limits) -> str:
     )
 
 
+_UNICODE_EXTRAS = {0x7075, 0x6375}  # Info-ZIP Unicode path and comment
+
+
+def _extra_ids(extra: bytes) -> set[int]:
+    ids, i = set(), 0
+    while i + 4 <= len(extra):
+        tag, size = struct.unpack_from("<HH", extra, i)
+        ids.add(tag)
+        i += 4 + size
+    return ids
+
+
 def _check_directory(z: zipfile.ZipFile, path: Path, lim: Limits) -> None:
     infos = z.infolist()
     if len(infos) > lim.max_members:
@@ -253,6 +279,11 @@ def _check_directory(z: zipfile.ZipFile, path: Path, lim: Limits) -> None:
         )
     total = 0
     for info in infos:
+        if _UNICODE_EXTRAS & _extra_ids(info.extra):
+            # a second name for the part, which python-calamine's zip reader takes and Python's does not
+            raise SourceError(
+                f"phần {info.filename} mang thêm một tên khác trong tệp nén (bất thường); không đọc.", path
+            )
         name, size, packed = info.filename, info.file_size, info.compress_size
         if size > lim.max_part_bytes:
             raise SourceError(_bomb(name, lim), path)
@@ -332,8 +363,9 @@ def _parse(
     chars: Callable | None = None,
     label: str | None = None,
     namespaces: bool = False,
+    raw: Callable[[bytes], None] | None = None,
 ) -> None:
-    """Feed part `name` to expat chunk by chunk (no tree, no DTD)."""
+    """Feed part `name` to expat chunk by chunk (no tree, no DTD); `raw` sees each chunk first."""
     path = _zpath(z)
     label = label or f"phần {name}"
     p = _expat(label, path, namespaces)
@@ -347,6 +379,8 @@ def _parse(
         p.CharacterDataHandler = chars
     try:
         for data in iter_member(z, name, lim):
+            if raw:
+                raw(data)
             p.Parse(data, False)
         p.Parse(b"", True)
     except expat.ExpatError as exc:
@@ -362,7 +396,7 @@ def _local(name: str) -> str:
 
 # --- workbooks -------------------------------------------------------------------------------
 _DIGITS = "0123456789"
-_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?(\d{1,9})$")
+_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?([0-9]{1,9})$")
 
 
 def _col_number(letters: str) -> int:
@@ -419,6 +453,8 @@ def _rels(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[str, tuple[str, st
         if _local(name) != "Relationship":
             return
         target = attrs.get("Target") or ""
+        if _ODD_VALUE.search(target) or _ODD_VALUE.search(attrs.get("Id") or ""):
+            raise SourceError(f"phần {rels_name} có liên kết viết lạ ('{target}'); không đọc.", _zpath(z))
         if target.startswith("/"):
             target = target.lstrip("/")
         else:
@@ -432,8 +468,25 @@ def _rels(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[str, tuple[str, st
         if len(out) > lim.max_members:
             raise SourceError(f"phần {rels_name} có quá nhiều liên kết (tệp bất thường); không đọc.", _zpath(z))
 
-    _parse(z, rels_name, lim, start=start)
+    _parse(z, rels_name, lim, start=start, raw=_raw_rels(rels_name, z))
     return out
+
+
+# python-calamine takes a relationship's Target and Id as written (no "&…;" decoded, a tab kept),
+# expat as XML means them: a value written with "&" or a tab, newline or carriage return could
+# name one part to the check and another to the reader. Such a value is refused.
+_ODD_VALUE = re.compile(r"[&\t\r\n]")
+_ODD_RAW = re.compile(rb"""\s(?:Target|Id)\s*=\s*(?:"[^"]*[&\t\r\n][^"]*"|'[^']*[&\t\r\n][^']*')""")
+
+
+def _raw_rels(rels_name: str, z: zipfile.ZipFile) -> Callable[[bytes], None]:
+    def raw(data: bytes) -> None:
+        if _ODD_RAW.search(data):
+            raise SourceError(
+                f"phần {rels_name} có liên kết viết lạ (ký tự '&', tab hoặc xuống dòng); không đọc.", _zpath(z)
+            )
+
+    return raw
 
 
 def _workbook(z: zipfile.ZipFile, lim: Limits) -> tuple[list[tuple[str, str]], list[str]]:
@@ -455,19 +508,22 @@ def _workbook(z: zipfile.ZipFile, lim: Limits) -> tuple[list[tuple[str, str]], l
     def start(name, attrs):
         if _local(name) != "sheet":
             return
-        ids = [v for k, v in attrs.items() if _local(k) == "id"]
-        if len(ids) > 1:  # readers differ on which one they take
+        # python-calamine takes any attribute named "id" or "…:id" (xmlns:id included) as the link
+        ids = [v for k, v in attrs.items() if k == "id" or k.endswith(":id")]
+        if len(ids) != 1 or ids[0] not in rels:
             raise SourceError(
-                f"sheet '{attrs.get('name') or ''}' khai báo {len(ids)} mã liên kết (tệp bất thường); không đọc.",
+                f"sheet '{attrs.get('name') or ''}' khai báo {len(ids)} mã liên kết"
+                + ("" if len(ids) != 1 else f" ('{ids[0]}' không có trong liên kết của workbook)")
+                + " (tệp bất thường); không đọc.",
                 _zpath(z),
             )
-        typ, target = rels.get(ids[0] if ids else "", ("", ""))
+        typ, target = rels[ids[0]]
         if target:  # a worksheet, a dialog sheet…: python-calamine reads the cells of any
             sheets.append((attrs.get("name") or target, _find(z, target) or target))
         if len(sheets) > lim.max_members:
             raise SourceError("tệp có quá nhiều sheet (tệp bất thường); không đọc.", _zpath(z))
 
-    _parse(z, wb_part, lim, start=start, namespaces=True)
+    _parse(z, wb_part, lim, start=start)  # names as written: "r:id", "xmlns:id"
     return sheets, _shared_parts(z, rels)
 
 
@@ -793,7 +849,9 @@ def _shared_strings(z: zipfile.ZipFile, part: str, lim: Limits, texts: bool = Tr
         k = _local(name)
         if k == "sst":
             declared = (attrs.get("uniqueCount") or "").strip()
-            if declared.isdigit() and int(declared) > lim.max_cells:  # python-calamine makes room for them all
+            if (
+                declared.isascii() and declared.isdigit() and int(declared) > lim.max_cells
+            ):  # python-calamine makes room for them all
                 raise SourceError(
                     f"bảng chuỗi dùng chung ({part}) khai báo {_n(int(declared))} chuỗi, quá giới hạn "
                     f"{_n(lim.max_cells)}; không đọc.",
@@ -868,6 +926,12 @@ class _SheetScan:
         self.elements = self.cells = 0
         self.max_elements = _sheet_elements(lim)
         self.formulas = False  # a cell formula (<f>) was seen
+        self.cr = False  # the part holds a raw carriage return (seen before expat reads it)
+        self.rows_open = 0
+
+    def raw(self, data: bytes) -> None:
+        if not self.cr and b"\r" in data:
+            self.cr = True
 
     # the messages
     def fail(self, message: str) -> None:
@@ -905,12 +969,17 @@ class _SheetScan:
         if self.elements > self.max_elements:
             self.fail(f"có hơn {_n(self.max_elements)} phần tử XML, quá lớn; không đọc.")
         k = self.kinds.get(name) or self.kind(name)
+        if k == "row" and (self.rows_open or self.in_cell):  # python-calamine counts rows at each </row>
+            self.fail(
+                "có dòng nằm lồng trong dòng hoặc ô khác (cấu trúc XML bất thường, Excel không tạo ra); không đọc."
+            )
         if k == "c":
             self.start_cell(attrs)
         elif not self.in_cell:
             if k == "row":
+                self.rows_open += 1
                 r = attrs.get("r")
-                if r and not r.isdigit():
+                if r and not (r.isascii() and r.isdigit()):
                     self.fail(f"có dòng mang số '{r}' không hợp lệ (tệp bất thường); không đọc.")
                 self.row = int(r) if r else self.row + 1
                 self.col = 0
@@ -949,7 +1018,7 @@ class _SheetScan:
             col = self.cols.get(letters)
             if col is None:
                 col = _col_number(letters.strip("$")) if letters.strip("$") else 0
-            if not col or not digits.isdigit():
+            if not col or not (digits.isascii() and digits.isdigit()):
                 self.ref = r
                 self.fail(f"có ô mang địa chỉ '{r}' không hợp lệ (tệp bất thường); không đọc.")
             row = int(digits)
@@ -985,6 +1054,8 @@ class _SheetScan:
                 self.too_long(self.n)
             self.in_cell = False
         elif not self.in_cell:
+            if k == "row":
+                self.rows_open = max(0, self.rows_open - 1)
             if k == "row" and self.row_has:
                 self.rows_with_values += 1
                 if self.rows_with_values > self.rows_allowed:
@@ -1002,7 +1073,7 @@ class _SheetScan:
                 self.too_long(self.n)
             if k == "v" and self.index is not None:
                 text, self.index = "".join(self.index).strip(), None
-                if text.isdigit() and int(text) in self.bad_shared:
+                if text.isascii() and text.isdigit() and int(text) in self.bad_shared:
                     self.too_long(self.bad_shared[int(text)])
 
     def chars(self, data: str) -> None:
@@ -1012,7 +1083,8 @@ class _SheetScan:
             self.fn += len(data)
             self.row_has = True
             return
-        self.n += len(data)
+        # expat gives "\r\n" as one "\n"; python-calamine keeps both in a value with no type
+        self.n += len(data) + (data.count("\n") if self.cr else 0)
         if self.values:
             self.row_has = True
             if self.index is not None and len(self.index) < 8:
@@ -1032,7 +1104,7 @@ def _scan_sheet(
             return fast.formulas
     scan = _SheetScan(sheet, _zpath(z), lim, rows_allowed, bad)
     try:
-        _parse(z, part, lim, scan.start, scan.end, scan.chars, label=f"sheet '{sheet}'")
+        _parse(z, part, lim, scan.start, scan.end, scan.chars, label=f"sheet '{sheet}'", raw=scan.raw)
     except _PartTooBig:
         if scan.counting and scan.n > lim.max_cell_chars:
             scan.too_long(scan.n, more=True)  # one cell filled the whole part
@@ -1201,7 +1273,7 @@ class _DocxScan:
             self.tables.append((self.state["tables"], 0))
         elif k == "gridSpan" or k == "gridBefore" or k == "gridAfter":
             val = next((v for a, v in attrs.items() if _local(a) == "val"), "1")
-            span = int(val) if val.isdigit() else 1
+            span = int(val) if val.isascii() and val.isdigit() else 1
             if span > self.lim.max_columns + 1:
                 self.fail(
                     f"{self.place()}: ô gộp {_n(span)} cột, quá giới hạn {_n(self.lim.max_columns)} cột; không đọc."
