@@ -646,6 +646,31 @@ def test_a_text_over_excels_limit_is_refused_from_what_the_reader_gave(cycle, tm
     assert max(len(str(v)) for r in read_records(master).summary for v in r) < 32_767
 
 
+def test_a_reader_asking_for_gigabytes_gets_a_memory_error_not_the_machine(cycle, monkeypatch):
+    """A guarded worker's address space is capped (what it was forked with + 2 GiB): a reader
+    that asks for 3 GiB on a file gets a MemoryError there, the file is refused by name, the
+    others merge. Without the cap, the 3 GiB would simply be taken (this machine has more)."""
+    import python_calamine
+
+    master, report = cycle
+    real = python_calamine.CalamineWorkbook
+    bad = _file(report, "STP")
+
+    class Greedy:
+        @staticmethod
+        def from_path(path):
+            if Path(path).name == bad.name:
+                hog = bytearray(3 << 30)  # touched below: really taken if the cap is missing
+                hog[:: 1 << 20] = b"x" * len(hog[:: 1 << 20])
+            return real.from_path(path)
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Greedy)
+    monkeypatch.setenv("CCPKH_WORKERS", "1")
+    res = merge_returns(master, [_file(report, "SNV"), bad])
+    assert [f.outcome for f in res.files] == [MERGED, REJECTED]
+    assert "MemoryError" in res.files[1].reason
+
+
 def test_worker_count_follows_the_environment_and_the_batch(monkeypatch):
     from ccpkh_excel.features import merging
 

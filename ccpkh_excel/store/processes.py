@@ -141,6 +141,29 @@ def guarded_map(
         gc.unfreeze()
 
 
+HEADROOM = 2 << 30  # bytes of address space a guarded worker may add to what it was forked with
+
+
+def _bounded() -> None:
+    """In a guarded worker: its own garbage collector, and its address space capped at what it
+    inherited plus HEADROOM — a file that makes a reader ask for gigabytes gets a MemoryError
+    (or aborts that worker) instead of pressing the whole machine."""
+    import resource
+
+    gc.enable()
+    try:
+        with open("/proc/self/statm") as fh:
+            size = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        cap = size + HEADROOM
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        if soft == resource.RLIM_INFINITY or cap < soft:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (OSError, ValueError):
+        pass
+
+
 def _run_chunk(fn: Callable[[Any], Any], chunk: list) -> list:
     return [fn(x) for x in chunk]
 
@@ -154,7 +177,7 @@ def _guarded(fn, items: list, n: int, chunksize: int, meanwhile, crashed) -> Ite
     pos = 0  # items[:pos] are done
     while pos < len(items):
         chunks = [items[i : i + chunksize] for i in range(pos, len(items), chunksize)]
-        pool = ProcessPoolExecutor(n, mp_context=fork, initializer=gc.enable)
+        pool = ProcessPoolExecutor(n, mp_context=fork, initializer=_bounded)
         broken = None
         futures: list = []
         try:
@@ -214,7 +237,7 @@ def _alone(fork, fn, item, crashed):
 
 
 def _send_result(send, fn, item) -> None:
-    gc.enable()
+    _bounded()
     try:
         out = (True, fn(item))
     except BaseException as exc:  # noqa: BLE001 - raised again in the parent, as a pool would
