@@ -1121,6 +1121,33 @@ def test_rows_and_line_breaks_are_counted_as_python_calamine_counts_them(tmp_pat
     assert check(make_xlsx(tmp_path / "vua.xlsx", ok), Limits()) == "xlsx"
 
 
+def test_styles_that_would_keep_python_calamine_busy_for_hours_are_refused(tmp_path):
+    """python-calamine scans a style's whole number-format code for every cell style when it
+    opens a file: a code of millions of characters used by a million styles hung it (found in
+    review: a 388 KB file, hours of CPU). Codes over 2,000 bytes, or over 65,000 styles, are
+    refused — Excel itself allows 255 characters and 64,000 styles — whether the check reads
+    every sheet or only the form's (open_checked)."""
+
+    def styles(code: str, xfs: int) -> str:
+        return (
+            f'<styleSheet xmlns="{MAIN}"><numFmts count="1"><numFmt numFmtId="164" formatCode="{code}"/></numFmts>'
+            f'<cellXfs count="{xfs}">'
+            + "".join(f'<xf numFmtId="164" xfId="{i}"/>' for i in range(xfs))
+            + "</cellXfs></styleSheet>"
+        )
+
+    long_code = package(tmp_path / "ma_dai.xlsx", {"xl/styles.xml": styles("0" * 3_000, 2)})
+    for fn in (check, lambda p, lim: open_checked(p, ["Báo cáo"], lim, texts=False)[0].close()):
+        msg, took = refused(fn, long_code, Limits())
+        assert "phần xl/styles.xml có mã định dạng số dài hơn 2.000 ký tự (Excel cho tối đa 255)" in msg
+        assert took < SECONDS
+    many = package(tmp_path / "nhieu_kieu.xlsx", {"xl/styles.xml": styles("0.00", 70_000)})
+    msg, _ = refused(check, many, Limits())
+    assert "phần xl/styles.xml có hơn 65.000 kiểu ô (Excel cho tối đa 64.000)" in msg
+    excel_like = package(tmp_path / "vua.xlsx", {"xl/styles.xml": styles("#,##0.00" + '"đ"' * 80, 500)})
+    assert check(excel_like, Limits()) == "xlsx"
+
+
 @pytest.mark.parametrize("exact", [False, True], ids=["pre-screen", "exact scan"])
 def test_cell_positions_are_read_as_python_calamine_reads_them(tmp_path, monkeypatch, exact):
     """A row numbered "A1048576" (python-calamine takes 1048576 for the cells without an

@@ -536,6 +536,38 @@ def _shared_parts(z: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> list[
     return list(dict.fromkeys(parts))
 
 
+# --- the styles python-calamine reads on opening ---------------------------------------------
+# For every cell style (<xf>) python-calamine scans its number format's whole code: a code of
+# millions of characters used by a million styles kept it busy for hours (found in review,
+# 03/12/2026). Excel allows codes of 255 characters and 64,000 styles; the limits leave room.
+MAX_FORMAT_CODE = 2_000  # bytes as written (a character written "&#x1EA1;" takes 8)
+MAX_STYLES = 65_000
+_FORMAT_CODE = re.compile(rb"""\sformatCode\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_XF = re.compile(rb"<(?:[^\s<>/!?:=\"']*+:)?xf[\s/>]")
+
+
+def _check_styles(z: zipfile.ZipFile, part: str, lim: Limits) -> None:
+    carry, styles = b"", 0
+    for data in iter_member(z, part, lim):
+        buf = carry + data if carry else data
+        lt = buf.rfind(b"<")
+        if lt >= 0 and buf.find(b">", lt) < 0:  # a tag cut by the chunk: read with the next one
+            buf, carry = buf[:lt], buf[lt:]
+        else:
+            carry = b""
+        longest = max((len(a) + len(b) for a, b in _FORMAT_CODE.findall(buf)), default=0)
+        if longest > MAX_FORMAT_CODE or len(carry) > 1 << 16:
+            raise SourceError(
+                f"phần {part} có mã định dạng số dài hơn {_n(MAX_FORMAT_CODE)} ký tự (Excel cho tối đa 255); không đọc.",
+                _zpath(z),
+            )
+        styles += len(_XF.findall(buf))
+        if styles > MAX_STYLES:
+            raise SourceError(
+                f"phần {part} có hơn {_n(MAX_STYLES)} kiểu ô (Excel cho tối đa 64.000); không đọc.", _zpath(z)
+            )
+
+
 # --- the fast pre-screen ---------------------------------------------------------------------
 # A well-formed part (expat checks it on the way, with no Python handler for elements: fast)
 # with no comment, CDATA section, DTD or processing instruction (expat reports them) has a "<"
@@ -1175,6 +1207,8 @@ def _check_xlsx(
     rows_allowed = max_rows if max_rows is not None else lim.max_rows
     _check_names(z)
     sheets, shared = _workbook(z, lim)
+    for styles in (n for n in z.NameToInfo if n.lower().rpartition("/")[2] == "styles.xml"):
+        _check_styles(z, styles, lim)
     found = dict(sheets)
     if only is not None:
         sheets = [(s, part) for s, part in sheets if s in only]
