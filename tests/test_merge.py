@@ -453,26 +453,25 @@ def test_long_lists_are_cut_with_how_many_more():
     assert first_lines(units, "tệp nữa.")[-2:] == ["- DV0025", "… và 974 tệp nữa."]
 
 
-def test_a_reader_panic_rejects_the_file_and_the_batch_goes_on(cycle, monkeypatch):
-    """python-calamine turns a Rust panic into pyo3's PanicException, which derives from
-    BaseException: `except Exception` let it stop the whole merge (and the CLI printed a raw
-    traceback). Now the file is refused by name and the others are merged."""
-    import python_calamine
+@pytest.mark.parametrize("apart", [True, False], ids=["worker process", "in process (Windows)"])
+def test_a_reader_panic_rejects_the_file_and_the_batch_goes_on(cycle, tmp_path, monkeypatch, apart):
+    """A real panic of python-calamine: a date-formatted cell holding -1e300 (the due-date column)
+    makes `to_python` raise pyo3's PanicException, which derives from BaseException — `except
+    Exception` let it stop the whole merge, and the CLI printed a raw traceback. Now the file is
+    refused by name and the others are merged, read in a worker or in the process itself."""
+    from ccpkh_excel.store import processes
 
     master, report = cycle
-    real = python_calamine.CalamineWorkbook
-    panic = type("PanicException", (BaseException,), {})  # as pyo3 makes it
-    bad = _file(report, "STP")
-
-    class Panicking:
-        @staticmethod
-        def from_path(path):
-            if Path(path).name == bad.name:
-                raise panic("index out of bounds: the len is 3 but the index is 7")
-            return real.from_path(path)
-
-    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Panicking)
-    monkeypatch.setenv("CCPKH_WORKERS", "1")
+    bad = tmp_path / "STP_hong.xlsx"
+    with zipfile.ZipFile(fill(_file(report, "STP"), {})) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    sheet, n = re.subn(rb'(<c r="K8"[^>]*>)<v>[^<]*</v>', rb"\1<v>-1e300</v>", parts["xl/worksheets/sheet1.xml"])
+    assert n == 1
+    parts["xl/worksheets/sheet1.xml"] = sheet
+    with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    monkeypatch.setattr(processes, "can_fork", lambda: apart)
     res = CliRunner().invoke(cli, ["merge", str(master), str(_file(report, "SNV")), str(bad)])
     assert res.exit_code == 1, res.output
     assert "Đã tổng hợp 1/2 tệp." in res.output and "PanicException" in res.output

@@ -25,6 +25,7 @@ __all__ = [
     "font_encoding",
     "ocr_fold",
     "ocr_key",
+    "thousands",
 ]
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
@@ -243,3 +244,8 @@ def font_encoding(font_name: str | None) -> tuple[str | None, bool]:
     if name.upper().startswith("VNI"):
         return "vni", False
     return None, False
+
+
+def thousands(n: int) -> str:
+    """A whole number as Vietnamese write it: "40.000", "1.048.576"."""
+    return f"{n:,}".replace(",", ".")

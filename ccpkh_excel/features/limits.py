@@ -59,6 +59,7 @@ from operator import itemgetter, not_
 from pathlib import Path
 from xml.parsers import expat
 
+from ccpkh_excel.domain.vntext import thousands
 from ccpkh_excel.errors import CcpkhError, SourceError
 from ccpkh_excel.store.xlsxfast import col_letter
 
@@ -123,8 +124,7 @@ class Limits:
 
 
 # --- numbers the way a Vietnamese clerk reads them -------------------------------------------
-def _n(x: int) -> str:
-    return f"{x:,}".replace(",", ".")
+_n = thousands
 
 
 def _size(x: float, digits: int = 1) -> str:
@@ -411,15 +411,14 @@ def _col_number(letters: str) -> int:
 def _part_names(z: zipfile.ZipFile) -> dict[str, str]:
     """The zip's part names by their lower-case form: python-calamine finds a part whatever the
     case of its name (and takes "\\" for "/"), so names that would be the same to it, or that
-    hold "." or ".." steps it does not resolve, are refused (`_check_names`)."""
+    hold "." or ".." steps it does not resolve, are refused. Made (and checked) once per zip."""
     names = getattr(z, "_ccpkh_names", None)
     if names is None:
-        names = {n.lower(): n for n in z.NameToInfo}
-        z._ccpkh_names = names  # type: ignore[attr-defined]
+        names = z._ccpkh_names = _checked_names(z)  # type: ignore[attr-defined]
     return names
 
 
-def _check_names(z: zipfile.ZipFile) -> None:
+def _checked_names(z: zipfile.ZipFile) -> dict[str, str]:
     seen: dict[str, str] = {}
     for name in z.NameToInfo:
         steps = name.split("/")
@@ -433,6 +432,12 @@ def _check_names(z: zipfile.ZipFile) -> None:
                 _zpath(z),
             )
         seen[key] = name
+    return seen
+
+
+def _parts_named(z: zipfile.ZipFile, base: str) -> list[str]:
+    """The parts called `base` ("styles.xml"), in any folder, case ignored."""
+    return [n for low, n in _part_names(z).items() if low.rpartition("/")[2] == base]
 
 
 def _find(z: zipfile.ZipFile, name: str) -> str | None:
@@ -448,13 +453,13 @@ def _rels(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[str, tuple[str, st
     out: dict[str, tuple[str, str]] = {}
     if rels_name is None:
         return out
+    if z.getinfo(rels_name).file_size > CHUNK:  # read in one chunk, so `_raw_rels` sees every value whole
+        raise SourceError(f"phần {rels_name} lớn bất thường; không đọc.", _zpath(z))
 
     def start(name, attrs):
         if _local(name) != "Relationship":
             return
         target = attrs.get("Target") or ""
-        if _ODD_VALUE.search(target) or _ODD_VALUE.search(attrs.get("Id") or ""):
-            raise SourceError(f"phần {rels_name} có liên kết viết lạ ('{target}'); không đọc.", _zpath(z))
         if target.startswith("/"):
             target = target.lstrip("/")
         else:
@@ -475,7 +480,6 @@ def _rels(z: zipfile.ZipFile, part: str, lim: Limits) -> dict[str, tuple[str, st
 # python-calamine takes a relationship's Target and Id as written (no "&…;" decoded, a tab kept),
 # expat as XML means them: a value written with "&" or a tab, newline or carriage return could
 # name one part to the check and another to the reader. Such a value is refused.
-_ODD_VALUE = re.compile(r"[&\t\r\n]")
 _ODD_RAW = re.compile(rb"""\s(?:Target|Id)\s*=\s*(?:"[^"]*[&\t\r\n][^"]*"|'[^']*[&\t\r\n][^']*')""")
 
 
@@ -532,7 +536,7 @@ def _shared_parts(z: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> list[
     sharedStrings.xml (python-calamine opens xl/sharedStrings.xml whatever the relationships say)."""
     named = [t for typ, t in rels.values() if typ.endswith("/sharedStrings")]
     parts = [p for p in (_find(z, t) for t in named) if p]
-    parts += [n for n in z.NameToInfo if n.lower().rpartition("/")[2] == "sharedstrings.xml"]
+    parts += _parts_named(z, "sharedstrings.xml")
     return list(dict.fromkeys(parts))
 
 
@@ -549,12 +553,7 @@ _XF = re.compile(rb"<(?:[^\s<>/!?:=\"']*+:)?xf[\s/>]")
 def _check_styles(z: zipfile.ZipFile, part: str, lim: Limits) -> None:
     carry, styles = b"", 0
     for data in iter_member(z, part, lim):
-        buf = carry + data if carry else data
-        lt = buf.rfind(b"<")
-        if lt >= 0 and buf.find(b">", lt) < 0:  # a tag cut by the chunk: read with the next one
-            buf, carry = buf[:lt], buf[lt:]
-        else:
-            carry = b""
+        buf, carry = _cut_at_tag(carry + data if carry else data)
         longest = max((len(a) + len(b) for a, b in _FORMAT_CODE.findall(buf)), default=0)
         if longest > MAX_FORMAT_CODE or len(carry) > 1 << 16:
             raise SourceError(
@@ -636,6 +635,14 @@ def _unusual(*_a) -> None:
     raise _Unusual
 
 
+def _cut_at_tag(buf: bytes) -> tuple[bytes, bytes]:
+    """`buf` up to a tag its chunk cut, and that tag's beginning (to read with the next chunk)."""
+    lt = buf.rfind(b"<")
+    if lt >= 0 and buf.find(b">", lt) < 0:
+        return buf[:lt], buf[lt:]
+    return buf, b""
+
+
 def _complete(z, name: str, lim: Limits) -> Iterator[bytes]:
     """The part as buffers that end between tags (a tag cut by a chunk is carried over), UTF-8
     only, checked well-formed by expat on the way, with no comment, CDATA section or
@@ -664,14 +671,10 @@ def _complete(z, name: str, lim: Limits) -> Iterator[bytes]:
             elif not buf.lstrip().startswith(b"<"):
                 yield b"<?"
                 return
-        lt = buf.rfind(b"<")
-        if lt >= 0 and buf.find(b">", lt) < 0:
-            buf, carry = buf[:lt], buf[lt:]
-            if len(carry) > _MAX_TAG:
-                yield b"<?"
-                return
-        else:
-            carry = b""
+        buf, carry = _cut_at_tag(buf)
+        if len(carry) > _MAX_TAG:
+            yield b"<?"
+            return
         yield buf
     try:
         wellformed.Parse(b"", True)
@@ -1035,9 +1038,9 @@ class _SheetScan:
 
     def start_cell(self, attrs: dict) -> None:
         if self.in_cell:  # python-calamine would read the outer cell's text across it
+            inner = f"ô {attrs['r']}" if attrs.get("r") else "ô"
             self.fail(
-                f"có ô {attrs.get('r') or ''} nằm lồng trong ô {self.ref} (cấu trúc XML bất thường, Excel không "
-                "tạo ra); không đọc.".replace("ô  nằm", "ô nằm")
+                f"có {inner} nằm lồng trong ô {self.ref} (cấu trúc XML bất thường, Excel không tạo ra); không đọc."
             )
         self.in_cell = True
         self.cells += 1
@@ -1205,9 +1208,9 @@ def _check_xlsx(
     texts: bool = True,
 ) -> dict[str, str]:
     rows_allowed = max_rows if max_rows is not None else lim.max_rows
-    _check_names(z)
+    _part_names(z)  # the names checked first
     sheets, shared = _workbook(z, lim)
-    for styles in (n for n in z.NameToInfo if n.lower().rpartition("/")[2] == "styles.xml"):
+    for styles in _parts_named(z, "styles.xml"):
         _check_styles(z, styles, lim)
     found = dict(sheets)
     if only is not None:

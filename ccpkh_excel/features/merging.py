@@ -23,7 +23,7 @@ from ccpkh_excel.domain import signing, times
 from ccpkh_excel.domain.periods import parse_period, period_key
 from ccpkh_excel.domain.status import MERGED, MERGED_WARN, REJECTED, SENT, SUPERSEDED
 from ccpkh_excel.domain.values import BLANK, cell_text, free_text, read_date, remembered
-from ccpkh_excel.domain.vntext import clean, fold
+from ccpkh_excel.domain.vntext import clean, fold, thousands
 from ccpkh_excel.errors import CcpkhError, MasterError, SourceError, library_failure
 from ccpkh_excel.features.form_layout import (
     EXTRA_ROWS,
@@ -189,7 +189,7 @@ def _read_return(path: Path, ctx: _Context, out: FileOutcome) -> FileOutcome:
         return out.reject("tệp có mật khẩu hoặc là định dạng Excel cũ; hãy gỡ mật khẩu, lưu lại .xlsx.")
     if not head.startswith(b"PK"):
         return out.reject("không phải tệp Excel .xlsx.")
-    try:  # bounded before any library opens it: size, zip parts (bombs), dimensions, cell lengths
+    try:  # bounded before any library opens it: size, zip parts (bombs), parts, dimensions, styles
         with_formulas: set[str] = set()
         # the texts are measured on what python-calamine gives (`_longest_over`), exactly
         z, sheets = open_checked(path, [FORM_SHEET, META_SHEET], ctx.limits, ctx.max_rows, with_formulas, texts=False)
@@ -301,10 +301,9 @@ def _longest_over(rows: list[list[object]], cap: int) -> str | None:
     i, j, n = next(
         (i, j, len(v)) for i, r in enumerate(rows) for j, v in enumerate(r) if type(v) is str and len(v) > cap
     )
-    dots = "{:,}".format
     return (
-        f"sheet '{FORM_SHEET}', ô {xlsxfast.col_letter(j + 1)}{i + 1}: {dots(n).replace(',', '.')} ký tự, quá giới "
-        f"hạn {dots(cap).replace(',', '.')} của Excel; không đọc."
+        f"sheet '{FORM_SHEET}', ô {xlsxfast.col_letter(j + 1)}{i + 1}: {thousands(n)} ký tự, quá giới hạn "
+        f"{thousands(cap)} của Excel; không đọc."
     )
 
 

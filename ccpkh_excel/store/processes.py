@@ -75,34 +75,40 @@ def fork_map(
     meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[Any]:
     """`fn(item)` for every item, in order, in `n` forked workers (or here when n ≤ 1); `fn`
-    reads `state()`. The parent's objects are frozen for the garbage collector meanwhile, so the
-    workers share the parent's memory instead of copying it. `meanwhile`: work for this
-    process once every item is handed to the workers (before the first result; its error
-    stops the workers and is raised here)."""
-    global _STATE
+    reads `state()` (see `_inherited`). `meanwhile`: work for this process once every item is
+    handed to the workers (before the first result; its error stops the workers and is raised
+    here)."""
     if n <= 1:
         if meanwhile is not None:
             meanwhile()
-        _STATE = state
-        try:
+        with _inherited(state):
             yield from map(fn, items)
-        finally:
-            _STATE = None
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    with _inherited(state):
+        # a worker collects its own garbage (the parent may have paused its collector: paused_gc)
+        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=gc.enable)
+        try:
+            results = pool.map(fn, items, chunksize=chunksize)  # every item handed out now
+            if meanwhile is not None:
+                meanwhile()
+            yield from results
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _inherited(state: Any) -> Iterator[None]:
+    """`state` for the workers forked meanwhile, and the parent's objects frozen for the garbage
+    collector, so the workers share the parent's memory instead of copying it."""
+    global _STATE
     _STATE = state
     gc.freeze()
-    # a worker collects its own garbage (the parent may have paused its collector: paused_gc)
-    pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=gc.enable)
     try:
-        results = pool.map(fn, items, chunksize=chunksize)  # every item handed out now
-        if meanwhile is not None:
-            meanwhile()
-        yield from results
+        yield
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         _STATE = None
         gc.unfreeze()
 
@@ -131,14 +137,8 @@ def guarded_map(
     if not can_fork() or crashed is None:
         yield from fork_map(fn, items, n if can_fork() else 1, state, chunksize, meanwhile)
         return
-    global _STATE
-    _STATE = state
-    gc.freeze()
-    try:
+    with _inherited(state):
         yield from _guarded(fn, items, max(1, n), max(1, chunksize), meanwhile, crashed)
-    finally:
-        _STATE = None
-        gc.unfreeze()
 
 
 HEADROOM = 2 << 30  # bytes of address space a guarded worker may add to what it was forked with

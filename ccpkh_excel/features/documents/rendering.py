@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ccpkh_excel.domain.vntext import thousands
 from ccpkh_excel.errors import CcpkhError
 from ccpkh_excel.features.limits import Limits, check_docx, check_file
 
@@ -262,10 +263,6 @@ def _quick(base: type) -> type:
     return Template
 
 
-def _number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
 def _decimal(x: float) -> str:
     return f"{x:g}".replace(".", ",")
 
@@ -319,12 +316,12 @@ def _environment_class():
                 n = (rng.stop - rng.start) // rng.step
             if n > MAX_RANGE:
                 raise _LimitExceeded(
-                    f"mẫu có vòng lặp quá lớn (range {_number(n)} phần tử, tối đa {_number(MAX_RANGE)})."
+                    f"mẫu có vòng lặp quá lớn (range {thousands(n)} phần tử, tối đa {thousands(MAX_RANGE)})."
                 )
             self.iterations += n
             if self.iterations > MAX_ITERATIONS:
                 raise _LimitExceeded(
-                    f"mẫu có vòng lặp quá lớn (các range cộng lại quá {_number(MAX_ITERATIONS)} phần tử)."
+                    f"mẫu có vòng lặp quá lớn (các range cộng lại quá {thousands(MAX_ITERATIONS)} phần tử)."
                 )
             self.check_time()
             return rng
